@@ -1,0 +1,1 @@
+"""CLI verbs; the list of them is kiosk.cli.COMMANDS."""

@@ -1,0 +1,158 @@
+"""The kiosk's configuration: one TOML file, validated, with defaults that run the demo.
+
+Where: `--config PATH`, else $KIOSK_CONFIG, else `config.toml` in the platform's config
+directory (platformdirs). A missing file means "all defaults". Every validation error
+names the file, the key, the value and what is allowed.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import platformdirs
+
+APP = "kiosk"
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Key:
+    section: str
+    name: str
+    default: Any
+    check: Callable[[Any], bool]
+    allowed: str
+
+
+def _int_range(lo: int, hi: int) -> Callable[[Any], bool]:
+    return lambda v: isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi
+
+
+def _is_str(v: Any) -> bool:
+    return isinstance(v, str)
+
+
+def _is_bool(v: Any) -> bool:
+    return isinstance(v, bool)
+
+
+def _one_of(*values: str) -> Callable[[Any], bool]:
+    return lambda v: v in values
+
+
+def _url(v: Any) -> bool:
+    return isinstance(v, str) and v.startswith(("http://", "https://")) and len(v) > 8
+
+
+SCHEMA: list[Key] = [
+    Key("reader", "name", "", _is_str, "a reader name or part of one; empty = the first reader"),
+    Key("cloud", "url", "http://127.0.0.1:8765", _url, "an http:// or https:// URL"),
+    Key("cloud", "terminal_id", "demo-terminal-01", lambda v: isinstance(v, str) and 0 < len(v) <= 64,
+        "a text of 1 to 64 characters"),
+    Key("cloud", "timeout_s", 5, _int_range(1, 120), "whole seconds from 1 to 120"),
+    Key("cloud", "ca_bundle", "", _is_str, "a path to a PEM bundle, or empty for the system's"),
+    Key("rules", "event_id", "kawasaki-h29-h30", lambda v: isinstance(v, str) and v != "", "a non-empty text"),
+    Key("rules", "validity_days", 100, _int_range(1, 3650), "whole days from 1 to 3650"),
+    Key("rules", "validity_counting", "exclude_issue_day", _one_of("exclude_issue_day", "include_issue_day"),
+        '"exclude_issue_day" (D+days) or "include_issue_day" (D+days-1)'),
+    Key("rules", "clerk_threshold", 50_000, _int_range(1, 10_000_000), "whole points from 1 to 10,000,000"),
+    Key("rules", "card_upper_limit", 1_000_000, _int_range(1, 2_147_483_647), "whole points up to 2^31-1"),
+    Key("store", "path", "", _is_str, "a path to the SQLite file, or empty for the data directory"),
+    Key("ui", "language", "ja", _one_of("ja", "en"), '"ja" or "en"'),
+    Key("ui", "fullscreen", False, _is_bool, "true or false"),
+    Key("ui", "idle_timeout_s", 60, _int_range(10, 3600), "whole seconds from 10 to 3600"),
+    Key("log", "level", "INFO", _one_of("DEBUG", "INFO", "WARNING", "ERROR"), "DEBUG, INFO, WARNING or ERROR"),
+    Key("log", "traffic", False, _is_bool, "true or false (APDU trace, PIN data always redacted)"),
+]
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def get(self, section: str, name: str) -> Any:
+        return self.values[section][name]
+
+    def section(self, section: str) -> dict[str, Any]:
+        return dict(self.values[section])
+
+    @property
+    def store_path(self) -> Path:
+        configured = self.get("store", "path")
+        return Path(configured) if configured else data_dir() / "kiosk.sqlite3"
+
+
+def default_path() -> Path:
+    env = os.environ.get("KIOSK_CONFIG")
+    return Path(env) if env else Path(platformdirs.user_config_dir(APP)) / "config.toml"
+
+
+def data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP))
+
+
+def defaults() -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for key in SCHEMA:
+        out.setdefault(key.section, {})[key.name] = key.default
+    return out
+
+
+def load(path: Path | str | None = None) -> Config:
+    """Read and validate the configuration. Raises ConfigError with a readable message."""
+    explicit = path is not None
+    path = Path(path) if path is not None else default_path()
+    if not path.exists():
+        if explicit:
+            raise ConfigError(f"{path}: no such configuration file")
+        return Config(None, defaults())
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file or move it away to use the defaults") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from exc
+    return Config(path, validate(raw, str(path)))
+
+
+def validate(raw: dict[str, Any], where: str = "config") -> dict[str, dict[str, Any]]:
+    values = defaults()
+    known = {(k.section, k.name): k for k in SCHEMA}
+    for section, table in raw.items():
+        if section not in values:
+            raise ConfigError(f"{where}: unknown section [{section}]; known: {', '.join(sorted(values))}")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: [{section}] must be a table")
+        for name, value in table.items():
+            key = known.get((section, name))
+            if key is None:
+                names = ", ".join(sorted(values[section]))
+                raise ConfigError(f"{where}: unknown key {section}.{name}; [{section}] has: {names}")
+            if not key.check(value):
+                raise ConfigError(f"{where}: {section}.{name} = {value!r} is not allowed; expected {key.allowed}")
+            values[section][name] = value
+    return values
+
+
+def render_toml(values: dict[str, dict[str, Any]]) -> str:
+    """The configuration as TOML text (for `kiosk config show` and the installer)."""
+    lines: list[str] = []
+    for section, table in values.items():
+        lines.append(f"[{section}]")
+        for name, value in table.items():
+            if isinstance(value, bool):
+                text = "true" if value else "false"
+            elif isinstance(value, int):
+                text = str(value)
+            else:
+                text = '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+            lines.append(f"{name} = {text}")
+        lines.append("")
+    return "\n".join(lines)
