@@ -1,0 +1,1 @@
+"""Benchmarks over the real stack (pcscd, virtual cards, the simulator); figures go to docs/performance.md."""
