@@ -1,0 +1,84 @@
+"""The kiosk's one SQLite file: journal, outbox and audit chain, with schema migrations.
+
+WAL + synchronous=FULL: a commit that returned is on disk, so the journal entry that
+protects an action really precedes it. One Store object per process owns the file; it is
+used from one thread at a time (the exchange engine's), a lock guards the rare others.
+"""
+from __future__ import annotations
+
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from kiosk.store.migrations import MIGRATIONS
+
+
+class StoreError(RuntimeError):
+    pass
+
+
+class Store:
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=FULL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: the kiosk database cannot be opened ({exc}); "
+                             "keep the file for the technician and see `kiosk doctor`") from exc
+        self._lock = threading.RLock()
+
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        current = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if current > len(MIGRATIONS):
+            raise StoreError(f"{self.path}: schema version {current} is newer than this kiosk "
+                             f"({len(MIGRATIONS)}); install the newer kiosk or restore a backup")
+        for version, statements in enumerate(MIGRATIONS[current:], start=current + 1):
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                for sql in statements:
+                    self.conn.execute(sql)
+                self.conn.execute(f"PRAGMA user_version={version}")
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One durable transaction (BEGIN IMMEDIATE … COMMIT, fsynced by synchronous=FULL)."""
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self.conn.execute(sql, params).fetchall()
+
+    def integrity_check(self) -> str:
+        return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,61 @@
+"""Schema migrations, from the first release on. Append only: never edit a released step.
+
+PRAGMA user_version holds how many steps have run.
+"""
+from __future__ import annotations
+
+MIGRATIONS: list[list[str]] = [
+    # 1: the first release.
+    [
+        """CREATE TABLE exchanges (
+            exchange_id   TEXT PRIMARY KEY,       -- UUID: cloud idempotency key and the card's load id
+            state         TEXT NOT NULL,
+            created_at    TEXT NOT NULL,
+            updated_at    TEXT NOT NULL,
+            event_id      TEXT NOT NULL,
+            mykey_id      TEXT,
+            points        INTEGER,
+            fee           INTEGER,
+            loaded        INTEGER,
+            card_uid      TEXT,                   -- Breka UID (hex), to know the card when it returns
+            card_ref      TEXT,
+            balance_before INTEGER,
+            balance_after  INTEGER,
+            cancel_reason TEXT,
+            last_error    TEXT
+        )""",
+        "CREATE INDEX exchanges_open ON exchanges(state)",
+        """CREATE TABLE journal (
+            id            INTEGER PRIMARY KEY AUTOINCREMENT,
+            exchange_id   TEXT NOT NULL REFERENCES exchanges(exchange_id),
+            at            TEXT NOT NULL,
+            step          TEXT NOT NULL,
+            detail        TEXT NOT NULL DEFAULT '{}'
+        )""",
+        "CREATE INDEX journal_by_exchange ON journal(exchange_id, id)",
+        """CREATE TABLE outbox (
+            seq           INTEGER PRIMARY KEY,    -- gapless per terminal, from 1
+            record_id     TEXT NOT NULL UNIQUE,
+            exchange_id   TEXT NOT NULL UNIQUE REFERENCES exchanges(exchange_id),
+            record        TEXT NOT NULL,          -- canonical JSON incl. hash and signature
+            hash          TEXT NOT NULL,
+            created_at    TEXT NOT NULL,
+            sent_at       TEXT,
+            outcome       TEXT                    -- accepted | duplicate | rejected:<code>
+        )""",
+        "CREATE INDEX outbox_unsent ON outbox(outcome, seq)",
+        """CREATE TABLE audit (
+            seq           INTEGER PRIMARY KEY,
+            at            TEXT NOT NULL,
+            actor         TEXT NOT NULL,          -- system | clerk | technician
+            action        TEXT NOT NULL,
+            detail        TEXT NOT NULL,
+            prev_hash     TEXT NOT NULL,
+            hash          TEXT NOT NULL
+        )""",
+        """CREATE TABLE settings (
+            key           TEXT PRIMARY KEY,
+            value         TEXT NOT NULL
+        )""",
+    ],
+]
