@@ -1,0 +1,133 @@
+"""The tear-proof, idempotent load of Breka points (specs/breka-card.md, "The load").
+
+`load()` is what the exchange calls with an authenticated session: it settles this
+card's leftovers from the card's own log, journals the intent, credits, writes the
+load record and commits. Its outcome is one of three, and never a guess:
+
+* it returns the new balance — the load happened, exactly once;
+* it raises `LoadOutcomeUnknown` — the commit may or may not have been applied (lost
+  reply, bad CMAC, card gone after the first write command): ask for the same card,
+  then `resolve()` (or `load()` again with the same load_id) settles it from the log;
+* it raises any other exception — the load did not happen (a card error status, such
+  as BoundaryError, has been journalled as "not happened"; an error before the first
+  write command left no intent at all).
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+from kiosk.cardio.breka import KEY_LOAD, LOG_USABLE_RECORDS, TYPE_LOAD, BrekaSession, LoadRecord
+from kiosk.cardio.connection import Connection
+from kiosk.cardio.desfire_status import DesfireError
+from kiosk.cardio.errors import CardError
+
+
+@dataclass(frozen=True)
+class PendingLoad:
+    load_id: uuid.UUID
+    card_uid: bytes
+    amount: int
+    balance_before: int
+
+
+class LoadJournal(Protocol):
+    """The part of the journal a load needs (the SQLite journal implements it).
+
+    `record_intent` must be durable when it returns; it may be called again for a
+    load_id marked not happened (the same exchange retried on the same card).
+    """
+
+    def pending_loads(self, card_uid: bytes) -> list[PendingLoad]: ...
+
+    def record_intent(self, load_id: uuid.UUID, card_uid: bytes, amount: int, balance_before: int) -> None: ...
+
+    def mark_loaded(self, load_id: uuid.UUID, balance_after: int) -> None: ...
+
+    def mark_not_happened(self, load_id: uuid.UUID) -> None: ...
+
+
+@dataclass(frozen=True)
+class Settlement:
+    load_id: uuid.UUID
+    happened: bool
+    balance_after: int | None  # from the card's record when it happened
+
+
+class LoadOutcomeUnknown(CardError):
+    """The card may or may not have applied the load: present the same card again."""
+
+    def __init__(self, load_id: uuid.UUID, card_uid: bytes):
+        self.load_id, self.card_uid = load_id, card_uid
+        super().__init__(f"outcome of load {load_id} unknown; the same card must be presented again")
+
+
+def open_for_load(connection: Connection, load_master: bytes | None = None) -> BrekaSession:
+    """UID, select and authentication with K1 (its master from the OS keyring by default)."""
+    if load_master is None:
+        from kiosk.secrets import Secret, require_secret
+        load_master = require_secret(Secret.BREKA_LOAD_MASTER)
+    session = BrekaSession(connection)
+    session.authenticate_with_master(KEY_LOAD, load_master)
+    return session
+
+
+def settle(card_uid: bytes, records: list[LoadRecord], journal: LoadJournal) -> list[Settlement]:
+    """Decide every unfinished load of this card from its log: in it means it happened."""
+    on_card = {r.load_id: r for r in records}
+    done = []
+    for pending in journal.pending_loads(card_uid):
+        record = on_card.get(pending.load_id)
+        if record is not None:
+            journal.mark_loaded(pending.load_id, record.balance_after)
+            done.append(Settlement(pending.load_id, True, record.balance_after))
+        else:
+            journal.mark_not_happened(pending.load_id)
+            done.append(Settlement(pending.load_id, False, None))
+    return done
+
+
+def resolve(card: BrekaSession, journal: LoadJournal) -> list[Settlement]:
+    """Settle the leftovers of an authenticated card (after LoadOutcomeUnknown)."""
+    return settle(card.uid, card.load_records(), journal)
+
+
+def load(card: BrekaSession, load_id: uuid.UUID, amount: int, journal: LoadJournal, *,
+         terminal_no: int = 0, clock: Callable[[], float] = time.time) -> int:
+    """Load `amount` points once under `load_id`; returns the new balance (see module doc)."""
+    if not isinstance(amount, int) or amount <= 0:
+        raise ValueError(f"load amount must be a positive integer, got {amount!r}")
+    records = card.load_records()
+    balance_before = card.balance()
+    settle(card.uid, records, journal)
+    if any(r.load_id == load_id for r in records[:LOG_USABLE_RECORDS]):
+        return balance_before  # already on the card (an earlier, unheard commit): never twice
+    journal.record_intent(load_id, card.uid, amount, balance_before)
+    balance_after = balance_before + amount
+    record = LoadRecord(load_id, amount, balance_after, terminal_no, int(clock()), TYPE_LOAD)
+    try:
+        card.credit(amount)
+        card.write_load_record(record)
+    except DesfireError:
+        # The card answered an error: it ended the session and discarded the transaction,
+        # and no commit was sent. Abort anyway, in case the answer was not the card's.
+        journal.mark_not_happened(load_id)
+        _abort_quietly(card)
+        raise
+    except Exception as exc:
+        raise LoadOutcomeUnknown(load_id, card.uid) from exc
+    try:
+        card.commit()
+    except Exception as exc:  # any failure of the commit itself: only the log can tell
+        raise LoadOutcomeUnknown(load_id, card.uid) from exc
+    journal.mark_loaded(load_id, balance_after)
+    return balance_after
+
+
+def _abort_quietly(card: BrekaSession) -> None:
+    try:
+        card.abort()
+    except CardError:
+        pass
