@@ -1,0 +1,268 @@
+"""Request and response bodies of the cloud interface (they are the OpenAPI schemas)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+_EARLIEST = datetime(1970, 1, 2, tzinfo=timezone.utc)
+_LATEST = datetime(2199, 12, 31, tzinfo=timezone.utc)
+
+
+def _in_range(moment: datetime) -> datetime:
+    if not _EARLIEST <= moment <= _LATEST:
+        raise ValueError("times must lie between 1970 and 2199")
+    return moment
+
+
+# Simulator inputs: a bounded range keeps every later "+ 100 days" inside datetime's range.
+Moment = Annotated[AwareDatetime, AfterValidator(_in_range), Field(description="RFC 3339, 1970–2199")]
+Points = int  # amounts are integers; the handlers, not the schema, refuse out-of-range amounts
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- holder authentication -------------------------------------------------------------
+class ChallengeOut(BaseModel):
+    challenge_id: str
+    nonce: str = Field(description="base64 of 32 random bytes; the card signs SHA-256(nonce)")
+    expires_at: AwareDatetime
+
+
+class HolderAuthIn(Strict):
+    challenge_id: str = Field(min_length=1, max_length=64)
+    certificate: str = Field(min_length=1, max_length=16384, pattern=r"^[A-Za-z0-9+/]*={0,2}$",
+                             description="user-authentication certificate, base64 DER")
+    signature: str = Field(min_length=1, max_length=4096, pattern=r"^[A-Za-z0-9+/]*={0,2}$",
+                           description="RSASSA-PKCS1-v1_5 / SHA-256 over the nonce, base64")
+
+
+class HolderAuthOut(BaseModel):
+    holder_token: str
+    mykey_id: str
+    expires_at: AwareDatetime
+
+
+# -- balance ---------------------------------------------------------------------------
+class ReservedOut(BaseModel):
+    points: int
+    expires_at: AwareDatetime
+
+
+class LotOut(BaseModel):
+    lot_id: str
+    event_id: str
+    points: int
+    issued_at: AwareDatetime
+    expires_at: AwareDatetime
+
+
+class BalanceOut(BaseModel):
+    mykey_id: str
+    as_of: AwareDatetime
+    reserved: list[ReservedOut]
+    lots: list[LotOut]
+    usable: int
+
+
+class AssignIn(Strict):
+    event_id: str = Field(min_length=1, max_length=64)
+    points: Points
+
+
+class AssignOut(BaseModel):
+    lot: LotOut
+    reserved_left: int
+
+
+# -- exchanges -------------------------------------------------------------------------
+class HoldIn(Strict):
+    exchange_id: UUID
+    event_id: str = Field(min_length=1, max_length=64)
+    points: Points
+
+
+class LotPart(BaseModel):
+    lot_id: str
+    points: int
+
+
+class Breka(Strict):
+    card_ref: str = Field(min_length=1, max_length=128, description="keyed hash of the card UID, never the UID")
+    load_id: UUID
+    loaded: int
+    fee: int
+    balance_after: int
+
+
+class CommitIn(Strict):
+    breka: Breka
+
+
+class CancelIn(Strict):
+    reason: str = Field(min_length=1, max_length=200)
+
+
+State = Literal["held", "committed", "cancelled"]
+
+
+class ExchangeOut(BaseModel):
+    exchange_id: str
+    state: State
+    event_id: str
+    points: int
+    lots: list[LotPart]
+    mykey_id: str
+    created_at: AwareDatetime
+    finished_at: AwareDatetime | None = None
+    breka: dict | None = None
+    cancel_reason: str | None = None
+
+
+class StateOut(BaseModel):
+    exchange_id: str
+    state: State
+
+
+class ExchangeList(BaseModel):
+    exchanges: list[ExchangeOut]
+
+
+# -- settlement ------------------------------------------------------------------------
+class SettlementRecord(Strict):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    record_id: str = Field(min_length=1, max_length=64)
+    seq: int = Field(ge=1, le=2**62)
+    terminal_id: str = Field(min_length=1, max_length=64)
+    exchange_id: str = Field(min_length=1, max_length=64)
+    occurred_at: str = Field(min_length=1, max_length=40)
+    mykey_id: str = Field(min_length=1, max_length=64)
+    event_id: str = Field(min_length=1, max_length=64)
+    points_used: int = Field(ge=0, le=2**62)
+    fee: int = Field(ge=0, le=2**62)
+    loaded: int = Field(ge=0, le=2**62)
+    card_ref: str = Field(min_length=1, max_length=128)
+    load_id: str = Field(min_length=1, max_length=64)
+    prev_hash: str = Field(min_length=64, max_length=64)
+    hash: str = Field(min_length=64, max_length=64)
+    signature: str = Field(min_length=1, max_length=200)
+
+
+class BatchIn(Strict):
+    terminal_id: str = Field(min_length=1, max_length=64)
+    records: list[SettlementRecord] = Field(max_length=1000)
+
+
+class Rejected(BaseModel):
+    record_id: str
+    code: str
+
+
+class BatchOut(BaseModel):
+    accepted: list[str]
+    duplicates: list[str]
+    rejected: list[Rejected]
+
+
+# -- reports ---------------------------------------------------------------------------
+class Figures(BaseModel):
+    count: int
+    points: int
+    holders: int
+
+
+class MonthFigures(BaseModel):
+    month: str
+    issued: Figures
+    used: Figures
+    expired: Figures
+
+
+class MonthlyOut(BaseModel):
+    event_id: str | None
+    months: list[MonthFigures]
+    totals: MonthFigures = Field(description="the whole range; holders are distinct over the range")
+
+
+# -- simulator only --------------------------------------------------------------------
+class TerminalIn(Strict):
+    terminal_id: str = Field(min_length=1, max_length=64)
+    secret: str = Field(min_length=4, max_length=512, pattern=r"^[A-Za-z0-9+/]*={0,2}$", description="base64")
+    device_public_key: str = Field(min_length=44, max_length=44, description="base64 raw Ed25519 public key")
+    events: list[str] = Field(default_factory=list, max_length=100)
+
+
+class EventIn(Strict):
+    event_id: str = Field(min_length=1, max_length=64)
+    issue_from: Moment
+    issue_until: Moment
+    exchange_until: Moment | None = None
+
+
+class EnrolIn(Strict):
+    certificate: str = Field(min_length=1, max_length=16384, pattern=r"^[A-Za-z0-9+/]*={0,2}$")
+    mykey_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class EnrolOut(BaseModel):
+    mykey_id: str
+
+
+class RevokedOut(BaseModel):
+    revoked: bool
+
+
+class IssueIn(Strict):
+    mykey_id: str = Field(min_length=1, max_length=64)
+    event_id: str = Field(min_length=1, max_length=64)
+    points: Points
+    at: Moment | None = None
+
+
+class ReservedIn(Strict):
+    mykey_id: str = Field(min_length=1, max_length=64)
+    points: Points
+    at: Moment | None = None
+
+
+class ReservedEntryOut(BaseModel):
+    reserved_id: str
+    points: int
+    expires_at: AwareDatetime
+
+
+class ClockIn(Strict):
+    now: Moment | None = None
+    advance_s: int | None = Field(default=None, ge=-10**9, le=10**9)
+    frozen: bool = True
+
+
+class ClockOut(BaseModel):
+    now: AwareDatetime
+    frozen: bool
+
+
+class FaultIn(Strict):
+    path: str = Field(min_length=1, max_length=200, description="glob, e.g. /v1/exchanges/*/commit")
+    method: str = Field(default="*", max_length=10)
+    kind: Literal["delay", "error", "drop"]
+    phase: Literal["before", "after"] = Field(
+        default="after", description="before: the call never reaches the ledger; after: it takes effect, "
+                                     "then the answer is delayed, replaced or lost")
+    status: int = Field(default=500, ge=400, le=599)
+    delay_ms: int = Field(default=0, ge=0, le=60_000)
+    count: int = Field(default=1, ge=1, le=1000)
+
+
+class FaultOut(FaultIn):
+    fault_id: int
+    model_config = ConfigDict(extra="ignore")
+
+
+class Health(BaseModel):
+    ok: bool
+    now: AwareDatetime

@@ -1,0 +1,104 @@
+"""Settlement records: canonical JSON, a SHA-256 hash chain and an Ed25519 signature.
+
+One record per committed exchange (cloud-api.md). `hash` is the hex SHA-256 of the
+canonical JSON of the record without `hash` and `signature`; `prev_hash` is the previous
+record's hash (64 zeros for a terminal's first record); `signature` is base64
+Ed25519 over the 32 raw bytes of the hash. Anyone with the terminal's public key can
+check a run of records for gaps, edits and deletions (`chain_problems`).
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+GENESIS_HASH = "0" * 64
+FIELDS = ("record_id", "seq", "terminal_id", "exchange_id", "occurred_at", "mykey_id", "event_id",
+          "points_used", "fee", "loaded", "card_ref", "load_id", "prev_hash")
+UNSIGNED = ("hash", "signature")
+
+
+class RecordProblem(ValueError):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def canonical_json(value: Any) -> bytes:
+    """Sorted keys, no spaces, UTF-8. Floats are refused: amounts are integers."""
+    _no_floats(value)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _no_floats(value: Any) -> None:
+    if isinstance(value, float):
+        raise TypeError("floats have no canonical form here; amounts are integers")
+    if isinstance(value, dict):
+        for item in value.values():
+            _no_floats(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _no_floats(item)
+
+
+def record_hash(record: dict[str, Any]) -> str:
+    body = {k: v for k, v in record.items() if k not in UNSIGNED}
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def seal(fields: dict[str, Any], device_key: bytes | Ed25519PrivateKey) -> dict[str, Any]:
+    """Add `hash` and `signature` to a record's fields (`prev_hash` already set)."""
+    missing = [name for name in FIELDS if name not in fields]
+    if missing:
+        raise ValueError(f"settlement record lacks {', '.join(missing)}")
+    key = device_key if isinstance(device_key, Ed25519PrivateKey) else Ed25519PrivateKey.from_private_bytes(device_key)
+    record = {k: v for k, v in fields.items() if k not in UNSIGNED}
+    digest = record_hash(record)
+    record["hash"] = digest
+    record["signature"] = base64.b64encode(key.sign(bytes.fromhex(digest))).decode("ascii")
+    return record
+
+
+def verify_record(record: dict[str, Any], public_key: bytes | Ed25519PublicKey) -> None:
+    """Raise RecordProblem(bad_hash | bad_record_signature) unless the record is intact."""
+    key = public_key if isinstance(public_key, Ed25519PublicKey) else Ed25519PublicKey.from_public_bytes(public_key)
+    digest = record.get("hash")
+    if not isinstance(digest, str) or record_hash(record) != digest:
+        raise RecordProblem("bad_hash", "the record's hash does not match its contents")
+    try:
+        sig = base64.b64decode(str(record.get("signature", "")), validate=True)
+        key.verify(sig, bytes.fromhex(digest))
+    except (binascii.Error, InvalidSignature, ValueError):
+        raise RecordProblem("bad_record_signature", "the record's signature does not verify with the device key") from None
+
+
+def chain_problems(records: list[dict[str, Any]], public_key: bytes | Ed25519PublicKey,
+                   prev_hash: str = GENESIS_HASH, next_seq: int = 1) -> list[tuple[str, str]]:
+    """[(record_id, code)] for every record that breaks the chain, in seq order."""
+    problems: list[tuple[str, str]] = []
+    for record in sorted(records, key=lambda r: r.get("seq", 0)):
+        rid = str(record.get("record_id"))
+        try:
+            verify_record(record, public_key)
+        except RecordProblem as exc:
+            problems.append((rid, exc.code))
+            continue
+        if record.get("seq") != next_seq:
+            problems.append((rid, "seq_gap"))
+        elif record.get("prev_hash") != prev_hash:
+            problems.append((rid, "chain_broken"))
+        prev_hash, next_seq = record["hash"], int(record["seq"]) + 1
+    return problems
+
+
+def public_key_bytes(device_key: bytes) -> bytes:
+    """Raw 32-byte Ed25519 public key for a raw 32-byte private key (to register it)."""
+    from cryptography.hazmat.primitives import serialization
+
+    return Ed25519PrivateKey.from_private_bytes(device_key).public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw)
