@@ -1,0 +1,170 @@
+"""The monthly claim (月次精算): the report's Table 1 and Table 2, per JST month.
+
+Issued and expired figures come from the cloud (`CloudClient.monthly`); used figures
+come from the kiosk's own settlement records (the outbox), counted in the JST month of
+`occurred_at`. The claim is the experiment points used (P yen), never the loaded amount.
+Every month where the kiosk's used figures and the cloud's differ is listed as a
+mismatch, so the office settles it before sending the claim to the city.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+from kiosk.rules import JST
+
+MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MAX_MONTHS = 240
+KINDS = ("issued", "used", "expired")
+FIGURES = ("count", "points", "holders")
+COLUMNS = ["month"] + [f"{k}_{f}" for k in KINDS for f in FIGURES] + \
+          [f"cloud_used_{f}" for f in FIGURES] + ["claim_points", "mismatch"]
+
+
+class MonthError(ValueError):
+    """A month that is not YYYY-MM, or a range that runs backwards or is too long."""
+
+
+def parse_month(text: str) -> str:
+    if not isinstance(text, str) or not MONTH.match(text) or not 1900 <= int(text[:4]) <= 2199:
+        raise MonthError(f"月は YYYY-MM で指定してください / a month must be YYYY-MM: {text!r}")
+    return text
+
+
+def next_month(month: str) -> str:
+    year, mon = int(month[:4]), int(month[5:])
+    return f"{year + mon // 12:04d}-{mon % 12 + 1:02d}"
+
+
+def months_between(first: str, last: str) -> list[str]:
+    parse_month(first), parse_month(last)
+    if last < first:
+        raise MonthError(f"開始月が終了月より後です / --from {first} is after --to {last}")
+    months = [first]
+    while months[-1] != last:
+        months.append(next_month(months[-1]))
+        if len(months) > MAX_MONTHS:
+            raise MonthError(f"期間は {MAX_MONTHS} か月までです / at most {MAX_MONTHS} months per report")
+    return months
+
+
+def jst_month(occurred_at: str) -> str:
+    moment = datetime.fromisoformat(occurred_at.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"occurred_at without a UTC offset: {occurred_at!r}")
+    return moment.astimezone(JST).strftime("%Y-%m")
+
+
+@dataclass
+class Tally:
+    count: int = 0
+    points: int = 0
+    holders: set[str] = field(default_factory=set)
+
+    def add(self, points: int, holder: str) -> None:
+        if not isinstance(points, int) or isinstance(points, bool):
+            raise TypeError("points must be integers")
+        self.count += 1
+        self.points += points
+        self.holders.add(holder)
+
+    def figures(self) -> dict[str, int]:
+        return {"count": self.count, "points": self.points, "holders": len(self.holders)}
+
+
+def kiosk_used(records: Iterable[dict], months: list[str],
+               event_id: str | None = None) -> tuple[dict[str, Tally], Tally]:
+    """Used figures per JST month (and over the period) from the kiosk's settlement records."""
+    per = {m: Tally() for m in months}
+    total = Tally()
+    for record in records:
+        if event_id is not None and record.get("event_id") != event_id:
+            continue
+        month = jst_month(record["occurred_at"])
+        if month in per:
+            per[month].add(record["points_used"], record["mykey_id"])
+            total.add(record["points_used"], record["mykey_id"])
+    return per, total
+
+
+@dataclass
+class MonthlyReport:
+    first: str
+    last: str
+    event_id: str | None
+    terminal_id: str
+    generated_at: str
+    months: list[dict[str, Any]]
+    totals: dict[str, Any]
+    mismatches: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"from": self.first, "to": self.last, "event_id": self.event_id, "terminal_id": self.terminal_id,
+                "generated_at": self.generated_at, "months": self.months, "totals": self.totals,
+                "mismatches": self.mismatches}
+
+
+def _flat(prefix: str, figures: dict[str, int]) -> dict[str, int]:
+    return {f"{prefix}_{name}": int(figures.get(name, 0)) for name in FIGURES}
+
+
+def build(records: Iterable[dict], cloud: dict[str, Any], first: str, last: str, *, event_id: str | None = None,
+          terminal_id: str = "", now: datetime | None = None) -> MonthlyReport:
+    """Join the kiosk's records with the cloud's monthly figures (pure: no I/O)."""
+    months = months_between(first, last)
+    used, used_total = kiosk_used(records, months, event_id)
+    by_month = {m["month"]: m for m in cloud.get("months", [])}
+    empty = {"count": 0, "points": 0, "holders": 0}
+    rows, mismatches = [], []
+    for month in months:
+        remote = by_month.get(month, {})
+        mine = used[month].figures()
+        theirs = {name: int(remote.get("used", empty).get(name, 0)) for name in FIGURES}
+        differs = [name for name in FIGURES if mine[name] != theirs[name]]
+        row = {"month": month, **_flat("issued", remote.get("issued", empty)), **_flat("used", mine),
+               **_flat("expired", remote.get("expired", empty)), **_flat("cloud_used", theirs),
+               "claim_points": mine["points"], "mismatch": bool(differs)}
+        rows.append(row)
+        if differs:
+            mismatches.append({"month": month, "fields": differs, "kiosk": mine, "cloud": theirs})
+    remote_totals = cloud.get("totals", {})
+    totals = {**_flat("issued", remote_totals.get("issued", empty)), **_flat("used", used_total.figures()),
+              **_flat("expired", remote_totals.get("expired", empty)),
+              **_flat("cloud_used", remote_totals.get("used", empty)),
+              "claim_points": used_total.points, "mismatch_months": len(mismatches)}
+    stamp = (now or datetime.now(timezone.utc)).astimezone(JST).isoformat(timespec="seconds")
+    return MonthlyReport(first, last, event_id, terminal_id, stamp, rows, totals, mismatches)
+
+
+def local_records(store) -> list[dict]:
+    """Every settlement record the kiosk holds, sent or not, in seq order."""
+    return [json.loads(r["record"]) for r in store.query("SELECT record FROM outbox ORDER BY seq")]
+
+
+def collect(client, records: list[dict], first: str, last: str, event_id: str | None = None,
+            terminal_id: str = "") -> MonthlyReport:
+    """Fetch the cloud's figures for the period and join them with the kiosk's records."""
+    months_between(first, last)
+    cloud = client.monthly(first, last, event_id)
+    return build(records, cloud, first, last, event_id=event_id, terminal_id=terminal_id)
+
+
+def to_json(report: MonthlyReport) -> str:
+    return json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n"
+
+
+def to_csv(report: MonthlyReport) -> str:
+    """One row per month, then a `total` row (holders there are distinct over the whole period)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in report.months:
+        writer.writerow({**row, "mismatch": "yes" if row["mismatch"] else ""})
+    totals = {k: v for k, v in report.totals.items() if k in COLUMNS}
+    writer.writerow({**totals, "month": "total", "mismatch": "yes" if report.mismatches else ""})
+    return out.getvalue()

@@ -1,0 +1,170 @@
+"""The outbox uploader: unsent settlement records to the cloud, in seq order, in batches.
+
+Each batch (up to 1,000 records, gzip) carries an Idempotency-Key derived from the
+terminal and its first and last record ids, so a batch re-sent after a lost answer
+gets the first answer back, and a record sent again in another batch comes back as a
+duplicate, never as a second settlement. The cloud's answer is stored with
+`Outbox.mark`; nothing is ever deleted. When the cloud cannot be reached the uploader
+backs off exponentially with full jitter (random in [0, min(cap, base·2ⁿ)]) and tries
+again. `run(stop)` is the background loop (a thread or a service); `notify()` wakes it
+when a new record has been appended.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Callable
+
+from kiosk.sync.cloud_errors import CloudError, CloudUnavailable
+from kiosk.sync.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 1000
+KEY_NAMESPACE = uuid.UUID("6f1d3c52-1b7e-4a7e-9a55-0c6b5e0b7a11")  # settlement batch keys
+
+
+def batch_key(terminal_id: str, records: list[dict]) -> str:
+    """The Idempotency-Key (a UUID) of a batch: the same records always give the same key."""
+    return str(uuid.uuid5(KEY_NAMESPACE, f"{terminal_id}|{records[0]['record_id']}|{records[-1]['record_id']}"))
+
+
+class Backoff:
+    """Exponential backoff with full jitter and a bounded delay."""
+
+    def __init__(self, base_s: float = 1.0, max_s: float = 300.0, rand: Callable[[], float] = random.random):
+        self.base_s, self.max_s, self.rand = base_s, max_s, rand
+        self.failures = 0
+
+    def next_delay(self) -> float:
+        ceiling = min(self.max_s, self.base_s * (2 ** min(self.failures, 62)))
+        self.failures += 1
+        return self.rand() * ceiling
+
+    def reset(self) -> None:
+        self.failures = 0
+
+
+@dataclass
+class UploadSummary:
+    batches: int = 0                 # batches the cloud answered
+    sent: int = 0                    # records in those batches
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)   # (record_id, code)
+    failures: int = 0                # attempts that got no usable answer
+    remaining: int = 0               # records still unsent afterwards
+    error: str | None = None         # why the pass stopped early, if it did
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.remaining == 0
+
+    def as_dict(self) -> dict:
+        return {"batches": self.batches, "sent": self.sent, "accepted": self.accepted,
+                "duplicates": self.duplicates, "rejected": [{"record_id": r, "code": c} for r, c in self.rejected],
+                "failures": self.failures, "remaining": self.remaining, "error": self.error,
+                "seconds": round(self.seconds, 3)}
+
+
+class Uploader:
+    def __init__(self, outbox: Outbox, client, *, batch_size: int = MAX_BATCH, compress: bool = True,
+                 attempts: int = 5, base_delay_s: float = 1.0, max_delay_s: float = 300.0,
+                 idle_s: float = 60.0, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic, rand: Callable[[], float] = random.random) -> None:
+        if not 1 <= batch_size <= MAX_BATCH:
+            raise ValueError(f"batch_size must be 1..{MAX_BATCH}")
+        self.outbox, self.client = outbox, client
+        self.batch_size, self.compress, self.attempts = batch_size, compress, max(1, attempts)
+        self.backoff = Backoff(base_delay_s, max_delay_s, rand)
+        self.idle_s = idle_s
+        self._sleep, self._clock = sleep, clock
+        self._wake = threading.Event()
+
+    def notify(self) -> None:
+        """New records exist: wake `run` from its idle wait."""
+        self._wake.set()
+
+    def upload_once(self, attempts: int | None = None) -> UploadSummary:
+        """Send every unsent record now; retry a failed batch up to `attempts` times with backoff."""
+        attempts = self.attempts if attempts is None else max(1, attempts)
+        summary, started, tries = UploadSummary(), self._clock(), 0
+        self.backoff.reset()
+        while True:
+            records = self.outbox.unsent(self.batch_size)
+            if not records:
+                break
+            try:
+                answer = self.client.upload_batch(records, batch_key(self.outbox.terminal_id, records),
+                                                  compress=self.compress)
+            except CloudUnavailable as exc:
+                summary.failures += 1
+                tries += 1
+                if tries >= attempts:
+                    summary.error = f"{exc.code}: {exc}"
+                    break
+                delay = self.backoff.next_delay()
+                log.warning("settlement upload failed (%s); retry in %.2fs", exc, delay)
+                self._sleep(delay)
+                continue
+            except CloudError as exc:   # a refusal: retrying the same batch now will not help
+                summary.failures += 1
+                summary.error = f"{exc.code}: {exc}"
+                break
+            self.backoff.reset()
+            tries = 0
+            if not self._store(records, answer, summary):
+                break
+        summary.remaining = self.outbox.status().unsent
+        summary.seconds = self._clock() - started
+        return summary
+
+    def _store(self, records: list[dict], answer: dict, summary: UploadSummary) -> bool:
+        """Mark the records the cloud answered for; False when the answer covers none of them."""
+        ours = {r["record_id"] for r in records}
+        accepted = [rid for rid in answer.get("accepted", []) if rid in ours]
+        duplicates = [rid for rid in answer.get("duplicates", []) if rid in ours]
+        rejected = [(str(r["record_id"]), str(r["code"])) for r in answer.get("rejected", [])
+                    if r.get("record_id") in ours]
+        self.outbox.mark(accepted, duplicates, rejected)
+        summary.batches += 1
+        summary.sent += len(records)
+        summary.accepted += len(accepted)
+        summary.duplicates += len(duplicates)
+        summary.rejected += rejected
+        for rid, code in rejected:
+            log.error("settlement record %s rejected by the cloud: %s", rid, code)
+        if not (accepted or duplicates or rejected):
+            summary.error = "unexpected_response: the cloud's answer names none of the records sent"
+            return False
+        return True
+
+    def run(self, stop: threading.Event) -> None:
+        """Upload until `stop` is set: at once when notified, every `idle_s` otherwise,
+        and after a failure when the (growing, jittered) backoff delay has passed."""
+        failures = Backoff(self.backoff.base_s, self.backoff.max_s, self.backoff.rand)
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                summary = self.upload_once(attempts=1)
+            except Exception:  # the loop must outlive a bug or a locked database; log and back off
+                log.exception("settlement uploader pass failed")
+                summary = UploadSummary(error="internal")
+            if summary.error:
+                self._wait(stop, failures.next_delay(), wakeable=False)
+            else:
+                failures.reset()
+                self._wait(stop, self.idle_s, wakeable=True)
+
+    def _wait(self, stop: threading.Event, seconds: float, wakeable: bool) -> None:
+        deadline = self._clock() + seconds
+        while not stop.is_set() and not (wakeable and self._wake.is_set()):
+            left = deadline - self._clock()
+            if left <= 0:
+                return
+            (self._wake if wakeable else stop).wait(min(left, 0.1))
