@@ -1,0 +1,66 @@
+"""The PyInstaller build of installer/windows/kiosk.spec, produced and started on Linux.
+
+Slow (about a minute on the 2-core machines), still run by CI (`make test`). The same
+spec builds the Windows program folder that installer/windows/kiosk.iss packs.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kiosk import __version__
+from tests.cloud_fixtures import free_port
+from tests.doctor_helpers import write_config
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = ROOT / "installer" / "windows" / "kiosk.spec"
+EXPECTED = ["pcsc_service", "readers", "reader_access", "card", "cloud_reachable", "cloud_credentials",
+            "clock_skew", "keyring", "secrets", "database", "journal", "outbox", "font_ja"]
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory):
+    out = tmp_path_factory.mktemp("pyinstaller")
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
+                           "--distpath", str(out / "dist"), "--workpath", str(out / "work"), str(SPEC)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    took = time.monotonic() - started
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    print(f"\nPyInstaller build: {took:.0f} s")
+    return out / "dist" / "kiosk", took
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_frozen_kiosk_starts_and_reports_its_version(build):
+    folder, took = build
+    assert took < 600, f"the build took {took:.0f} s"
+    proc = subprocess.run([str(folder / "kiosk"), "--version"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == f"kiosk {__version__}", proc.stderr
+    assert (folder / "kiosk-gui").is_file()  # the console-less twin for the full-screen counter
+    assert not list(folder.rglob("fastapi")) and not list(folder.rglob("libQt6Quick*"))  # left out
+    assert list(folder.rglob("QtWidgets*")) and list(folder.rglob("libqxcb*"))  # the screens can start
+    proc = subprocess.run([str(folder / "kiosk"), "run", "--help"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and "--fullscreen" in proc.stdout, proc.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_frozen_doctor_prints_valid_json_with_every_check(build, tmp_path):
+    folder, _ = build
+    cfg = write_config(tmp_path / "config.toml", url=f"http://127.0.0.1:{free_port()}", timeout_s=2)
+    proc = subprocess.run([str(folder / "kiosk"), "--config", str(cfg), "doctor", "--json"],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode in (0, 1), proc.stderr
+    checks = json.loads(proc.stdout)["checks"]
+    assert [c["name"] for c in checks] == EXPECTED
+    by = {c["name"]: c for c in checks}
+    assert not by["cloud_reachable"]["ok"]  # nothing listens there: the frozen requests stack reports it
+    assert "PC/SC library missing" not in by["pcsc_service"]["detail"]  # pyscard was bundled
+    assert proc.returncode == 1
