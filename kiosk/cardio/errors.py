@@ -87,6 +87,22 @@ class InstructionNotSupported(ApduError):
     pass
 
 
+class InvalidPinFormat(CardError, ValueError):
+    """The PIN was refused before anything was sent: it does not have the card's format."""
+
+
+class LastTryNotConfirmed(CardError):
+    """One try is left and the caller did not confirm spending it; nothing was sent."""
+
+    def __init__(self, tries_left: int = 1):
+        self.tries_left = tries_left
+        super().__init__("only one PIN try is left; an explicit confirmation is needed to use it")
+
+
+class UnexpectedResponse(CardError):
+    """The card answered success with data that makes no sense (a malformed certificate, ...)."""
+
+
 class IntegrityError(CardError):
     """A reply failed its MAC check; treated exactly like a lost reply."""
 

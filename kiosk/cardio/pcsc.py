@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass
 
 from smartcard import scard
@@ -22,6 +23,7 @@ from kiosk.cardio.errors import (
 log = logging.getLogger(__name__)
 
 INFINITE = 0xFFFFFFFF
+_POWER_UP_RETRIES = 5
 _PROTOCOLS = scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1
 
 # Codes that mean the service itself is gone: the context must be rebuilt.
@@ -174,6 +176,13 @@ class PcscContext:
                             reader, f" ({', '.join(holders)})" if holders else "")
                 mode = scard.SCARD_SHARE_SHARED
                 code, hcard, protocol = scard.SCardConnect(hcontext, reader, mode, _PROTOCOLS)
+            for attempt in range(_POWER_UP_RETRIES):
+                # Right after an insertion pcscd may still be powering the card up and
+                # answers "unpowered"; the next attempt finds it ready.
+                if code != scard.SCARD_W_UNPOWERED_CARD:
+                    break
+                time.sleep(0.02 * (attempt + 1))
+                code, hcard, protocol = scard.SCardConnect(hcontext, reader, mode, _PROTOCOLS)
             if code in (scard.SCARD_E_NO_SMARTCARD, scard.SCARD_W_REMOVED_CARD):
                 raise NoCard(f"no card in {reader!r}")
             _raise(code, f"cannot connect to {reader!r}", reader)
@@ -193,6 +202,7 @@ class PcscConnection(Connection):
         self._protocol = protocol
         self.reader = reader
         self.shared = shared
+        self.card_gone = False
         code, _reader, _state, _proto, atr = scard.SCardStatus(hcard)
         _raise(code, "card status", reader)
         self.atr = bytes(atr)
@@ -201,17 +211,30 @@ class PcscConnection(Connection):
         if self._hcard is None:
             raise CardRemoved("connection closed")
         code, response = scard.SCardTransmit(self._hcard, self._protocol, list(apdu))
-        _raise(code, "transmit", self.reader)
-        if len(response) < 2:
-            # vpcd (and some readers) answer a vanished card with an empty response.
-            raise CardRemoved(f"no answer from the card in {self.reader!r}")
+        try:
+            _raise(code, "transmit", self.reader)
+            if len(response) < 2:
+                # vpcd (and some readers) answer a vanished card with an empty response.
+                raise CardRemoved(f"no answer from the card in {self.reader!r}")
+        except CardRemoved:
+            self.card_gone = True
+            raise
         return bytes(response)
 
     def close(self, unpower: bool = True) -> None:
-        """Disconnect; power the card down so that a verified PIN does not outlive us."""
+        """Disconnect; power the card down so that a verified PIN does not outlive us.
+
+        A card that already left is not powered down: pcscd (1.9, vpcd) answers that
+        with an error and then ignores the next card inserted into that reader.
+        """
         hcard, self._hcard = self._hcard, None
         if hcard is not None:
-            disposition = scard.SCARD_UNPOWER_CARD if unpower else scard.SCARD_LEAVE_CARD
+            if unpower and not self.card_gone:
+                # The card may have left between two commands: ask before powering down.
+                code = scard.SCardStatus(hcard)[0]
+                self.card_gone = code in (scard.SCARD_W_REMOVED_CARD, scard.SCARD_E_NO_SMARTCARD)
+            disposition = (scard.SCARD_UNPOWER_CARD if unpower and not self.card_gone
+                           else scard.SCARD_LEAVE_CARD)
             code = scard.SCardDisconnect(hcard, disposition)
             if code != scard.SCARD_S_SUCCESS:
                 log.debug("disconnect from %s: %s", self.reader, _message(code))

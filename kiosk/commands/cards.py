@@ -14,6 +14,8 @@ from pathlib import Path
 
 KINDS: dict[str, str] = {
     "probe": "kiosk.commands.cards_probe",
+    "mynumber": "kiosk.commands.cards_mynumber",
+    "breka": "kiosk.commands.cards_breka",
 }
 
 

@@ -1,0 +1,119 @@
+"""Shared pieces for the My Number tests: a test CA per session, issued cards, pcscd waits.
+
+Import the fixtures into a test module (`from tests.mynumber_helpers import jpki_ca, card_file`).
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+
+from kiosk.cardio.connection import Connection
+from kiosk.cardio.errors import NoCard
+from kiosk.cardio.identify import identify
+from kiosk.cardio.pcsc import PcscConnection, PcscContext
+from kiosk.sim.jpki_ca import TestJpkiCa
+from kiosk.sim.mynumber_card import MyNumberCard
+from kiosk.sim.mynumber_state import CardState, issue_card
+from kiosk.sim.vpcd import CardInReader
+
+PIN = "1234"
+SIGN_PASSWORD = "ABC123"
+
+
+@pytest.fixture(scope="session")
+def jpki_ca(tmp_path_factory) -> TestJpkiCa:
+    return TestJpkiCa.open(tmp_path_factory.mktemp("jpki-ca"))
+
+
+@pytest.fixture(scope="session")
+def _issued_template(jpki_ca) -> CardState:
+    # Key generation is the slow part (two RSA-2048 keys); tests get copies of one card.
+    return issue_card(jpki_ca, PIN, SIGN_PASSWORD)
+
+
+@pytest.fixture
+def card_file(tmp_path, _issued_template) -> Path:
+    """A freshly issued card's state file (tries 3 and 5)."""
+    path = tmp_path / "mynumber.json"
+    CardState(**vars(_issued_template)).save(path)
+    return path
+
+
+class DirectConnection(Connection):
+    """The virtual card in-process, no PC/SC: for unit tests of the session."""
+
+    def __init__(self, card: MyNumberCard):
+        self.card = card
+        self.reader, self.atr = "direct", card.atr
+        card.power_on()
+        self.sent: list[bytes] = []
+
+    def transmit_raw(self, apdu: bytes) -> bytes:
+        self.sent.append(apdu)
+        return self.card.process(apdu)
+
+    def close(self) -> None:
+        self.card.power_off()
+
+
+def wait_card(ctx: PcscContext, reader: str, present: bool = True, timeout: float = 5.0) -> bytes:
+    """Block (on the status-change call, no sleeping) until the reader holds a card or not."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    known = {reader: 0}
+    while True:
+        states = ctx.get_status_change(known, 200)
+        for state in states or []:
+            if state.reader == reader and state.present == present:
+                return state.atr
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{reader}: card {'present' if present else 'absent'} not seen in {timeout}s")
+
+
+@contextmanager
+def inserted(card, slot, ctx: PcscContext, **insert_args) -> Iterator[CardInReader]:
+    """The card in the slot's reader for the block; the reader is seen empty before and after.
+
+    vpcd notices a card's departure only when pcscd polls it; a new card linked in before
+    that would meet a reader that still thinks the old card is there (and fails to power).
+    """
+    wait_card(ctx, slot.reader, present=False)
+    holder = CardInReader(card, slot.port).insert(**insert_args)
+    try:
+        yield holder
+    finally:
+        holder.remove()
+        wait_card(ctx, slot.reader, present=False)
+
+
+def connect(ctx: PcscContext, reader: str) -> PcscConnection:
+    wait_card(ctx, reader, True)
+    try:
+        return ctx.connect(reader)
+    except NoCard:  # the reader saw the card before the driver powered it: once more
+        wait_card(ctx, reader, True)
+        return ctx.connect(reader)
+
+
+def run_flow(connection: Connection, pin: str = PIN, challenge: bytes = b"challenge") -> tuple[bytes, bytes]:
+    """The kiosk's flow: identify, certificate, tries, verify, sign. Returns (cert DER, signature)."""
+    ident = identify(connection)
+    session = ident.session
+    assert session is not None, ident
+    cert = session.read_auth_certificate()
+    session.tries_left()
+    session.verify_pin(pin)
+    return cert, session.sign_challenge(challenge)
+
+
+def verify_signature(cert_der: bytes, signature: bytes, challenge: bytes) -> x509.Certificate:
+    cert = x509.load_der_x509_certificate(cert_der)
+    cert.public_key().verify(signature, challenge, padding.PKCS1v15(), hashes.SHA256())
+    return cert
