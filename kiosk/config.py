@@ -57,6 +57,7 @@ SCHEMA: list[Key] = [
         "a text of 1 to 64 characters"),
     Key("cloud", "timeout_s", 5, _int_range(1, 120), "whole seconds from 1 to 120"),
     Key("cloud", "ca_bundle", "", _is_str, "a path to a PEM bundle, or empty for the system's"),
+    Key("cloud", "proxy", "", lambda v: v == "" or _url(v), "an http:// or https:// proxy URL, or empty for none"),
     Key("rules", "event_id", "kawasaki-h29-h30", lambda v: isinstance(v, str) and v != "", "a non-empty text"),
     Key("rules", "validity_days", 100, _int_range(1, 3650), "whole days from 1 to 3650"),
     Key("rules", "validity_counting", "exclude_issue_day", _one_of("exclude_issue_day", "include_issue_day"),

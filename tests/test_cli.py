@@ -61,9 +61,3 @@ def test_config_show_prints_effective_values(tmp_path):
     out = run_cli("--config", str(path), "config", "show")
     assert out.returncode == 0
     assert 'name = "ACR1252"' in out.stdout and "validity_days = 100" in out.stdout
-
-
-def test_demo_says_plainly_it_is_not_there_yet():
-    out = run_cli("demo")
-    assert out.returncode == 1
-    assert "not exist yet" in out.stderr

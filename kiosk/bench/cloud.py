@@ -9,10 +9,8 @@ hold+commit exchanges per second with several terminals at once. `run()` returns
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk.rules import quote
+from kiosk.sim.demo_env import SimAdmin, b64, free_port
 from kiosk.sim.jpki_ca import TestJpkiCa, new_rsa_key
 from kiosk.sync.cloud import CloudClient
 from kiosk.sync.settlement_record import GENESIS_HASH, seal
@@ -35,29 +34,15 @@ from kiosk.sync.settlement_record import GENESIS_HASH, seal
 EVENT = "bench-event"
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class _Setup:
+class _Setup(SimAdmin):
     def __init__(self, url: str, ca: TestJpkiCa) -> None:
-        self.url, self.ca, self.http = url, ca, requests.Session()
-
-    def post(self, path: str, body: dict) -> dict:
-        r = self.http.post(self.url + path, json=body, timeout=10)
-        r.raise_for_status()
-        return r.json()
+        super().__init__(url)
+        self.ca = ca
 
     def terminal(self) -> CloudClient:
         tid, secret, key = f"bench-{uuid.uuid4().hex[:8]}", secrets.token_bytes(32), Ed25519PrivateKey.generate()
         public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        self.post("/sim/terminals", {"terminal_id": tid, "secret": _b64(secret), "device_public_key": _b64(public)})
+        self.post("/sim/terminals", {"terminal_id": tid, "secret": b64(secret), "device_public_key": b64(public)})
         client = CloudClient(self.url, tid, secret, timeout_s=10)
         client.device_key = key  # type: ignore[attr-defined]  (bench only)
         return client
@@ -65,7 +50,7 @@ class _Setup:
     def holder(self, points: int):
         key = new_rsa_key()
         der = self.ca.auth.issue(key.public_key()).public_bytes(serialization.Encoding.DER)
-        mykey = self.post("/sim/holders", {"certificate": _b64(der)})["mykey_id"]
+        mykey = self.post("/sim/holders", {"certificate": b64(der)})["mykey_id"]
         self.post("/sim/issue", {"mykey_id": mykey, "event_id": EVENT, "points": points})
         return key, der
 
@@ -94,7 +79,7 @@ def _exchange(client: CloudClient, session, samples, points: int = 500) -> tuple
 def run(rounds: int = 200, terminals: int = 4) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         ca = TestJpkiCa.open(Path(tmp) / "ca")
-        port = _free_port()
+        port = free_port()
         url = f"http://127.0.0.1:{port}"
         proc = subprocess.Popen([sys.executable, "-m", "kiosk", "cloud-sim", "--port", str(port), "--db",
                                  str(Path(tmp) / "bench.sqlite3"), "--trust", str(ca.directory)],

@@ -57,8 +57,11 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One durable transaction (BEGIN IMMEDIATE … COMMIT, fsynced by synchronous=FULL)."""
+        """One durable transaction (BEGIN IMMEDIATE … COMMIT, fsynced by synchronous=FULL).
+
+        Callables added to `after_commit` inside it run once the commit is on disk."""
         with self._lock:
+            self.after_commit: list = []
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
@@ -66,6 +69,8 @@ class Store:
                 self.conn.execute("ROLLBACK")
                 raise
             self.conn.execute("COMMIT")
+            for callback in self.after_commit:
+                callback()
 
     def query(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
         with self._lock:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from kiosk.sim.cloud import clock
 from kiosk.sim.cloud.auth import Terminal
 from kiosk.sim.cloud.db import to_us
@@ -34,6 +36,7 @@ def receive(conn: sqlite3.Connection, terminal: Terminal, terminal_id: str, reco
     term = conn.execute("SELECT device_public_key, last_seq, last_hash FROM terminals WHERE terminal_id = ?",
                         (terminal.terminal_id,)).fetchone()
     last_seq, last_hash = term["last_seq"], term["last_hash"]
+    public_key = Ed25519PublicKey.from_public_bytes(term["device_public_key"])  # once per batch, not per record
     accepted: list[str] = []
     duplicates: list[str] = []
     rejected: list[dict] = []
@@ -47,7 +50,7 @@ def receive(conn: sqlite3.Connection, terminal: Terminal, terminal_id: str, reco
             else:
                 rejected.append({"record_id": rid, "code": "record_conflict"})
             continue
-        code = _problem(conn, terminal, record, term["device_public_key"], last_seq, last_hash)
+        code = _problem(conn, terminal, record, public_key, last_seq, last_hash)
         if code:
             rejected.append({"record_id": rid, "code": code})
             continue
@@ -61,7 +64,7 @@ def receive(conn: sqlite3.Connection, terminal: Terminal, terminal_id: str, reco
     return 200, {"accepted": accepted, "duplicates": duplicates, "rejected": rejected}
 
 
-def _problem(conn: sqlite3.Connection, terminal: Terminal, record: dict, public_key: bytes,
+def _problem(conn: sqlite3.Connection, terminal: Terminal, record: dict, public_key: Ed25519PublicKey,
              last_seq: int, last_hash: str) -> str | None:
     if record["terminal_id"] != terminal.terminal_id:
         return "terminal_mismatch"

@@ -1,0 +1,53 @@
+"""Composition root: builds the kiosk's parts from the configuration.
+
+The CLI verbs, the GUI and the demo all get their engine from here, so the wiring of
+reader, cloud client, store, outbox and keys exists once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from kiosk.config import Config
+
+
+@dataclass
+class Parts:
+    store: object
+    journal: object
+    outbox: object
+    cloud: object
+    reader: object
+    finisher: object
+    engine: object
+
+    def close(self) -> None:
+        self.cloud.close()
+        self.reader.close()
+        self.store.close()
+
+
+def build(cfg: Config, *, reader=None, cloud=None, listener: Callable | None = None,
+          clock: Callable | None = None) -> Parts:
+    """`clock` (UTC datetimes) replaces the real one for the replay on the simulated calendar."""
+    from kiosk.cardio.reader import PcscReader
+    from kiosk.exchange.engine import ExchangeEngine
+    from kiosk.exchange.finish import Finisher
+    from kiosk.exchange.journal import Journal
+    from kiosk.exchange.keys import KeyringKeys
+    from kiosk.store import Store
+    from kiosk.sync.cloud import CloudClient
+    from kiosk.sync.outbox import Outbox
+
+    store = Store(cfg.store_path)
+    journal = Journal(store, clock) if clock else Journal(store)
+    outbox = Outbox(store, cfg.get("cloud", "terminal_id"))
+    cloud = cloud or CloudClient.from_config(cfg)
+    reader = reader or PcscReader(cfg.get("reader", "name"))
+    keys = KeyringKeys()
+    finisher = Finisher(journal, outbox, cloud, keys)
+    engine = ExchangeEngine(
+        reader=reader, cloud=cloud, journal=journal, finisher=finisher, keys=keys,
+        event_id=cfg.get("rules", "event_id"), clerk_threshold=cfg.get("rules", "clerk_threshold"),
+        card_upper_limit=cfg.get("rules", "card_upper_limit"), listener=listener)
+    return Parts(store, journal, outbox, cloud, reader, finisher, engine)

@@ -1,0 +1,101 @@
+"""Outbox figures: the cost of one durable enqueue, and uploading 100,000 records.
+
+The simulator accepts a settlement record only for a committed exchange of the same
+terminal, so the benchmark seeds its database with the matching committed exchanges
+directly (the 100,000 holds and commits themselves are not what is measured here).
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from kiosk.store import Store
+from kiosk.sync.outbox import Outbox
+
+
+def _enqueue(store: Store, outbox: Outbox, device_key: bytes, n: int) -> list[dict]:
+    records = []
+    for _ in range(n):
+        xid = str(uuid.uuid4())
+        with store.transaction() as tx:
+            tx.execute("INSERT INTO exchanges(exchange_id, state, created_at, updated_at, event_id, mykey_id, points, "
+                       "fee, loaded) VALUES (?, 'committed', 'x', 'x', 'ev', 'mk-bench', 500, 45, 455)", (xid,))
+            records.append(outbox.append(tx, device_key=device_key, exchange_id=xid, mykey_id="mk-bench",
+                                         event_id="ev", points_used=500, fee=45, loaded=455, card_ref="ref",
+                                         load_id=xid))
+    return records
+
+
+def enqueue_ms(rounds: int = 300) -> dict:
+    """One exchange row and its sealed record in one durable transaction (the commit path)."""
+    import os
+
+    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "k.sqlite3") as store:
+        outbox, key = Outbox(store, "bench"), os.urandom(32)
+        _enqueue(store, outbox, key, 20)  # warm-up
+        times = []
+        for _ in range(rounds):
+            t = time.perf_counter()
+            _enqueue(store, outbox, key, 1)
+            times.append((time.perf_counter() - t) * 1000)
+    return {"enqueue_ms": round(statistics.median(times), 3),
+            "enqueue_p90_ms": round(statistics.quantiles(times, n=10)[-1], 3)}
+
+
+def upload_100k(records: int = 100_000) -> dict:
+    """Fill an outbox with `records` sealed records, then time the uploader sending them all."""
+    from kiosk.sim.demo_env import DemoEnv
+    from kiosk.sim.demo_keyring import use_demo_keyring
+    from kiosk.secrets import Secret, require_secret
+    from kiosk.sync.cloud import CloudClient
+    from kiosk.sync.uploader import Uploader
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = DemoEnv(Path(tmp))
+        use_demo_keyring(env.keyring_path)
+        cloud = env.start_cloud()
+        try:
+            env.provision(cloud.url, terminal_id="bench-outbox")
+            device_key = require_secret(Secret.DEVICE_KEY)
+            store = Store(env.kiosk_db)
+            outbox = Outbox(store, "bench-outbox")
+            t = time.perf_counter()
+            with store.transaction() as tx:  # built in one transaction: the fill is not the figure
+                for _ in range(records):
+                    xid = str(uuid.uuid4())
+                    tx.execute("INSERT INTO exchanges(exchange_id, state, created_at, updated_at, event_id) "
+                               "VALUES (?, 'committed', 'x', 'x', 'ev')", (xid,))
+                    outbox.append(tx, device_key=device_key, exchange_id=xid, mykey_id="mk-bench",
+                                  event_id="kawasaki-h29-h30", points_used=500, fee=45, loaded=455,
+                                  card_ref="ref", load_id=xid)
+            fill_s = time.perf_counter() - t
+            _seed_cloud(env.cloud_db, "bench-outbox", outbox.unsent(records))
+            client = CloudClient(cloud.url, "bench-outbox", require_secret(Secret.TERMINAL_SECRET), timeout_s=60)
+            t = time.perf_counter()
+            summary = Uploader(outbox, client).upload_once()
+            upload_s = time.perf_counter() - t
+            status = outbox.status()
+            client.close()
+            store.close()
+        finally:
+            cloud.stop()
+    return {"outbox_100k_s": round(upload_s, 2), "outbox_records": records, "outbox_batches": summary.batches,
+            "outbox_accepted": status.accepted, "outbox_unsent_after": status.unsent,
+            "outbox_fill_s": round(fill_s, 2)}
+
+
+def _seed_cloud(db: Path, terminal_id: str, records: list[dict]) -> None:
+    conn = sqlite3.connect(db, timeout=30)
+    with conn:
+        conn.executemany(
+            "INSERT INTO exchanges (exchange_id, terminal_id, mykey_id, event_id, points, state, created_at, "
+            "finished_at, breka) VALUES (?, ?, ?, ?, ?, 'committed', 0, 0, ?)",
+            [(r["exchange_id"], terminal_id, r["mykey_id"], r["event_id"], r["points_used"],
+              json.dumps({"card_ref": r["card_ref"], "load_id": r["load_id"], "loaded": r["loaded"],
+                          "fee": r["fee"], "balance_after": r["loaded"]})) for r in records])
+    conn.close()

@@ -1,0 +1,91 @@
+"""`kiosk exchanges pending|cancel|recover`: the clerk's list of unfinished exchanges.
+
+An exchange whose Breka card left during the load waits for that card (only its log can
+say whether the points arrived). It stays on this list, with its age, until the card is
+tapped again or a clerk cancels it with a reason (audited).
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("exchanges", help="未完了の交換 / unfinished exchanges (clerk)")
+    verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
+    pending = verbs.add_parser("pending", help="list unfinished exchanges with their age")
+    pending.add_argument("--json", action="store_true")
+    cancel = verbs.add_parser("cancel", help="cancel one exchange that waits for its card (reason required)")
+    cancel.add_argument("exchange_id")
+    cancel.add_argument("--reason", required=True, help="why (kept in the audit chain)")
+    cancel.add_argument("--clerk", required=True, help="the clerk's name")
+    verbs.add_parser("recover", help="finish or cancel every unfinished exchange that needs no card")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from kiosk.cli import UsageError
+    from kiosk.exchange.journal import Journal
+    from kiosk.store import Store
+
+    if not args.cfg.store_path.exists():
+        rows = []
+        if args.verb != "pending":
+            raise UsageError(f"交換の記録がありません / no kiosk database at {args.cfg.store_path}")
+    else:
+        store = Store(args.cfg.store_path)
+        journal = Journal(store)
+        if args.verb == "pending":
+            rows = journal.unfinished()
+        else:
+            return _act(args, store, journal)
+    if args.json:
+        print(json.dumps({"pending": [_row(r) for r in rows]}, ensure_ascii=False))
+    elif not rows:
+        print("未完了の交換はありません / no unfinished exchanges")
+    else:
+        for r in rows:
+            wait = "カード待ち / waits for its card" if r.needs_card else "自動で完了可 / recovers by itself"
+            print(f"{r.exchange_id}  {r.state.value:<16} {r.points or 0:>9,} pt  {_age(r.age_seconds())}  {wait}")
+    return 0
+
+
+def _act(args, store, journal) -> int:
+    from kiosk.app import build
+    from kiosk.cli import UsageError
+    from kiosk.exchange.recovery import recover
+    from kiosk.sync.cloud_errors import CloudError
+
+    store.close()
+    parts = build(args.cfg)
+    try:
+        if args.verb == "recover":
+            report = recover(parts.journal, parts.finisher)
+            print(f"committed {len(report.committed)}, cancelled {len(report.cancelled)}, "
+                  f"waiting for a card {len(report.waiting_for_card)}, postponed {len(report.failed)}")
+            return 1 if report.failed else 0
+        try:
+            parts.finisher.cancel_by_clerk(args.exchange_id, args.reason, args.clerk)
+        except KeyError:
+            raise UsageError(f"その交換はありません / no exchange {args.exchange_id}") from None
+        except ValueError as exc:
+            raise UsageError(f"取り消せません / cannot cancel: {exc}") from None
+        except CloudError as exc:
+            print(f"kiosk exchanges: クラウドに届きません。後で自動で再送します / the cloud did not answer "
+                  f"({exc.code}); the cancel is retried by `kiosk exchanges recover`", file=sys.stderr)
+            return 1
+        print(f"取り消しました / cancelled {args.exchange_id}")
+        return 0
+    finally:
+        parts.close()
+
+
+def _row(r) -> dict:
+    return {"exchange_id": r.exchange_id, "state": r.state.value, "points": r.points, "loaded": r.loaded,
+            "created_at": r.created_at, "age_s": round(r.age_seconds()), "needs_card": r.needs_card,
+            "last_error": r.last_error}
+
+
+def _age(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"

@@ -1,0 +1,325 @@
+"""The exchange as a Qt-free state machine over three ports: card reader, cloud, journal.
+
+identify → PIN → authenticate → balance → amount → hold → tap Breka → load → commit →
+settlement record → receipt. Each public method is one event from the counter (a card
+tapped, a PIN entered, an amount chosen, …); it runs to completion on the caller's
+thread (the card worker in the GUI, the test or CLI thread otherwise) and returns the
+new View, which is also passed to `listener`. The engine holds the holder's token and the
+open card session only in memory, and `reset()` wipes them.
+"""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Callable
+
+from kiosk.cardio import errors as card_errors
+from kiosk.cardio.breka_load import LoadOutcomeUnknown, load, open_for_load
+from kiosk.cardio.connection import Connection
+from kiosk.cardio.desfire_status import BoundaryError
+from kiosk.cardio.identify import CardKind, identify
+from kiosk.exchange.finish import Finisher
+from kiosk.exchange.journal import Journal
+from kiosk.exchange.load_journal import ExchangeLoadJournal
+from kiosk.exchange.ports import Cloud, Keys, Reader
+from kiosk.exchange.problems import problem_for
+from kiosk.exchange.recovery import resolve_card
+from kiosk.exchange.steps import Step
+from kiosk.exchange.view import LotView, Phase, Problem, Receipt, View
+from kiosk.rules import AmountError, AmountLimits, quote, validate_amount
+from kiosk.store import audit
+from kiosk.sync.cloud_errors import CloudError, CloudUnavailable, InsufficientPoints
+
+log = logging.getLogger(__name__)
+
+CHALLENGE_MAX_AGE_S = 120  # a prefetched challenge older than this is replaced before signing
+
+
+class ExchangeEngine:
+    def __init__(self, *, reader: Reader, cloud: Cloud, journal: Journal, finisher: Finisher, keys: Keys,
+                 event_id: str, clerk_threshold: int = 50_000, card_upper_limit: int = 1_000_000,
+                 terminal_no: int = 0, listener: Callable[[View], None] | None = None):
+        self.reader, self.cloud, self.journal, self.finisher, self.keys = reader, cloud, journal, finisher, keys
+        self.event_id, self.terminal_no = event_id, terminal_no
+        self.clerk_threshold, self.card_upper_limit = clerk_threshold, card_upper_limit
+        self.listener = listener
+        self.apdus = 0  # counted by callers that wrap the reader; informative
+        self._wipe()
+
+    # -- events ------------------------------------------------------------------------
+    def card_tapped(self) -> View:
+        """Whatever card is on the reader now: act on it according to the phase."""
+        if self._phase is Phase.TAP_BREKA:
+            return self._breka_tapped()
+        if self._phase in (Phase.WAIT_MYNUMBER, Phase.DONE, Phase.FAILED, Phase.LOCKED):
+            self._wipe()
+            return self._mynumber_tapped()
+        return self._view()
+
+    def enter_pin(self, pin: str, *, confirm_last_try: bool = False) -> View:
+        if self._phase is not Phase.PIN or self._session is None:
+            return self._view()
+        self._problem = None
+        try:
+            self._session.verify_pin(pin, confirm_last_try=confirm_last_try)
+        except card_errors.PinIncorrect as exc:
+            self._tries_left = exc.tries_left
+            return self._set(Phase.PIN, problem_for(exc))
+        except card_errors.PinBlocked as exc:
+            self._close_card()
+            return self._set(Phase.LOCKED, problem_for(exc))
+        except (card_errors.LastTryNotConfirmed, card_errors.InvalidPinFormat) as exc:
+            return self._set(Phase.PIN, problem_for(exc))
+        except card_errors.CardError as exc:
+            return self._restart(exc)
+        del pin
+        try:
+            certificate = self._certificate or self._session.read_auth_certificate()
+            challenge = self._fresh_challenge()
+            signature = self._session.sign_challenge(challenge.nonce)
+            self._close_card()  # power down: the verified PIN must not outlive the signature
+            self._holder = self.cloud.authenticate_holder(challenge.challenge_id, certificate, signature)
+            del certificate  # not kept after the session (jpki.md §8, legal caution)
+            self._certificate = None
+            self._load_balance()
+        except (card_errors.CardError, CloudError) as exc:
+            return self._restart(exc)
+        return self._set(Phase.AMOUNT)
+
+    def choose_amount(self, raw: object, *, clerk: str | None = None) -> View:
+        """Validate the amount; `clerk` names the clerk who approved an amount above the threshold."""
+        if self._phase not in (Phase.AMOUNT, Phase.CONFIRM):
+            return self._view()
+        limits = AmountLimits(self._usable, None, self.card_upper_limit, self.clerk_threshold)
+        try:
+            points = validate_amount(raw, limits, clerk_approved=clerk is not None)
+        except AmountError as exc:
+            return self._set(Phase.AMOUNT, problem_for(exc))
+        if clerk is not None and points > self.clerk_threshold:
+            audit.append(self.journal.store, "clerk", "approve_amount", {"clerk": clerk, "points": points})
+        self._quote = quote(points)
+        return self._set(Phase.CONFIRM)
+
+    def confirm(self) -> View:
+        """Hold the points in the cloud under a fresh, journalled exchange id."""
+        if self._phase is not Phase.CONFIRM or self._quote is None:
+            return self._view()
+        exchange_id = str(uuid.uuid4())
+        q = self._quote
+        self.journal.create(exchange_id, self.event_id, Step.HOLD_REQUESTED, mykey_id=self._holder.mykey_id,
+                            points=q.points_used, fee=q.fee, loaded=q.loaded)
+        self._exchange_id = exchange_id
+        try:
+            self.cloud.hold(self._holder, exchange_id, self.event_id, q.points_used)
+        except InsufficientPoints as exc:
+            self._cancel_quietly("insufficient points")
+            self._load_balance_quietly()
+            return self._set(Phase.AMOUNT, problem_for(exc))
+        except CloudError as exc:
+            self._cancel_quietly("hold failed")
+            return self._restart(exc)
+        self.journal.advance(exchange_id, Step.HELD)
+        return self._set(Phase.TAP_BREKA)
+
+    def cancel(self, reason: str = "holder cancelled") -> View:
+        """The holder or clerk stops before any card write; releases the hold."""
+        if self._phase is Phase.TAP_BREKA and self._exchange_id:
+            row = self.journal.get(self._exchange_id)
+            if row.state is Step.LOAD_INTENT:
+                return self._set(Phase.TAP_BREKA, Problem("tap_same_card_again"))
+        self._cancel_quietly(reason)
+        self._wipe()
+        return self._view()
+
+    def reset(self) -> View:
+        """Idle timeout or "start over": cancel what can be cancelled and wipe everything."""
+        return self.cancel("idle timeout")
+
+    @property
+    def view(self) -> View:
+        return self._view()
+
+    # -- the card steps ----------------------------------------------------------------
+    def _mynumber_tapped(self) -> View:
+        try:
+            conn = self.reader.connect()
+        except card_errors.CardError as exc:
+            return self._set(Phase.WAIT_MYNUMBER, problem_for(exc))
+        try:
+            ident = identify(conn)
+            if ident.kind is CardKind.BREKA:
+                return self._breka_instead_of_mynumber(conn)
+            if ident.kind is not CardKind.MYNUMBER:
+                conn.close()
+                return self._set(Phase.WAIT_MYNUMBER, Problem("unknown_card"))
+            self._conn, self._session = conn, ident.session
+            self._tries_left = self._session.tries_left()
+            if self._tries_left:
+                # While the citizen types the PIN: the certificate (free to read) and a challenge.
+                self._certificate = self._session.read_auth_certificate()
+        except card_errors.CardError as exc:
+            self._close_card(conn)
+            return self._set(Phase.WAIT_MYNUMBER, problem_for(exc))
+        if self._tries_left == 0:
+            self._close_card()
+            return self._set(Phase.LOCKED, Problem("pin_locked"))
+        self._prefetch_challenge()
+        return self._set(Phase.PIN)
+
+    def _prefetch_challenge(self) -> None:
+        try:
+            self._challenge = (self.cloud.challenge(), time.monotonic())
+        except CloudError:
+            self._challenge = None  # fetched again after the PIN; a failure is shown then
+
+    def _fresh_challenge(self):
+        """The prefetched challenge if it is young enough (the cloud's last 5 minutes), else a new one."""
+        if self._challenge is not None and time.monotonic() - self._challenge[1] < CHALLENGE_MAX_AGE_S:
+            challenge, self._challenge = self._challenge[0], None
+            return challenge
+        self._challenge = None
+        return self.cloud.challenge()
+
+    def _breka_instead_of_mynumber(self, conn: Connection) -> View:
+        """A Breka card at the start: finish its unfinished exchanges, else ask for My Number."""
+        try:
+            session = open_for_load(conn, self.keys.load_master())
+            report = resolve_card(session, self.journal, self.finisher)
+        except (card_errors.CardError, CloudError) as exc:
+            return self._set(Phase.WAIT_MYNUMBER, problem_for(exc))
+        finally:
+            conn.close()
+        done = tuple(report.committed + report.cancelled)
+        if done:
+            self._finished_pending = done
+            return self._set(Phase.WAIT_MYNUMBER, Problem("pending_finished", {"count": len(done)}))
+        return self._set(Phase.WAIT_MYNUMBER, Problem("mynumber_first"))
+
+    def _breka_tapped(self) -> View:
+        try:
+            conn = self.reader.connect()
+        except card_errors.CardError as exc:
+            return self._set(Phase.TAP_BREKA, problem_for(exc))
+        try:
+            ident = identify(conn)
+            if ident.kind is CardKind.MYNUMBER:
+                conn.close()
+                return self._set(Phase.TAP_BREKA, Problem("breka_not_mynumber"))
+            if ident.kind is not CardKind.BREKA:
+                conn.close()
+                return self._set(Phase.TAP_BREKA, Problem("unknown_card"))
+            return self._load_onto(conn)
+        except card_errors.CardError as exc:
+            self._close_card(conn)
+            return self._set(Phase.TAP_BREKA, problem_for(exc))
+
+    def _load_onto(self, conn: Connection) -> View:
+        row = self.journal.get(self._exchange_id)
+        card = open_for_load(conn, self.keys.load_master())
+        uid_hex = card.uid.hex()
+        if row.card_uid and row.card_uid != uid_hex and row.state is Step.LOAD_INTENT:
+            conn.close()
+            return self._set(Phase.TAP_BREKA, Problem("tap_same_card_again"))
+        try:
+            balance_after = load(card, uuid.UUID(self._exchange_id), row.loaded,
+                                 ExchangeLoadJournal(self.journal), terminal_no=self.terminal_no,
+                                 clock=lambda: self.journal.clock().timestamp())
+        except LoadOutcomeUnknown:
+            conn.close()
+            return self._set(Phase.TAP_BREKA, Problem("tap_same_card_again"))
+        except BoundaryError as exc:
+            conn.close()
+            self._cancel_quietly("card full")
+            return self._set(Phase.FAILED, problem_for(exc))
+        conn.close()
+        return self._commit(balance_after)
+
+    def _commit(self, balance_after: int) -> View:
+        row = self.journal.get(self._exchange_id)
+        record_id, pending = None, False
+        try:
+            record_id = self.finisher.commit(row)["record_id"]
+        except CloudError as exc:
+            # The points are on the card: the citizen is done; the commit is retried later.
+            log.warning("commit of %s postponed: %s", row.exchange_id, exc.code)
+            self.journal.advance(row.exchange_id, self.journal.get(row.exchange_id).state, last_error=exc.code)
+            pending = True
+        row = self.journal.get(self._exchange_id)
+        self._receipt = Receipt(row.exchange_id, row.mykey_id, row.points, row.fee, row.loaded,
+                                row.balance_before, balance_after,
+                                self.journal.clock().isoformat(timespec="seconds"), record_id, pending)
+        self._holder = None
+        return self._set(Phase.DONE)
+
+    # -- plumbing ----------------------------------------------------------------------
+    def _load_balance(self) -> None:
+        balance = self.cloud.balance(self._holder)
+        self._usable = int(balance["usable"])
+        self._reserved = sum(int(r["points"]) for r in balance.get("reserved", []))
+        self._lots = tuple(LotView(int(lot["points"]), lot["expires_at"]) for lot in
+                           sorted(balance["lots"], key=lambda lot: lot["expires_at"]))
+
+    def _load_balance_quietly(self) -> None:
+        try:
+            self._load_balance()
+        except CloudError:
+            pass
+
+    def _cancel_quietly(self, reason: str) -> None:
+        if not self._exchange_id:
+            return
+        try:
+            self.finisher.cancel(self.journal.get(self._exchange_id), reason)
+        except CloudError as exc:  # stays cancel_requested; recovery finishes it
+            log.warning("cancel of %s postponed: %s", self._exchange_id, exc.code)
+        except ValueError:
+            pass  # a load may have happened: only the card can settle it
+        self._exchange_id = None
+
+    def _restart(self, exc: BaseException) -> View:
+        """A failure before anything was held (or with the hold released): start over."""
+        problem = problem_for(exc)
+        self._close_card()
+        self._cancel_quietly(problem.code)
+        self._wipe(keep_problem=problem)
+        phase = Phase.FAILED if isinstance(exc, (CloudError, CloudUnavailable)) else Phase.WAIT_MYNUMBER
+        return self._set(phase, problem)
+
+    def _close_card(self, conn: Connection | None = None) -> None:
+        for c in {id(x): x for x in (conn, self._conn) if x is not None}.values():
+            try:
+                c.close()
+            except Exception:  # closing a removed card may fail; nothing to do
+                pass
+        self._conn, self._session = None, None
+
+    def _wipe(self, keep_problem: Problem | None = None) -> None:
+        self._close_card() if hasattr(self, "_conn") else None
+        self._phase, self._problem = Phase.WAIT_MYNUMBER, keep_problem
+        self._conn = self._session = self._holder = None
+        self._certificate: bytes | None = None
+        self._challenge = None
+        self._tries_left = None
+        self._usable = self._reserved = 0
+        self._lots: tuple[LotView, ...] = ()
+        self._quote = None
+        self._exchange_id: str | None = None
+        self._receipt: Receipt | None = None
+        self._finished_pending: tuple[str, ...] = ()
+
+    def _set(self, phase: Phase, problem: Problem | None = None) -> View:
+        self._phase, self._problem = phase, problem
+        view = self._view()
+        if self.listener is not None:
+            self.listener(view)
+        return view
+
+    def _view(self) -> View:
+        q = self._quote
+        return View(
+            phase=self._phase, problem=self._problem, tries_left=self._tries_left,
+            mykey_id=self._holder.mykey_id if self._holder else (self._receipt.mykey_id if self._receipt else None),
+            lots=self._lots, usable=self._usable, reserved=self._reserved,
+            points=q.points_used if q else None, fee=q.fee if q else None, loaded=q.loaded if q else None,
+            exchange_id=self._exchange_id, receipt=self._receipt, finished_pending=self._finished_pending)

@@ -1,0 +1,80 @@
+"""The two ends of an exchange in the cloud: commit (with its settlement record) or cancel.
+
+Shared by the live flow and by recovery, so both finish an exchange the same way. Each
+writes its "requested" step before the call and its final step after the answer; the
+cloud calls are idempotent under the exchange id, so a repeat after a crash is safe.
+"""
+from __future__ import annotations
+
+import logging
+
+from kiosk.exchange.journal import ExchangeRow, Journal
+from kiosk.exchange.steps import Step
+from kiosk.store import audit
+from kiosk.sync import cloud_errors
+from kiosk.sync.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+
+class Finisher:
+    def __init__(self, journal: Journal, outbox: Outbox, cloud, keys):
+        self.journal, self.outbox, self.cloud, self.keys = journal, outbox, cloud, keys
+
+    def commit(self, row: ExchangeRow) -> dict:
+        """Commit a loaded exchange in the cloud; returns its settlement record."""
+        if row.state is Step.COMMITTED:
+            record = self.outbox.record_for(row.exchange_id)
+            assert record is not None, "a committed exchange always has its record"
+            return record
+        if row.state not in (Step.LOADED, Step.COMMIT_REQUESTED):
+            raise ValueError(f"exchange {row.exchange_id} is {row.state.value}, not loaded")
+        card_ref = row.card_ref or self.keys.card_ref(row.card_uid)
+        if row.state is Step.LOADED:
+            self.journal.advance(row.exchange_id, Step.COMMIT_REQUESTED, card_ref=card_ref)
+        self.cloud.commit(row.exchange_id, card_ref=card_ref, load_id=row.exchange_id, loaded=row.loaded,
+                          fee=row.fee, balance_after=row.balance_after)
+        device_key = self.keys.device_key()
+        loaded_at = self._loaded_at(row.exchange_id)
+        with self.journal.store.transaction() as tx:
+            record = self.outbox.append(
+                tx, device_key=device_key, exchange_id=row.exchange_id, mykey_id=row.mykey_id,
+                event_id=row.event_id, points_used=row.points, fee=row.fee, loaded=row.loaded,
+                card_ref=card_ref, load_id=row.exchange_id, occurred_at=loaded_at)
+            self.journal.advance(row.exchange_id, Step.COMMITTED, conn=tx)
+        return record
+
+    def cancel(self, row: ExchangeRow, reason: str) -> None:
+        """Release the hold (if any) and end the exchange as cancelled."""
+        if row.state is Step.CANCELLED:
+            return
+        if row.state in (Step.LOAD_INTENT, Step.LOADED, Step.COMMIT_REQUESTED, Step.COMMITTED):
+            raise ValueError(f"exchange {row.exchange_id} is {row.state.value}: a load may have happened")
+        if row.state is not Step.CREATED:  # CREATED: nothing was ever sent for this id
+            if row.state is not Step.CANCEL_REQUESTED:
+                self.journal.advance(row.exchange_id, Step.CANCEL_REQUESTED, cancel_reason=reason)
+            try:
+                self.cloud.cancel(row.exchange_id, reason)
+            except cloud_errors.ERRORS["exchange_not_found"]:
+                pass  # the hold never reached the cloud
+        self.journal.advance(row.exchange_id, Step.CANCELLED, cancel_reason=reason)
+
+    def cancel_by_clerk(self, exchange_id: str, reason: str, clerk: str) -> None:
+        """A clerk ends an exchange that waits for its card: audited, reason required."""
+        reason = reason.strip()
+        if not reason:
+            raise ValueError("a reason is required to cancel an unfinished exchange")
+        row = self.journal.get(exchange_id)
+        audit.append(self.journal.store, "clerk", "cancel_unfinished",
+                     {"exchange_id": exchange_id, "state": row.state.value, "reason": reason, "clerk": clerk})
+        if row.state is Step.LOAD_INTENT:
+            # The card never came back: the clerk takes responsibility (audited above).
+            self.journal.advance(exchange_id, Step.NOT_LOADED, last_error="cancelled by clerk without the card")
+            row = self.journal.get(exchange_id)
+        self.cancel(row, reason)
+
+    def _loaded_at(self, exchange_id: str) -> str:
+        rows = self.journal.store.query(
+            "SELECT at FROM journal WHERE exchange_id = ? AND step = ? ORDER BY id DESC LIMIT 1",
+            (exchange_id, Step.LOADED.value))
+        return rows[0]["at"] if rows else self.journal.get(exchange_id).updated_at

@@ -1,0 +1,130 @@
+"""The exchange journal in the kiosk's SQLite file.
+
+`advance()` appends a journal row and updates the exchange in ONE transaction, so the
+row set and the exchange state never disagree after a crash. The Breka load procedure
+reaches the journal through the LoadJournal port, which this class also implements.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from kiosk.exchange.steps import NEEDS_CARD, Step
+from kiosk.store import Store
+
+_FIELDS = ("event_id", "mykey_id", "points", "fee", "loaded", "card_uid", "card_ref",
+           "balance_before", "balance_after", "cancel_reason", "last_error")
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class ExchangeRow:
+    exchange_id: str
+    state: Step
+    created_at: str
+    updated_at: str
+    event_id: str
+    mykey_id: str | None
+    points: int | None
+    fee: int | None
+    loaded: int | None
+    card_uid: str | None
+    card_ref: str | None
+    balance_before: int | None
+    balance_after: int | None
+    cancel_reason: str | None
+    last_error: str | None
+
+    @property
+    def needs_card(self) -> bool:
+        return self.state in NEEDS_CARD
+
+    def age_seconds(self, now: datetime | None = None) -> float:
+        now = now or datetime.now(timezone.utc)
+        return (now - datetime.fromisoformat(self.created_at)).total_seconds()
+
+
+class Journal:
+    def __init__(self, store: Store, clock: Callable[[], datetime] = utc_now):
+        self.store = store
+        self.clock = clock  # the replay runs the kiosk on the simulated calendar
+
+    def _now(self) -> str:
+        return self.clock().isoformat(timespec="milliseconds")
+
+    def create(self, exchange_id: str, event_id: str, then: Step | None = None, **fields: Any) -> None:
+        """Journal a new exchange id; with `then`, also its next step, in the same transaction
+        (one fsync less on the counter's critical path)."""
+        at = self._now()
+        with self.store.transaction() as tx:
+            tx.execute("INSERT INTO exchanges(exchange_id, state, created_at, updated_at, event_id) "
+                       "VALUES (?,?,?,?,?)", (exchange_id, Step.CREATED.value, at, at, event_id))
+            tx.execute("INSERT INTO journal(exchange_id, at, step, detail) VALUES (?,?,?,?)",
+                       (exchange_id, at, Step.CREATED.value, "{}"))
+            self.store.after_commit.append(lambda: _crash_point(Step.CREATED))
+            if then is not None:
+                self.advance(exchange_id, then, conn=tx, **fields)
+
+    def advance(self, exchange_id: str, step: Step, conn=None, **fields: Any) -> None:
+        """Record `step` (and any exchange fields) durably; joins `conn`'s transaction if given."""
+        unknown = set(fields) - set(_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown exchange fields: {sorted(unknown)}")
+        _crash_point(step, "BEFORE")
+        if conn is None:
+            with self.store.transaction() as tx:
+                self._advance(tx, exchange_id, step, fields)
+            _crash_point(step)
+        else:
+            self._advance(conn, exchange_id, step, fields)
+            self.store.after_commit.append(lambda: _crash_point(step))
+
+    def _advance(self, tx, exchange_id: str, step: Step, fields: dict[str, Any]) -> None:
+        at = self._now()
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        sql = f"UPDATE exchanges SET state = ?, updated_at = ?{', ' + sets if sets else ''} WHERE exchange_id = ?"
+        cur = tx.execute(sql, (step.value, at, *fields.values(), exchange_id))
+        if cur.rowcount != 1:
+            raise KeyError(f"no exchange {exchange_id}")
+        tx.execute("INSERT INTO journal(exchange_id, at, step, detail) VALUES (?,?,?,?)",
+                   (exchange_id, at, step.value, json.dumps(fields, ensure_ascii=False, sort_keys=True)))
+
+    def get(self, exchange_id: str) -> ExchangeRow:
+        rows = self.store.query("SELECT * FROM exchanges WHERE exchange_id = ?", (exchange_id,))
+        if not rows:
+            raise KeyError(f"no exchange {exchange_id}")
+        return _row(rows[0])
+
+    def steps(self, exchange_id: str) -> list[Step]:
+        return [Step(r["step"]) for r in self.store.query(
+            "SELECT step FROM journal WHERE exchange_id = ? ORDER BY id", (exchange_id,))]
+
+    def unfinished(self) -> list[ExchangeRow]:
+        rows = self.store.query("SELECT * FROM exchanges WHERE state NOT IN (?, ?) ORDER BY created_at",
+                                (Step.COMMITTED.value, Step.CANCELLED.value))
+        return [_row(r) for r in rows]
+
+    def waiting_for_card(self, card_uid: str | None = None) -> list[ExchangeRow]:
+        rows = [r for r in self.unfinished() if r.needs_card]
+        return [r for r in rows if card_uid is None or r.card_uid == card_uid]
+
+
+def _row(r) -> ExchangeRow:
+    data = dict(r)
+    data["state"] = Step(data["state"])
+    return ExchangeRow(**data)
+
+
+def _crash_point(step: Step, when: str = "AFTER") -> None:
+    """Fault injection for the crash tests: KIOSK_CRASH_AFTER=<step> (or _BEFORE) kills this
+    process with SIGKILL right after that step is durable (or just before it is written).
+    Unset in production."""
+    if os.environ.get(f"KIOSK_CRASH_{when}") == step.value:
+        os.kill(os.getpid(), signal.SIGKILL)

@@ -1,0 +1,63 @@
+"""What the exchange shows: a phase, the figures of the moment and at most one problem.
+
+The UI renders a View; it never looks inside the engine. Problems carry a stable code
+(the UI maps codes to screens and translated text) and plain parameters.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Phase(str, Enum):
+    WAIT_MYNUMBER = "wait_mynumber"   # "tap your My Number Card"
+    PIN = "pin"                       # PIN keypad (tries_left shown)
+    LOCKED = "locked"                 # PIN blocked: go to the municipal office
+    AMOUNT = "amount"                 # lots with expiry, amount entry
+    CONFIRM = "confirm"               # points, fee, Breka points: confirm
+    TAP_BREKA = "tap_breka"           # "now tap your Breka card" (again, after a tear)
+    DONE = "done"                     # receipt
+    FAILED = "failed"                 # one plain instruction; back to the start
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LotView:
+    points: int
+    expires_at: str  # RFC 3339 from the cloud
+
+
+@dataclass(frozen=True)
+class Receipt:
+    exchange_id: str
+    mykey_id: str
+    points_used: int
+    fee: int
+    loaded: int
+    card_balance_before: int
+    card_balance_after: int
+    at: str
+    record_id: str | None        # None while the cloud commit is still pending
+    cloud_pending: bool = False
+
+
+@dataclass(frozen=True)
+class View:
+    phase: Phase
+    problem: Problem | None = None
+    tries_left: int | None = None
+    mykey_id: str | None = None
+    lots: tuple[LotView, ...] = ()
+    usable: int = 0
+    reserved: int = 0
+    points: int | None = None
+    fee: int | None = None
+    loaded: int | None = None
+    exchange_id: str | None = None
+    receipt: Receipt | None = None
+    finished_pending: tuple[str, ...] = ()   # exchanges finished by this tap (recovery)

@@ -1,0 +1,144 @@
+"""The demo world running: pcscd, the cloud simulator, the kiosk's parts and a virtual
+counter, all from one state folder. `kiosk demo` and `kiosk demo replay` drive it."""
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+
+from kiosk import config as config_mod
+from kiosk.app import Parts, build
+from kiosk.cardio.pcsc import PcscContext
+from kiosk.cardio.reader import PcscReader
+from kiosk.exchange.recovery import recover
+from kiosk.exchange.view import Phase, View
+from kiosk.sim import pcscd
+from kiosk.sim.breka_card import BrekaCard
+from kiosk.sim.counter import VirtualCounter
+from kiosk.sim.demo_env import CloudProcess, DemoEnv, SimAdmin
+from kiosk.sim.demo_keyring import use_demo_keyring
+from kiosk.sim.mynumber_card import MyNumberCard
+from kiosk.sim.vpcd_slots import SlotLease
+
+class DemoError(RuntimeError):
+    pass
+
+
+@dataclass
+class Demo:
+    env: DemoEnv
+    cloud: CloudProcess
+    admin: SimAdmin
+    parts: Parts
+    counter: VirtualCounter
+    cfg: config_mod.Config
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def mynumber(self, name: str) -> MyNumberCard:
+        return MyNumberCard.open(self.env.mynumber_card(name))
+
+    def breka(self, name: str, balance: int = 0) -> BrekaCard:
+        return BrekaCard.open(self.env.breka_card(name, balance))
+
+    def usable(self, mynumber: MyNumberCard) -> int:
+        """Ask the cloud as the kiosk does, signing with the virtual card's key (no PIN spent)."""
+        client = self.parts.cloud
+        challenge = client.challenge()
+        signature = mynumber.state.private_key("auth").sign(challenge.nonce, padding.PKCS1v15(), hashes.SHA256())
+        holder = client.authenticate_holder(challenge.challenge_id, mynumber.state.der("auth_cert"), signature)
+        return int(client.balance(holder)["usable"])
+
+
+@contextmanager
+def running_demo(state_dir: Path, clock: Callable | None = None, say: Callable[[str], None] = lambda _: None,
+                 event_window: tuple[str, str] | None = None) -> Iterator[Demo]:
+    """Everything up; torn down (only what it started) on exit."""
+    env = DemoEnv(state_dir)
+    use_demo_keyring(env.keyring_path)
+    lease = SlotLease()
+    started_pcscd = None
+    if not pcscd.running():
+        say("pcscd を起動します / starting pcscd")
+        started_pcscd = pcscd.start(env.root / "pcscd.log")
+    cloud = None
+    parts = None
+    try:
+        pcscd.wait_vpcd(started_pcscd)
+        slot = lease.acquire(on_wait=lambda: say(
+            "仮想リーダーが空くのを待っています (別のデモか試験が使用中) / waiting for a free virtual reader "
+            "(another demo or test run holds both)"))
+        say("クラウドシミュレータを起動します / starting the cloud simulator")
+        cloud = env.start_cloud()
+        admin = env.provision(cloud.url, event_window=event_window)
+        cfg = config_mod.load(env.config_path)
+        cfg.values["reader"]["name"] = slot.reader
+        context = PcscContext()
+        parts = build(cfg, reader=PcscReader(slot.reader, context), clock=clock)
+        report = recover(parts.journal, parts.finisher)
+        if report.committed or report.cancelled:
+            say(f"未完了の交換を処理しました / recovered unfinished exchanges: "
+                f"{len(report.committed)} committed, {len(report.cancelled)} cancelled")
+        yield Demo(env, cloud, admin, parts, VirtualCounter(slot.reader, slot.port, context), cfg)
+    finally:
+        if parts is not None:
+            parts.close()
+        if cloud is not None:
+            cloud.stop()
+        lease.release()
+        if started_pcscd is not None:
+            pcscd.stop(started_pcscd)
+
+
+def exchange(demo: Demo, mynumber: MyNumberCard, breka: BrekaCard, points: int, *, pin: str = "1234",
+             clerk: str | None = None, say: Callable[[str], None] = lambda _: None) -> tuple[View, dict]:
+    """One exchange at the counter: My Number Card, PIN, amount, Breka card. Returns the final
+    view and the timings (ms per phase) and APDU counts (per card)."""
+    engine, reader = demo.parts.engine, demo.parts.reader
+    ms: dict[str, float] = {}
+    apdus: dict[str, int] = {}
+    t0 = time.perf_counter()
+    with demo.counter.card(mynumber):
+        t = time.perf_counter()
+        view = engine.card_tapped()
+        _expect(view, Phase.PIN)
+        say(f"マイナンバーカード: 暗証番号の残り回数 {view.tries_left} / My Number Card: {view.tries_left} PIN tries left")
+        view = engine.enter_pin(pin)
+        apdus["mynumber"] = reader.last.apdus
+        ms["authenticate"] = _ms(t)
+        _expect(view, Phase.AMOUNT)
+        usable_before = view.usable
+        say(f"利用できるポイント {view.usable:,} / usable points {view.usable:,}")
+    t = time.perf_counter()
+    view = engine.choose_amount(points, clerk=clerk)
+    _expect(view, Phase.CONFIRM)
+    say(f"交換 {view.points:,} → 手数料 {view.fee:,}、ブレカ {view.loaded:,} / "
+        f"exchange {view.points:,}: fee {view.fee:,}, Breka points {view.loaded:,}")
+    view = engine.confirm()
+    ms["hold"] = _ms(t)
+    _expect(view, Phase.TAP_BREKA)
+    with demo.counter.card(breka):
+        t = time.perf_counter()
+        view = engine.card_tapped()
+        apdus["breka"] = reader.last.apdus
+        ms["load_and_commit"] = _ms(t)
+    _expect(view, Phase.DONE)
+    ms["total_with_card_swaps"] = _ms(t0)
+    ms["total"] = round(ms["authenticate"] + ms["hold"] + ms["load_and_commit"], 2)
+    say(f"完了: ブレカ残高 {view.receipt.card_balance_before:,} → {view.receipt.card_balance_after:,} / "
+        f"done: Breka balance {view.receipt.card_balance_before:,} → {view.receipt.card_balance_after:,}")
+    return view, {"ms": ms, "apdus": apdus, "cloud_usable_before": usable_before}
+
+
+def _expect(view: View, phase: Phase) -> None:
+    if view.phase is not phase:
+        code = view.problem.code if view.problem else "none"
+        raise DemoError(f"expected {phase.value}, got {view.phase.value} ({code})")
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 2)

@@ -1,0 +1,50 @@
+"""One exchange in a child process, for the crash tests: `python -m tests.crash_driver ENV_DIR
+PORT READER NAME POINTS`. With KIOSK_CRASH_AFTER / KIOSK_CRASH_BEFORE set, the journal kills
+this process with SIGKILL at that step; the virtual cards it serves vanish with it, as a
+card on a reader does when the PC dies."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from kiosk import config as config_mod
+from kiosk.app import build
+from kiosk.cardio.pcsc import PcscContext
+from kiosk.cardio.reader import PcscReader
+from kiosk.exchange.view import Phase
+from kiosk.sim.breka_card import BrekaCard
+from kiosk.sim.demo_keyring import use_demo_keyring
+from kiosk.sim.mynumber_card import MyNumberCard
+from kiosk.sim.vpcd import CardInReader
+from tests.mynumber_helpers import wait_card
+
+
+def main(env_dir: str, port: str, reader: str, name: str, points: str) -> int:
+    root = Path(env_dir)
+    use_demo_keyring(root / "demo-keyring.json")
+    cfg = config_mod.load(root / "config.toml")
+    ctx = PcscContext()
+    parts = build(cfg, reader=PcscReader(reader, ctx))
+    engine = parts.engine
+    wait_card(ctx, reader, present=False)
+    holder = CardInReader(MyNumberCard.open(root / "cards" / f"{name}.mynumber.json"), int(port)).insert()
+    wait_card(ctx, reader, present=True)
+    assert engine.card_tapped().phase is Phase.PIN
+    assert engine.enter_pin("1234").phase is Phase.AMOUNT
+    assert engine.choose_amount(points).phase is Phase.CONFIRM
+    view = engine.confirm()
+    holder.remove()
+    wait_card(ctx, reader, present=False)
+    if view.phase is not Phase.TAP_BREKA:
+        print(f"stopped at {view.phase.value}: {view.problem}", file=sys.stderr)
+        return 3
+    holder = CardInReader(BrekaCard.open(root / "cards" / f"{name}.breka.json"), int(port)).insert()
+    wait_card(ctx, reader, present=True)
+    view = engine.card_tapped()
+    holder.remove()
+    print(view.phase.value)
+    return 0 if view.phase is Phase.DONE else 4
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(*sys.argv[1:]))

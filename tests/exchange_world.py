@@ -1,0 +1,96 @@
+"""The real world for exchange tests: pcscd + vpcd with the virtual cards swapped on one
+reader, the cloud simulator as a server process, the kiosk's SQLite file, the test keyring."""
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import keyring
+import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+
+from kiosk import config as config_mod
+from kiosk.app import build
+from kiosk.cardio.pcsc import PcscContext
+from kiosk.cardio.reader import PcscReader
+from kiosk.sim.breka_card import BrekaCard
+from kiosk.sim.demo_env import DemoEnv
+from kiosk.sim.demo_keyring import DemoFileKeyring
+from kiosk.sim.mynumber_card import MyNumberCard
+from kiosk.sync.cloud import CloudClient
+from kiosk.sim.counter import VirtualCounter
+
+
+@pytest.fixture(scope="module")
+def world_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("world")
+
+
+@pytest.fixture(scope="module")
+def cloud(world_dir):
+    env = DemoEnv(world_dir)
+    proc = env.start_cloud()
+    yield proc
+    proc.stop()
+
+
+class World:
+    """One kiosk (its own terminal, SQLite file and demo keyring file) in a shared cloud."""
+
+    def __init__(self, root: Path, cloud_url: str, slot, timeout_s: int = 5):
+        self.env = DemoEnv(root)
+        self.use_keyring()
+        self.admin = self.env.provision(cloud_url, terminal_id=f"t-{uuid.uuid4().hex[:8]}")
+        self.slot = slot
+        self.ctx = PcscContext()
+        self.cfg = config_mod.load(self.env.config_path)
+        self.cfg.values["reader"]["name"] = slot.reader
+        self.cfg.values["cloud"]["timeout_s"] = timeout_s
+        self.parts = build(self.cfg, reader=PcscReader(slot.reader, self.ctx))
+        self.engine = self.parts.engine
+
+    def use_keyring(self) -> None:
+        """The kiosk's secrets live in the world's demo keyring file (tests restore theirs)."""
+        keyring.set_keyring(DemoFileKeyring(self.env.keyring_path))
+
+    def citizen(self, name: str, points: int = 10_000, breka_balance: int = 0):
+        mn = self.env.mynumber_card(name)
+        br = self.env.breka_card(name, breka_balance)
+        mykey = self.admin.enrol(self.env.auth_cert_der(mn))
+        if points:
+            self.admin.issue(mykey, points)
+        return MyNumberCard.open(mn), BrekaCard.open(br), mykey
+
+    def on_reader(self, card, **insert_args):
+        return on_reader(card, self.slot, self.ctx, **insert_args)
+
+    def client(self) -> CloudClient:
+        return CloudClient.from_config(self.cfg, backoff_s=0.01)
+
+    def usable(self, mynumber: MyNumberCard) -> int:
+        """The holder's usable points, asked the way the kiosk asks (signature by the card's key)."""
+        client = self.client()
+        try:
+            challenge = client.challenge()
+            key = mynumber.state.private_key("auth")
+            signature = key.sign(challenge.nonce, padding.PKCS1v15(), hashes.SHA256())
+            holder = client.authenticate_holder(challenge.challenge_id, mynumber.state.der("auth_cert"), signature)
+            return client.balance(holder)["usable"]
+        finally:
+            client.close()
+
+    def close(self) -> None:
+        self.parts.close()
+
+
+def on_reader(card, slot, ctx: PcscContext, **insert_args):
+    """The card in the slot's reader, seen present, for the block (see kiosk.sim.counter)."""
+    return VirtualCounter(slot.reader, slot.port, ctx).card(card, **insert_args)
+
+
+def breka_balance(card: BrekaCard) -> int:
+    """The committed balance in the card's state (what a shop terminal would read)."""
+    from kiosk.cardio.breka import AID, VALUE_FILE
+
+    return card.state.applications[AID].files[VALUE_FILE].value
