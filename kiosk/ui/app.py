@@ -1,0 +1,87 @@
+"""The running GUI: the window, the card worker, the heartbeat, the languages.
+
+`Kiosk(cfg, parts)` is what `kiosk run`, `kiosk demo` and the tests start; the parts
+come from kiosk.app.build (the composition root). Start-up recovery runs on the card
+worker, never on the GUI thread.
+"""
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import sys
+import time
+
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication
+
+from kiosk.ui import style
+from kiosk.ui.heartbeat import Heartbeat
+from kiosk.ui.i18n import Languages
+from kiosk.ui.qtcompat import protect_singletons
+from kiosk.ui.staff_auth import StaffAuth
+from kiosk.ui.window import KioskWindow, UiSettings
+from kiosk.ui.worker import CardWorker
+
+log = logging.getLogger(__name__)
+
+
+def qt_app() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("kiosk")
+    app.setFont(QFont(style.cjk_family()))
+    if protect_singletons():
+        log.info("PySide6 reference-count bug present: covered by the None/True/False reserve (kiosk.refcounts)")
+    return app
+
+
+class Kiosk:
+    def __init__(self, cfg, parts, *, reader_name: str | None = None, context_factory=None,
+                 settings: UiSettings | None = None, printer=None):
+        self.t0 = time.perf_counter()
+        self.app = qt_app()
+        self.cfg, self.parts = cfg, parts
+        self.settings = settings or UiSettings.from_config(cfg)
+        self.languages = Languages(self.app)
+        self.languages.use(self.settings.language)
+        name = reader_name if reader_name is not None else cfg.get("reader", "name")
+        self.worker = CardWorker(parts.engine, name, context_factory)
+        self.staff = StaffAuth(parts.store)
+        if printer is None:
+            from kiosk.ui.receipt_printer import printer_from
+            printer = printer_from(os.environ.get("KIOSK_PRINTER"))  # until the config has ui.printer
+        self.window = KioskWindow(self.worker, self.settings, self.languages, self.staff, parts, printer)
+        self.window.cfg = cfg
+        self.heartbeat = Heartbeat(parent=self.window)
+        self.first_screen_ms: float | None = None
+        self.recovery = None
+
+    def start(self, *, monitor: bool = True, recover: bool = True) -> "Kiosk":
+        self.worker.start()
+        if recover:
+            self.worker.call("recover", self._recover)
+        if monitor:
+            self.worker.start_monitor()
+        self.window.start()
+        self.app.processEvents()
+        self.first_screen_ms = (time.perf_counter() - self.t0) * 1000
+        self.window.warm_up()
+        gc.collect()
+        gc.freeze()  # start-up objects leave the collector's work: shorter pauses while serving
+        self.heartbeat.start()
+        return self
+
+    def _recover(self, engine) -> None:
+        from kiosk.exchange.recovery import recover
+
+        self.recovery = recover(self.parts.journal, self.parts.finisher)
+        return None
+
+    def stop(self) -> None:
+        self.heartbeat.stop()
+        self.window.idle.stop()
+        self.worker.stop()
+        self.window.close()
+        self.languages.close()

@@ -1,0 +1,155 @@
+"""Clerk mode: today's totals, unfinished exchanges (cancel with a reason), the monthly claim
+export and the outbox status. Network work runs on the card worker; every action is
+audited (the finisher audits cancellations; exports are audited here)."""
+from __future__ import annotations
+
+from datetime import datetime, time as dtime, timezone
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QListWidget, QVBoxLayout
+
+from kiosk.rules import JST
+from kiosk.store import audit
+from kiosk.ui.staff_pages import CLERK_NAME
+from kiosk.ui.texts import points
+from kiosk.ui.widgets import BigButton, Page, label
+
+translate = QCoreApplication.translate
+
+
+def today_totals(store, now: datetime | None = None) -> dict[str, int]:
+    now = now or datetime.now(timezone.utc)
+    start = datetime.combine(now.astimezone(JST).date(), dtime(0), JST).astimezone(timezone.utc)
+    row = store.query("SELECT COUNT(*) AS n, COALESCE(SUM(points),0) AS p, COALESCE(SUM(fee),0) AS f, "
+                      "COALESCE(SUM(loaded),0) AS l FROM exchanges WHERE state = 'committed' AND created_at >= ?",
+                      (start.isoformat(timespec="milliseconds"),))[0]
+    return {"count": row["n"], "points": row["p"], "fee": row["f"], "loaded": row["l"]}
+
+
+def export_claim(parts, event_id: str, month: str, fmt: str, folder: Path) -> Path:
+    """The monthly claim for `month` as csv/json/pdf in `folder` (runs on the card worker)."""
+    from kiosk.sync import report
+
+    rep = report.collect(parts.cloud, report.local_records(parts.store), month, month, event_id=event_id,
+                         terminal_id=parts.outbox.terminal_id if hasattr(parts.outbox, "terminal_id") else "")
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / f"claim-{month}.{fmt}"
+    if fmt == "pdf":
+        from kiosk.sync.report_pdf import render
+        render(rep, out)
+    else:
+        out.write_text(report.to_csv(rep) if fmt == "csv" else report.to_json(rep), encoding="utf-8")
+    audit.append(parts.store, "clerk", "export_claim", {"clerk": CLERK_NAME, "month": month, "format": fmt})
+    return out
+
+
+class ClerkPage(Page):
+    name = "clerk"
+
+    def __init__(self, window, parent=None):
+        super().__init__(parent)
+        self.window = window
+        box = QVBoxLayout(self)
+        self.title = label(role="title")
+        self.today = label(role="body")
+        self.outbox = label(role="small")
+        box.addWidget(self.title)
+        grid = QGridLayout()
+        grid.addWidget(self.today, 0, 0)
+        grid.addWidget(self.outbox, 0, 1)
+        box.addLayout(grid)
+        self.unfinished_title = label(role="body")
+        self.unfinished = QListWidget()
+        self.reason = QLineEdit()
+        self.cancel_button = BigButton(role="danger")
+        self.cancel_button.clicked.connect(self._cancel_selected)
+        box.addWidget(self.unfinished_title)
+        box.addWidget(self.unfinished, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.reason, 2)
+        row.addWidget(self.cancel_button, 1)
+        box.addLayout(row)
+        claim = QHBoxLayout()
+        self.claim_buttons = {}
+        for fmt in ("pdf", "csv", "json"):
+            b = BigButton(role="quiet")
+            b.clicked.connect(lambda _=False, f=fmt: self._export(f))
+            claim.addWidget(b)
+            self.claim_buttons[fmt] = b
+        box.addLayout(claim)
+        self.status = label(role="small")
+        box.addWidget(self.status)
+        self.close_button = BigButton(role="primary")
+        self.close_button.clicked.connect(self._close)
+        box.addWidget(self.close_button)
+        window.worker.job_done.connect(self._job_done)
+        self._ids: list[str] = []
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.title.setText(translate("kiosk", "Clerk"))
+        self.unfinished_title.setText(translate("kiosk", "Exchanges waiting for their Breka card"))
+        self.reason.setPlaceholderText(translate("kiosk", "Reason for cancelling (required)"))
+        self.cancel_button.setText(translate("kiosk", "Cancel the selected exchange"))
+        for fmt, b in self.claim_buttons.items():
+            b.setText(translate("kiosk", "Monthly claim ({fmt})").format(fmt=fmt.upper()))
+        self.close_button.setText(translate("kiosk", "Close"))
+        if self.window.parts is not None and self.isVisible():
+            self.refresh()
+
+    def open(self) -> None:
+        self.status.setText("")
+        self.reason.clear()
+        self.refresh()
+
+    def refresh(self) -> None:
+        parts = self.window.parts
+        if parts is None:
+            return
+        t = today_totals(parts.store)
+        self.today.setText(translate("kiosk", "Today: {n} exchanges, {p} points used, fee {f}, loaded {l}").format(
+            n=t["count"], p=points(t["points"]), f=points(t["fee"]), l=points(t["loaded"])))
+        s = parts.outbox.status()
+        self.outbox.setText(translate("kiosk", "Records to send: {u} of {t}").format(u=s.unsent, t=s.total))
+        self.unfinished.clear()
+        rows = parts.journal.waiting_for_card()
+        self._ids = [r.exchange_id for r in rows]
+        for r in rows:
+            self.unfinished.addItem(translate("kiosk", "{id}: {p} points, waiting {m} min").format(
+                id=r.exchange_id[:8].upper(), p=points(r.points), m=int(r.age_seconds() // 60)))
+        self.cancel_button.setEnabled(bool(rows))
+
+    def _cancel_selected(self) -> None:
+        i = self.unfinished.currentRow()
+        reason = self.reason.text().strip()
+        if i < 0 or not reason:
+            self.status.setText(translate("kiosk", "Choose an exchange and write the reason."))
+            return
+        exchange_id, finisher = self._ids[i], self.window.parts.finisher
+        self.window.worker.call("clerk_cancel",
+                                lambda _e: finisher.cancel_by_clerk(exchange_id, reason, CLERK_NAME))
+
+    def _export(self, fmt: str) -> None:
+        from kiosk.config import data_dir
+
+        parts = self.window.parts
+        event_id = parts.engine.event_id
+        month = datetime.now(JST).strftime("%Y-%m")
+        folder = data_dir() / "claims"
+        self.status.setText(translate("kiosk", "Working…"))
+        self.window.worker.call("clerk_export", lambda _e: export_claim(parts, event_id, month, fmt, folder))
+
+    def _job_done(self, what: str, result) -> None:
+        if what == "clerk_cancel":
+            self.status.setText(translate("kiosk", "Cancelled.") if not isinstance(result, Exception)
+                                else translate("kiosk", "Could not cancel: {e}").format(e=result))
+            self.reason.clear()
+            self.refresh()
+        elif what == "clerk_export":
+            self.status.setText(translate("kiosk", "Saved: {path}").format(path=result)
+                                if not isinstance(result, Exception)
+                                else translate("kiosk", "Could not export: {e}").format(e=result))
+
+    def _close(self) -> None:
+        self.window.close_staff()

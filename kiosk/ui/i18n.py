@@ -1,0 +1,46 @@
+"""Japanese by default, English on request, through Qt's translation files.
+
+Source strings are English; resources/i18n/kiosk_ja.ts (pyside6-lupdate) holds the
+Japanese, compiled to kiosk_ja.qm (pyside6-lrelease). English needs no file.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+
+I18N_DIR = Path(__file__).resolve().parents[2] / "resources" / "i18n"
+LANGUAGES = ("ja", "en")
+
+
+class Languages:
+    def __init__(self, app: QCoreApplication):
+        self.app = app
+        self.current = "en"
+        self._translator: QTranslator | None = None
+
+    def use(self, language: str) -> str:
+        if language not in LANGUAGES:
+            raise ValueError(f"unknown language {language!r}")
+        if self._translator is not None:
+            self.app.removeTranslator(self._translator)
+            self._translator = None
+        if language != "en":
+            translator = QTranslator(self.app)
+            qm = I18N_DIR / f"kiosk_{language}.qm"
+            if not translator.load(str(qm)):
+                raise FileNotFoundError(f"{qm}: translation file missing; run pyside6-lrelease")
+            self.app.installTranslator(translator)
+            self._translator = translator
+        QLocale.setDefault(QLocale(QLocale.Language.Japanese if language == "ja" else QLocale.Language.English))
+        self.current = language
+        return language
+
+    def other(self) -> str:
+        return "en" if self.current == "ja" else "ja"
+
+    def close(self) -> None:
+        """Take this kiosk's translator off the application (tests start several kiosks)."""
+        if self._translator is not None:
+            self.app.removeTranslator(self._translator)
+            self._translator = None

@@ -1,0 +1,192 @@
+"""Step 4 and the end: place the Breka card, loading, done with the receipt, one error."""
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP, Signal
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QProgressBar, QVBoxLayout
+from kiosk.ui.qtcompat import emit
+
+from kiosk.ui.pages_card import steps_text
+from kiosk.ui.texts import points, problem_text
+from kiosk.ui.widgets import Banner, BigButton, Page, label  # noqa: F401
+
+translate = QCoreApplication.translate
+
+# What the loading screen says while the card worker runs an event.
+BUSY = {
+    "card": QT_TRANSLATE_NOOP("kiosk", "Reading the card…"),
+    "pin": QT_TRANSLATE_NOOP("kiosk", "Checking the PIN and your points…"),
+    "hold": QT_TRANSLATE_NOOP("kiosk", "Reserving your points…"),
+    "load": QT_TRANSLATE_NOOP("kiosk", "Loading Breka points onto the card…"),
+    "amount": QT_TRANSLATE_NOOP("kiosk", "Checking the amount…"),
+    "cancel": QT_TRANSLATE_NOOP("kiosk", "Stopping…"),
+    "reset": QT_TRANSLATE_NOOP("kiosk", "Stopping…"),
+}
+
+
+class TapBrekaPage(Page):
+    name = "tap_breka"
+    cancel_requested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        box = QVBoxLayout(self)
+        self.step = label(role="step")
+        self.title = label(role="title")
+        self.loaded = label(role="hint")
+        self.hint = label(role="body")
+        self.banner = Banner()
+        self.cancel = BigButton(role="danger")
+        self.cancel.clicked.connect(self.cancel_requested)
+        box.addWidget(self.step)
+        box.addStretch(1)
+        box.addWidget(self.title)
+        box.addWidget(self.loaded)
+        box.addWidget(self.hint)
+        box.addStretch(1)
+        box.addWidget(self.banner)
+        box.addWidget(self.cancel)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.step.setText(steps_text(4))
+        self.title.setText(translate("kiosk", "Now place your Breka card on the reader"))
+        self.hint.setText(translate("kiosk", "Take away the My Number Card first. Keep the Breka card on the "
+                                             "reader until the screen says Done."))
+        self.cancel.setText(translate("kiosk", "Stop"))
+        if self.view is not None:
+            self.show_view(self.view)
+
+    def show_view(self, view) -> None:
+        super().show_view(view)
+        self.loaded.setText(translate("kiosk", "{n} Breka points will be loaded").format(n=points(view.loaded)))
+        self.banner.show_problem(view.problem)
+        # After an interrupted load only the same card can settle it: no "stop" then.
+        self.cancel.setVisible(not (view.problem and view.problem.code == "tap_same_card_again"))
+
+
+class LoadingPage(Page):
+    name = "loading"
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        box = QVBoxLayout(self)
+        self.title = label(role="title")
+        self.keep = label(role="hint")
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 0)  # the card and the cloud do not report progress: a moving bar
+        self.bar.setTextVisible(False)
+        box.addStretch(1)
+        box.addWidget(self.title)
+        box.addWidget(self.bar)
+        box.addWidget(self.keep)
+        box.addStretch(1)
+        self.what = "card"
+        self.retranslate()
+
+    def set_busy(self, what: str) -> None:
+        self.what = what
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.title.setText(translate("kiosk", BUSY.get(self.what, BUSY["card"])))
+        self.keep.setText(translate("kiosk", "Please wait. Do not move the card."))
+
+
+class DonePage(Page):
+    name = "done"
+    finished = Signal()
+    print_requested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        box = QVBoxLayout(self)
+        self.title = label(role="title")
+        self.loaded = label(role="figure")
+        grid = QGridLayout()
+        self.rows = [(label(role="small"), label(role="body")) for _ in range(6)]
+        for i, (n, v) in enumerate(self.rows):
+            grid.addWidget(n, i // 2, (i % 2) * 2)
+            grid.addWidget(v, i // 2, (i % 2) * 2 + 1)
+        self.pending = label(role="small")
+        self.take = label(role="hint")
+        buttons = QHBoxLayout()
+        self.print = BigButton(role="quiet")
+        self.print.clicked.connect(self.print_requested)
+        self.print.hide()
+        self.ok = BigButton(role="primary")
+        self.ok.clicked.connect(self.finished)
+        buttons.addWidget(self.print)
+        buttons.addWidget(self.ok)
+        box.addWidget(self.title)
+        box.addWidget(self.loaded)
+        box.addLayout(grid)
+        box.addWidget(self.pending)
+        box.addStretch(1)
+        box.addWidget(self.take)
+        box.addLayout(buttons)
+        self.retranslate()
+
+    def set_printer(self, available: bool) -> None:
+        self.print.setVisible(available)
+
+    def retranslate(self) -> None:
+        self.title.setText(translate("kiosk", "Done"))
+        self.take.setText(translate("kiosk", "Please take your Breka card. Thank you."))
+        self.print.setText(translate("kiosk", "Print a receipt"))
+        self.ok.setText(translate("kiosk", "Finish"))
+        if self.view is not None:
+            self.show_view(self.view)
+
+    def show_view(self, view) -> None:
+        super().show_view(view)
+        r = view.receipt
+        if r is None:
+            return
+        self.loaded.setText(translate("kiosk", "{n} Breka points were loaded").format(n=points(r.loaded)))
+        values = [
+            (translate("kiosk", "Experiment points used"), points(r.points_used)),
+            (translate("kiosk", "Fee (1/11)"), points(r.fee)),
+            (translate("kiosk", "Breka balance before"), points(r.card_balance_before)),
+            (translate("kiosk", "Breka balance now"), points(r.card_balance_after)),
+            (translate("kiosk", "Date"), r.at[:16].replace("T", " ")),
+            (translate("kiosk", "Receipt no."), r.exchange_id[:8].upper()),
+        ]
+        for (n, v), (name, value) in zip(self.rows, values):
+            n.setText(name)
+            v.setText(value)
+        self.pending.setText(translate("kiosk", "The points are on your card. The record will be sent to the "
+                                                "city later.") if r.cloud_pending else "")
+
+
+class ErrorPage(Page):
+    """One failure, one plain instruction, one button."""
+
+    name = "error"
+    done = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        box = QVBoxLayout(self)
+        self.title = label(role="title")
+        self.text = label(role="body")
+        self.back = BigButton(role="primary")
+        self.back.clicked.connect(self.done)
+        box.addStretch(1)
+        box.addWidget(self.title)
+        box.addWidget(self.text)
+        box.addStretch(1)
+        box.addWidget(self.back)
+        self.code = ""
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.back.setText(translate("kiosk", "Back to the start"))
+        if self.view is not None:
+            self.show_view(self.view)
+
+    def show_view(self, view) -> None:
+        super().show_view(view)
+        self.code = view.problem.code if view.problem else "internal_error"
+        title, text = problem_text(view.problem)
+        self.title.setText(title or translate("kiosk", "Something went wrong"))
+        self.text.setText(text)

@@ -1,0 +1,100 @@
+"""Receipts on an ESC/POS printer (python-escpos), Japanese rendered as an image.
+
+Thermal printers' built-in fonts rarely hold kanji, so the receipt is drawn with the CJK
+font into a 1-bit-friendly image (384 dots wide, 58 mm paper) and sent as a raster.
+The printer is chosen by a target text: "net:HOST[:PORT]", "usb:VID:PID" or
+"file:/dev/usb/lp0". Without python-escpos or a target, receipts stay on screen.
+"""
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter
+
+from kiosk.ui import style
+from kiosk.ui.texts import points
+
+log = logging.getLogger(__name__)
+translate = QCoreApplication.translate
+WIDTH = 384
+
+
+def render_receipt(receipt) -> QImage:
+    """The receipt as a white image with black text, in the current language."""
+    lines = [
+        (translate("kiosk", "Experiment points → Breka points"), 22),
+        (translate("kiosk", "Date") + "  " + receipt.at[:16].replace("T", " "), 20),
+        (translate("kiosk", "Experiment points used") + "  " + points(receipt.points_used), 22),
+        (translate("kiosk", "Fee (1/11)") + "  " + points(receipt.fee), 22),
+        (translate("kiosk", "{n} Breka points were loaded").format(n=points(receipt.loaded)), 26),
+        (translate("kiosk", "Breka balance now") + "  " + points(receipt.card_balance_after), 22),
+        (translate("kiosk", "Receipt no.") + "  " + receipt.exchange_id[:8].upper(), 20),
+    ]
+    height = 24 + sum(size + 16 for _, size in lines)
+    image = QImage(WIDTH, height, QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    painter.setPen(QColor("black"))
+    y = 12
+    for text, size in lines:
+        font = QFont(style.cjk_family())
+        font.setPixelSize(size)
+        painter.setFont(font)
+        painter.drawText(8, y, WIDTH - 16, size + 12, Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, text)
+        y += size + 16
+    painter.end()
+    return image
+
+
+def _pil(image: QImage):
+    from PIL import Image
+    import io
+
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    return Image.open(io.BytesIO(bytes(data)))
+
+
+class EscPosPrinter:
+    def __init__(self, target: str):
+        self.target = target
+
+    def _device(self):
+        from escpos import printer  # optional dependency: python-escpos
+
+        kind, _, rest = self.target.partition(":")
+        if kind == "net":
+            host, _, port = rest.partition(":")
+            return printer.Network(host, int(port or 9100))
+        if kind == "usb":
+            vid, _, pid = rest.partition(":")
+            return printer.Usb(int(vid, 16), int(pid, 16))
+        if kind == "file":
+            return printer.File(rest)
+        raise ValueError(f"unknown printer target {self.target!r}")
+
+    def print_receipt(self, receipt, language: str = "ja") -> bool:
+        try:
+            device = self._device()
+            device.image(_pil(render_receipt(receipt)))
+            device.cut()
+            device.close()
+            return True
+        except Exception as exc:  # noqa: BLE001 - the receipt is on screen anyway
+            log.warning("receipt printer %s: %s", self.target, exc)
+            return False
+
+
+def printer_from(target: str | None):
+    """An EscPosPrinter for a configured target, or None (receipts on screen only)."""
+    if not target:
+        return None
+    try:
+        import escpos  # noqa: F401
+    except ImportError:
+        log.warning("receipt printer %s configured but python-escpos is not installed", target)
+        return None
+    return EscPosPrinter(target)

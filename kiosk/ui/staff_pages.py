@@ -1,0 +1,171 @@
+"""The staff PIN screen (clerk or technician) and the wiring of the staff modes.
+
+The PIN check (scrypt) runs off the GUI thread. A clerk's PIN also approves an amount
+above the threshold: the engine then records the approval in the audit chain.
+"""
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
+from kiosk.ui.qtcompat import emit
+
+from kiosk.ui.staff_auth import MAX_FAILURES, StaffLocked
+from kiosk.ui.widgets import Banner, BigButton, Keypad, Page, label
+
+translate = QCoreApplication.translate
+CLERK_NAME = "clerk"
+
+
+class _Relay(QObject):
+    done = Signal(object)
+
+
+_relays: set = set()
+
+
+def in_background(fn, on_done) -> None:
+    """Run `fn()` on a short-lived thread; `on_done(result or exception)` on the GUI thread."""
+    relay = _Relay()
+    _relays.add(relay)
+
+    def finish(result):
+        _relays.discard(relay)
+        on_done(result)
+    relay.done.connect(finish)
+
+    def run():
+        try:
+            result = fn()
+        except Exception as exc:  # noqa: BLE001 - handed to the screen
+            result = exc
+        emit(relay.done, result)
+    threading.Thread(target=run, name="staff-check", daemon=True).start()
+
+
+class StaffPinPage(Page):
+    name = "staff_pin"
+
+    def __init__(self, window, parent=None):
+        super().__init__(parent)
+        self.window = window
+        self.role: str | None = None
+        self.approve: str | None = None
+        outer = QHBoxLayout(self)
+        left = QVBoxLayout()
+        self.title = label(role="title")
+        roles = QHBoxLayout()
+        self.clerk_button = BigButton(role="quiet")
+        self.tech_button = BigButton(role="quiet")
+        self.clerk_button.clicked.connect(lambda: self._pick("clerk"))
+        self.tech_button.clicked.connect(lambda: self._pick("technician"))
+        roles.addWidget(self.clerk_button)
+        roles.addWidget(self.tech_button)
+        self.entry = label(role="entry")
+        self.banner = Banner()
+        self.cancel = BigButton(role="danger")
+        self.cancel.clicked.connect(self._cancel)
+        left.addWidget(self.title)
+        left.addLayout(roles)
+        left.addWidget(self.entry)
+        left.addWidget(self.banner)
+        left.addStretch(1)
+        left.addWidget(self.cancel)
+        outer.addLayout(left, 5)
+        right = QVBoxLayout()
+        self.keypad = Keypad(12, masked=True)
+        self.keypad.changed.connect(lambda _t: self.entry.setText(self.keypad.shown() or " "))
+        self.ok = BigButton(role="primary")
+        self.ok.clicked.connect(self._ok)
+        right.addWidget(self.keypad)
+        right.addWidget(self.ok)
+        outer.addLayout(right, 4)
+        self.retranslate()
+
+    def ask(self, role: str | None, approve: str | None = None) -> None:
+        self.approve = approve
+        self.keypad.wipe()
+        self._pick(role or "clerk")
+        self.clerk_button.setVisible(approve is None)
+        self.tech_button.setVisible(approve is None)
+
+    def _pick(self, role: str) -> None:
+        self.role = role
+        self.clerk_button.setProperty("role", "primary" if role == "clerk" else "quiet")
+        self.tech_button.setProperty("role", "primary" if role == "technician" else "quiet")
+        for b in (self.clerk_button, self.tech_button):
+            b.style().unpolish(b)
+            b.style().polish(b)
+        self._say(None)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        if self.approve:
+            self.title.setText(translate("kiosk", "Staff approval: {n} points").format(n=f"{int(self.approve):,}"))
+        elif self.role == "technician" and not self.window.staff.has_pin("technician"):
+            self.title.setText(translate("kiosk", "Set the technician PIN (first start)"))
+        else:
+            self.title.setText(translate("kiosk", "Staff PIN"))
+        self.clerk_button.setText(translate("kiosk", "Clerk"))
+        self.tech_button.setText(translate("kiosk", "Technician"))
+        self.cancel.setText(translate("kiosk", "Close"))
+        self.ok.setText(translate("kiosk", "OK"))
+        self.keypad.retranslate()
+
+    def wipe(self) -> None:
+        self.keypad.wipe()
+        self.approve = None
+
+    def _say(self, text: str | None) -> None:
+        self.banner.title.setText(text or "")
+        self.banner.instruction.setText("")
+        self.banner.setVisible(bool(text))
+
+    def _cancel(self) -> None:
+        self.wipe()
+        self.window.close_staff()
+
+    def _ok(self) -> None:
+        pin, role, staff = self.keypad.text(), self.role, self.window.staff
+        self.keypad.wipe()
+        if not pin:
+            return
+        if role == "technician" and not staff.has_pin("technician"):
+            if len(pin) < 6:
+                self._say(translate("kiosk", "Use at least 6 digits."))
+                return
+            staff.set_pin("technician", pin, by="technician")
+        self.ok.setEnabled(False)
+        in_background(lambda: staff.check(role, pin), lambda result: self._checked(role, result))
+        del pin
+
+    def _checked(self, role: str, result) -> None:
+        self.ok.setEnabled(True)
+        if isinstance(result, StaffLocked):
+            self._say(translate("kiosk", "Locked. Try again in {m} min.").format(m=(result.seconds_left + 59) // 60))
+            return
+        if result is not True:
+            self._say(translate("kiosk", "Wrong PIN. After {n} wrong entries the mode is locked.")
+                      .format(n=MAX_FAILURES) if self.window.staff.has_pin(role)
+                      else translate("kiosk", "No PIN is set for this mode. A technician sets it."))
+            return
+        w = self.window
+        if self.approve:
+            amount, self.approve = self.approve, None
+            w.close_staff()
+            w.worker.choose(amount, clerk=CLERK_NAME)
+            return
+        page = "clerk" if role == "clerk" else "technician"
+        w.local = page
+        w.pages[page].open()
+        w.show_page(page)
+
+
+def install_staff_pages(window) -> None:
+    from kiosk.ui.clerk import ClerkPage
+    from kiosk.ui.technician import TechnicianPage
+
+    window.add_page(StaffPinPage(window))
+    window.add_page(ClerkPage(window))
+    window.add_page(TechnicianPage(window))

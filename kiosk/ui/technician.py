@@ -1,0 +1,227 @@
+"""Technician mode: readers and their state, the card's ATR and kind, a live APDU trace
+(PIN data redacted at the source and again here), cloud connectivity, provisioning of
+the keys into the keyring, the configuration, and the staff PINs. Card and network work
+runs on the card worker; every action is audited (never a secret's value)."""
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import time
+
+from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLineEdit, QPlainTextEdit, QVBoxLayout
+from kiosk.ui.qtcompat import emit as qt_emit
+
+from kiosk.log import TRAFFIC, redact
+from kiosk.secrets import Secret, set_secret
+from kiosk.store import audit
+from kiosk.ui.widgets import BigButton, Page, label
+
+translate = QCoreApplication.translate
+TRACE_LOGGER = "kiosk.cardio.traffic"
+PROVISIONABLE = (Secret.BREKA_LOAD_MASTER, Secret.TERMINAL_SECRET, Secret.DEVICE_KEY)
+TRACE_LINES = 500
+
+
+class _TraceRelay(QObject):
+    line = Signal(str)
+
+
+class TraceHandler(logging.Handler):
+    """APDU lines from any thread, to the GUI by a queued signal; redacted once more."""
+
+    def __init__(self):
+        super().__init__(level=TRAFFIC)
+        self.relay = _TraceRelay()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            qt_emit(self.relay.line, redact(record.getMessage()))
+        except Exception:  # noqa: BLE001 - logging must never raise
+            self.handleError(record)
+
+
+def decode_secret(text: str) -> bytes:
+    """Hex (spaces allowed) or base64."""
+    text = text.strip()
+    try:
+        return bytes.fromhex(text.replace(" ", ""))
+    except ValueError:
+        try:
+            return base64.b64decode(text, validate=True)
+        except binascii.Error as exc:
+            raise ValueError("not hex or base64") from exc
+
+
+class TechnicianPage(Page):
+    name = "technician"
+
+    def __init__(self, window, parent=None):
+        super().__init__(parent)
+        self.window = window
+        box = QVBoxLayout(self)
+        self.title = label(role="title")
+        box.addWidget(self.title)
+        grid = QGridLayout()
+        self.readers = label(role="small")
+        self.card = label(role="small")
+        self.cloud = label(role="small")
+        self.identify_button = BigButton(role="quiet")
+        self.cloud_button = BigButton(role="quiet")
+        self.identify_button.clicked.connect(self._identify)
+        self.cloud_button.clicked.connect(self._ping)
+        grid.addWidget(self.readers, 0, 0)
+        grid.addWidget(self.card, 1, 0)
+        grid.addWidget(self.identify_button, 1, 1)
+        grid.addWidget(self.cloud, 2, 0)
+        grid.addWidget(self.cloud_button, 2, 1)
+        box.addLayout(grid)
+        self.trace = QPlainTextEdit()
+        self.trace.setReadOnly(True)
+        self.trace.setMaximumBlockCount(TRACE_LINES)
+        self.config = QPlainTextEdit()
+        self.config.setReadOnly(True)
+        views = QHBoxLayout()
+        views.addWidget(self.trace, 3)
+        views.addWidget(self.config, 2)
+        box.addLayout(views, 1)
+        keys = QHBoxLayout()
+        self.secret_name = QComboBox()
+        for s in PROVISIONABLE:
+            self.secret_name.addItem(s.value, s.value)
+        self.secret_value = QLineEdit()
+        self.secret_value.setEchoMode(QLineEdit.EchoMode.Password)
+        self.save_secret = BigButton(role="quiet")
+        self.save_secret.clicked.connect(self._provision)
+        keys.addWidget(self.secret_name, 1)
+        keys.addWidget(self.secret_value, 2)
+        keys.addWidget(self.save_secret, 1)
+        box.addLayout(keys)
+        pins = QHBoxLayout()
+        self.pin_value = QLineEdit()
+        self.pin_value.setEchoMode(QLineEdit.EchoMode.Password)
+        self.clerk_pin_button = BigButton(role="quiet")
+        self.clerk_pin_button.clicked.connect(lambda: self._set_pin("clerk"))
+        self.tech_pin_button = BigButton(role="quiet")
+        self.tech_pin_button.clicked.connect(lambda: self._set_pin("technician"))
+        pins.addWidget(self.pin_value, 2)
+        pins.addWidget(self.clerk_pin_button, 1)
+        pins.addWidget(self.tech_pin_button, 1)
+        box.addLayout(pins)
+        self.status = label(role="small")
+        box.addWidget(self.status)
+        self.close_button = BigButton(role="primary")
+        self.close_button.clicked.connect(self._close)
+        box.addWidget(self.close_button)
+        self.handler = TraceHandler()
+        self.handler.relay.line.connect(self.trace.appendPlainText)
+        self._trace_level: int | None = None
+        window.worker.job_done.connect(self._job_done)
+        window.worker.reader_event.connect(lambda _e: self.isVisible() and self.refresh())
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.title.setText(translate("kiosk", "Technician"))
+        self.identify_button.setText(translate("kiosk", "Read the card"))
+        self.cloud_button.setText(translate("kiosk", "Check the cloud"))
+        self.secret_value.setPlaceholderText(translate("kiosk", "Key (hex or base64)"))
+        self.save_secret.setText(translate("kiosk", "Save to keyring"))
+        self.pin_value.setPlaceholderText(translate("kiosk", "New staff PIN (digits)"))
+        self.clerk_pin_button.setText(translate("kiosk", "Set clerk PIN"))
+        self.tech_pin_button.setText(translate("kiosk", "Set technician PIN"))
+        self.close_button.setText(translate("kiosk", "Close"))
+
+    # -- opening and closing: the trace is on only while this screen is open -------------
+    def open(self) -> None:
+        logger = logging.getLogger(TRACE_LOGGER)
+        if self._trace_level is None:
+            self._trace_level = logger.level
+            logger.setLevel(TRAFFIC)
+            logger.addHandler(self.handler)
+        self.status.setText("")
+        from kiosk.config import render_toml
+
+        cfg = getattr(self.window, "cfg", None)
+        self.config.setPlainText(render_toml(cfg.values) if cfg is not None else "")
+        self.refresh()
+
+    def _close(self) -> None:
+        logger = logging.getLogger(TRACE_LOGGER)
+        logger.removeHandler(self.handler)
+        if self._trace_level is not None:
+            logger.setLevel(self._trace_level)
+            self._trace_level = None
+        self.secret_value.clear()
+        self.pin_value.clear()
+        self.window.close_staff()
+
+    def wipe(self) -> None:
+        self.secret_value.clear()
+        self.pin_value.clear()
+        if self._trace_level is not None:
+            self._close()
+
+    def refresh(self) -> None:
+        worker = self.window.worker
+        readers = worker.readers()
+        lines = [translate("kiosk", "{name}: card present (ATR {atr})").format(name=n, atr=a.hex(" ").upper())
+                 if a else translate("kiosk", "{name}: empty").format(name=n) for n, a in readers.items()]
+        self.readers.setText("\n".join(lines) or translate("kiosk", "No reader found. Is pcscd running?"))
+        return True
+
+    # -- actions -------------------------------------------------------------------------
+    def _identify(self) -> None:
+        def run(engine):
+            from kiosk.cardio.identify import identify
+
+            with engine.reader.connect() as conn:
+                return conn.atr, identify(conn).kind.value
+        self.window.worker.call("tech_identify", run)
+
+    def _ping(self) -> None:
+        cloud = self.window.parts.cloud
+
+        def run(_engine):
+            t = time.perf_counter()
+            cloud.challenge()
+            return (time.perf_counter() - t) * 1000
+        self.window.worker.call("tech_ping", run)
+
+    def _provision(self) -> None:
+        secret = Secret(self.secret_name.currentData())
+        try:
+            value = decode_secret(self.secret_value.text())
+            set_secret(secret, value)
+        except Exception as exc:  # noqa: BLE001 - shown; the value is never echoed
+            self.status.setText(translate("kiosk", "Not saved: {e}").format(e=type(exc).__name__))
+            return
+        finally:
+            self.secret_value.clear()
+        audit.append(self.window.parts.store, "technician", "provision_secret",
+                     {"name": secret.value, "bytes": len(value)})
+        self.status.setText(translate("kiosk", "Saved {name} to the keyring.").format(name=secret.value))
+
+    def _set_pin(self, role: str) -> None:
+        pin = self.pin_value.text()
+        self.pin_value.clear()
+        try:
+            self.window.staff.set_pin(role, pin, by="technician")
+        except ValueError:
+            self.status.setText(translate("kiosk", "A staff PIN has 4 to 12 digits."))
+            return
+        self.status.setText(translate("kiosk", "PIN set for: {role}").format(role=role))
+
+    def _job_done(self, what: str, result) -> None:
+        failed = isinstance(result, Exception)
+        if what == "tech_identify":
+            if failed:
+                self.card.setText(translate("kiosk", "Card: {e}").format(e=type(result).__name__))
+            else:
+                atr, kind = result
+                self.card.setText(translate("kiosk", "Card: {kind}, ATR {atr}").format(kind=kind, atr=atr.hex(" ").upper()))
+            audit.append(self.window.parts.store, "technician", "read_card", {"ok": not failed})
+        elif what == "tech_ping":
+            self.cloud.setText(translate("kiosk", "Cloud: not reachable ({e})").format(e=type(result).__name__)
+                               if failed else translate("kiosk", "Cloud: reachable, {ms} ms").format(ms=round(result)))
+            audit.append(self.window.parts.store, "technician", "check_cloud", {"ok": not failed})

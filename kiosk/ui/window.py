@@ -1,0 +1,247 @@
+"""The kiosk window: a stack of screens that shows the engine's View, and the kiosk rules
+(idle timeout, language switch, staff modes). It never calls the engine: every event
+goes to the card worker, every View comes back by signal.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+from kiosk.ui.qtcompat import emit
+
+from kiosk.exchange.view import Phase, View
+from kiosk.ui import style
+from kiosk.ui.pages_amount import AmountPage, ConfirmPage
+from kiosk.ui.pages_card import LockedPage, PinPage, WaitPage
+from kiosk.ui.pages_end import DonePage, ErrorPage, LoadingPage, TapBrekaPage
+from kiosk.ui.widgets import BigButton, label
+
+translate = QCoreApplication.translate
+
+PAGE_FOR_PHASE = {
+    Phase.WAIT_MYNUMBER: "wait", Phase.PIN: "pin", Phase.LOCKED: "locked", Phase.AMOUNT: "amount",
+    Phase.CONFIRM: "confirm", Phase.TAP_BREKA: "tap_breka", Phase.DONE: "done", Phase.FAILED: "error",
+}
+SHOW_LOADING = {"pin", "hold", "card"}
+
+
+@dataclass
+class UiSettings:
+    language: str = "ja"
+    fullscreen: bool = False
+    idle_timeout_s: int = 60
+    clerk_threshold: int = 50_000
+    card_upper_limit: int = 1_000_000
+
+    @classmethod
+    def from_config(cls, cfg) -> "UiSettings":
+        return cls(cfg.get("ui", "language"), cfg.get("ui", "fullscreen"), cfg.get("ui", "idle_timeout_s"),
+                   cfg.get("rules", "clerk_threshold"), cfg.get("rules", "card_upper_limit"))
+
+
+class _InputWatcher(QObject):
+    """Any touch, click or key press restarts the idle timer."""
+
+    def __init__(self, on_input, parent=None):
+        super().__init__(parent)
+        self.on_input = on_input
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
+        if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress, QEvent.Type.TouchBegin):
+            self.on_input()
+        return False
+
+
+class KioskWindow(QWidget):
+    page_shown = Signal(str)      # name of the page now on top (tests, demo shots)
+    idle_reset = Signal()
+
+    def __init__(self, worker, settings: UiSettings, languages=None, staff=None, parts=None, printer=None):
+        super().__init__()
+        self.worker, self.settings, self.languages = worker, settings, languages
+        self.staff, self.parts, self.printer = staff, parts, printer
+        self.setWindowTitle("Kiosk")
+        self.view: View = View(phase=Phase.WAIT_MYNUMBER)
+        self.busy = ""
+        self.local: str | None = None     # a staff page shown over the flow
+        self._scale = 0.0
+        self.family = style.cjk_family()
+
+        outer = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        self.brand = label(role="step", wrap=False)
+        self.lang_button = BigButton(role="bar")
+        self.lang_button.clicked.connect(self.toggle_language)
+        self.staff_button = BigButton(role="bar")
+        self.staff_button.clicked.connect(lambda: self.open_staff(None))
+        bar.addWidget(self.brand, 1)
+        bar.addWidget(self.lang_button)
+        bar.addWidget(self.staff_button)
+        outer.addLayout(bar)
+        self.stack = QStackedWidget()
+        outer.addWidget(self.stack, 1)
+
+        self.pages = {}
+        for page in (WaitPage(), PinPage(), LockedPage(),
+                     AmountPage(settings.clerk_threshold, settings.card_upper_limit), ConfirmPage(),
+                     TapBrekaPage(), LoadingPage(), DonePage(), ErrorPage()):
+            self.add_page(page)
+        p = self.pages
+        p["pin"].pin_entered.connect(lambda pin, last: worker.submit_pin(pin, last))
+        p["pin"].cancel_requested.connect(self.start_over)
+        p["locked"].done.connect(self.start_over)
+        p["amount"].amount_chosen.connect(self._amount_chosen)
+        p["amount"].cancel_requested.connect(self.start_over)
+        p["confirm"].confirmed.connect(worker.confirm)
+        p["confirm"].change_requested.connect(lambda: self.show_page("amount"))
+        p["confirm"].cancel_requested.connect(self.start_over)
+        p["tap_breka"].cancel_requested.connect(self.start_over)
+        p["done"].finished.connect(self.start_over)
+        p["done"].print_requested.connect(self.print_receipt)
+        p["done"].set_printer(printer is not None)
+        p["error"].done.connect(self.start_over)
+        self._staff_pages()
+
+        self.idle = QTimer(self)
+        self.idle.setSingleShot(True)
+        self.idle.setInterval(settings.idle_timeout_s * 1000)
+        self.idle.timeout.connect(self.on_idle)
+        self._watcher = _InputWatcher(self.touch, self)  # dies with the window, and leaves the app
+        QCoreApplication.instance().installEventFilter(self._watcher)
+
+        worker.view_changed.connect(self.on_view)
+        worker.busy_changed.connect(self.on_busy)
+        self.retranslate()
+        self.show_page("wait")
+
+    def _staff_pages(self) -> None:
+        """Clerk and technician screens (kiosk.ui.staff_pages) when the parts are given."""
+        if self.staff is None:
+            return
+        from kiosk.ui.staff_pages import install_staff_pages
+
+        install_staff_pages(self)
+
+    def add_page(self, page) -> None:
+        self.pages[page.name] = page
+        self.stack.addWidget(page)
+
+    # -- the engine's views ------------------------------------------------------------
+    def on_view(self, view: View) -> None:
+        self.view = view
+        self.touch()
+        name = PAGE_FOR_PHASE[view.phase]
+        page = self.pages[name]
+        page.show_view(view)
+        if self.local is None:
+            self.show_page(name)
+
+    def on_busy(self, what: str) -> None:
+        self.busy = what
+        if self.local is not None:
+            return
+        if what in SHOW_LOADING:
+            stage = "load" if (what == "card" and self.view.phase is Phase.TAP_BREKA) else what
+            self.pages["loading"].set_busy(stage)
+            self.show_page("loading")
+        elif not what and self.current_page() == "loading":
+            self.show_page(PAGE_FOR_PHASE[self.view.phase])
+
+    def show_page(self, name: str) -> None:
+        self.stack.setCurrentWidget(self.pages[name])
+        emit(self.page_shown, name)
+
+    def current_page(self) -> str:
+        return self.stack.currentWidget().name
+
+    # -- the citizen's choices -----------------------------------------------------------
+    def _amount_chosen(self, text: str, needs_clerk: bool) -> None:
+        if needs_clerk and self.staff is not None:
+            self.open_staff("clerk", approve=text)
+        else:
+            self.worker.choose(text)
+
+    def start_over(self) -> None:
+        """"Stop", "Finish", "Back to the start": wipe what was typed, cancel in the engine."""
+        self.wipe()
+        self.worker.cancel("holder cancelled" if self.view.phase not in (Phase.DONE, Phase.FAILED) else "done")
+
+    def wipe(self) -> None:
+        for page in self.pages.values():
+            page.wipe()
+
+    # -- kiosk behaviour -----------------------------------------------------------------
+    def touch(self) -> None:
+        self.idle.start()
+
+    def on_idle(self) -> None:
+        """Back to the start with every sensitive value wiped."""
+        self.wipe()
+        self.local = None
+        self.worker.reset()
+        self.show_page("wait")
+        emit(self.idle_reset)
+
+    def toggle_language(self) -> None:
+        if self.languages is None:
+            return
+        self.languages.use(self.languages.other())
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.brand.setText(translate("kiosk", "Experiment points → Breka points"))
+        current = self.languages.current if self.languages else "en"
+        self.lang_button.setText("English" if current == "ja" else "日本語")
+        self.staff_button.setText(translate("kiosk", "Staff"))
+        for page in self.pages.values():
+            page.retranslate()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        scale = round(style.scale_for(event.size().height()), 2)
+        if scale != self._scale:
+            self._scale = scale
+            self.setStyleSheet(style.stylesheet(scale, self.family))
+        super().resizeEvent(event)
+
+    def start(self) -> None:
+        if self.settings.fullscreen:
+            self.showFullScreen()
+        else:
+            self.show()
+        self.touch()
+
+    def warm_up(self) -> None:
+        """Show every screen once before the first citizen: PySide builds some Python types
+        lazily (the first paint of a busy bar or the first touch costs ~150 ms once)."""
+        from PySide6.QtCore import QPointF
+        from PySide6.QtGui import QKeyEvent, QMouseEvent
+        from PySide6.QtCore import Qt
+
+        app = QCoreApplication.instance()
+        for name in ("pin", "amount", "confirm", "tap_breka", "loading", "done", "error", "locked", "wait"):
+            self.stack.setCurrentWidget(self.pages[name])
+            app.processEvents()
+        for kind in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease):
+            event = QMouseEvent(kind, QPointF(1, 1), QPointF(1, 1), Qt.MouseButton.LeftButton,
+                                Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+            app.sendEvent(self.brand, event)
+        app.sendEvent(self.brand, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Shift, Qt.KeyboardModifier.NoModifier))
+        app.processEvents()
+        self.show_page(PAGE_FOR_PHASE[self.view.phase])
+
+    # -- staff ---------------------------------------------------------------------------
+    def open_staff(self, role: str | None, approve: str | None = None) -> None:
+        if "staff_pin" not in self.pages:
+            return
+        self.local = "staff_pin"
+        self.pages["staff_pin"].ask(role, approve)
+        self.show_page("staff_pin")
+
+    def close_staff(self) -> None:
+        self.local = None
+        self.show_page(PAGE_FOR_PHASE[self.view.phase])
+
+    def print_receipt(self) -> None:
+        if self.printer is not None and self.view.receipt is not None:
+            self.printer.print_receipt(self.view.receipt, self.languages.current if self.languages else "ja")

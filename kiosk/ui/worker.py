@@ -1,0 +1,151 @@
+"""The card worker: the ONE thread that makes card calls, and the engine's events.
+
+The GUI never calls the engine. It asks the worker (`tap`, `submit_pin`, `choose`,
+`confirm`, `cancel`, `reset`), the worker runs the event on its own thread (card APDUs
+and the cloud's HTTP calls happen inside the engine events) and sends the resulting
+View back by the `view_changed` signal, which Qt queues onto the GUI thread.
+
+The PIN is a handshake, as in python-fido2's user-interaction callbacks: the engine
+stops in the PIN phase (the worker "asks" by emitting that View), the GUI answers with
+`submit_pin`; the digits live in the queued call only until the event has run.
+
+Readers and cards are watched by kiosk.cardio.monitor.ReaderMonitor (its own supervised
+status-change loop on a context of its own); a card arriving on the kiosk's reader
+becomes one `card_tapped()` event, queued here like any other.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import time
+from typing import Callable
+
+from PySide6.QtCore import QThread, Signal
+from kiosk.ui.qtcompat import emit
+
+from kiosk.cardio.monitor import EventKind, MonitorEvent, ReaderMonitor
+from kiosk.exchange.problems import problem_for
+from kiosk.exchange.view import Phase, View
+
+log = logging.getLogger(__name__)
+
+_STOP = object()
+
+
+class CardWorker(QThread):
+    view_changed = Signal(object)      # kiosk.exchange.view.View
+    busy_changed = Signal(str)         # "" when idle, else what is running ("card", "pin", "hold", …)
+    reader_event = Signal(object)      # kiosk.cardio.monitor.MonitorEvent (technician screen)
+    job_done = Signal(str, object)     # what, result (or the exception) of a `call` job
+
+    def __init__(self, engine, reader_name: Callable[[], str] | str = "",
+                 context_factory: Callable | None = None, parent=None):
+        super().__init__(parent)
+        self.setObjectName("card-worker")
+        self.engine = engine
+        self._reader_name = reader_name
+        self._jobs: queue.Queue = queue.Queue()
+        self._context_factory = context_factory
+        self._monitor: ReaderMonitor | None = None
+        self.card_present = False
+        self.last_atr = b""
+        self.events_run = 0
+
+    # -- asked from the GUI thread (never block) ------------------------------------------
+    def tap(self) -> None:
+        """A card was put on the reader (the monitor calls this; tests and the demo may too)."""
+        self._submit("card", lambda e: e.card_tapped())
+
+    def submit_pin(self, pin: str, confirm_last_try: bool = False) -> None:
+        box = [pin]
+
+        def run(engine):
+            try:
+                return engine.enter_pin(box[0], confirm_last_try=confirm_last_try)
+            finally:
+                box.clear()  # the PIN does not outlive the event
+        self._submit("pin", run)
+
+    def choose(self, raw: object, clerk: str | None = None) -> None:
+        self._submit("amount", lambda e: e.choose_amount(raw, clerk=clerk))
+
+    def confirm(self) -> None:
+        self._submit("hold", lambda e: e.confirm())
+
+    def cancel(self, reason: str = "holder cancelled") -> None:
+        self._submit("cancel", lambda e: e.cancel(reason))
+
+    def reset(self) -> None:
+        self._submit("reset", lambda e: e.reset())
+
+    def call(self, what: str, fn: Callable) -> None:
+        """Any other job that must not run on the GUI thread (clerk: cancel an exchange, export the
+        claim; technician: identify the card, ping the cloud). `fn(engine)`'s result (or its
+        exception) comes back by `job_done(what, result)`."""
+        def run(engine):
+            try:
+                result = fn(engine)
+            except Exception as exc:  # noqa: BLE001 - reported to the screen that asked
+                log.warning("card worker: %s failed: %s", what, exc)
+                result = exc
+            emit(self.job_done, what, result)
+            return None
+        self._submit(what, run)
+
+    def stop(self, timeout_ms: int = 5000) -> None:
+        if self._monitor is not None:
+            self._monitor.stop()
+            self._monitor = None
+        self._jobs.put(_STOP)
+        self.wait(timeout_ms)
+
+    # -- the monitor ---------------------------------------------------------------------
+    def start_monitor(self) -> None:
+        if self._context_factory is None:
+            from kiosk.cardio.pcsc import PcscContext
+            self._context_factory = PcscContext
+        self._monitor = ReaderMonitor(self._context_factory, self._on_monitor, timeout_ms=500).start()
+
+    @property
+    def reader_name(self) -> str:
+        return self._reader_name() if callable(self._reader_name) else self._reader_name
+
+    def readers(self) -> dict[str, bytes | None]:
+        return dict(self._monitor.readers) if self._monitor else {}
+
+    def _on_monitor(self, event: MonitorEvent) -> None:
+        """Runs on the monitor's thread: only queue work, never touch the card here."""
+        emit(self.reader_event, event)
+        wanted = self.reader_name
+        if wanted and event.reader and wanted not in event.reader:
+            return
+        if event.kind is EventKind.CARD_INSERTED:
+            self.card_present, self.last_atr = True, event.atr
+            self.tap()
+        elif event.kind is EventKind.CARD_REMOVED:
+            self.card_present = False
+
+    # -- the thread ----------------------------------------------------------------------
+    def _submit(self, what: str, fn: Callable) -> None:
+        self._jobs.put((what, fn))
+
+    def run(self) -> None:  # noqa: D401 - QThread entry point
+        while True:
+            job = self._jobs.get()
+            if job is _STOP:
+                return
+            what, fn = job
+            emit(self.busy_changed, what)
+            started = time.perf_counter()
+            try:
+                view = fn(self.engine)
+            except Exception as exc:  # noqa: BLE001 - one bad event must not kill the card thread
+                log.exception("card worker: %s failed", what)
+                view = View(phase=Phase.FAILED, problem=problem_for(exc))
+            finally:
+                del fn, job
+                self.events_run += 1
+            log.debug("card worker: %s in %.1f ms", what, (time.perf_counter() - started) * 1000)
+            if isinstance(view, View):
+                emit(self.view_changed, view)   # first the new screen, then "not busy"
+            emit(self.busy_changed, "")

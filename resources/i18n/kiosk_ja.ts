@@ -1,0 +1,599 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="ja_JP">
+<context>
+    <name>kiosk</name>
+    <message>
+        <source>Experiment points used</source>
+        <translation>使う実証実験ポイント</translation>
+    </message>
+    <message>
+        <source>Fee (1/11)</source>
+        <translation>手数料 (11分の1)</translation>
+    </message>
+    <message>
+        <source>Breka points you receive</source>
+        <translation>受け取るブレカポイント</translation>
+    </message>
+    <message>
+        <source>Your experiment points</source>
+        <translation>あなたの実証実験ポイント</translation>
+    </message>
+    <message>
+        <source>How many points do you exchange?</source>
+        <translation>何ポイント交換しますか？</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>やめる</translation>
+    </message>
+    <message>
+        <source>{n} points</source>
+        <translation>{n} ポイント</translation>
+    </message>
+    <message>
+        <source>{n} points: usable through {date}</source>
+        <translation>{n} ポイント：{date} まで使えます</translation>
+    </message>
+    <message>
+        <source>and {n} more</source>
+        <translation>ほか {n} 件</translation>
+    </message>
+    <message>
+        <source>Points that expire first are used first.</source>
+        <translation>期限の近いポイントから使います。</translation>
+    </message>
+    <message>
+        <source>Fee: 1/11 of the points (fractions dropped)</source>
+        <translation>手数料：ポイントの11分の1（端数切り捨て）</translation>
+    </message>
+    <message>
+        <source>Next</source>
+        <translation>次へ</translation>
+    </message>
+    <message>
+        <source>Fee {fee}  →  Breka points {loaded}</source>
+        <translation>手数料 {fee}  →  ブレカポイント {loaded}</translation>
+    </message>
+    <message>
+        <source>Call the staff to approve</source>
+        <translation>係員を呼んで確認してもらう</translation>
+    </message>
+    <message>
+        <source>Please check</source>
+        <translation>内容をご確認ください</translation>
+    </message>
+    <message>
+        <source>After you press Exchange, you will place your Breka card.</source>
+        <translation>「交換する」を押したあと、ブレカカードを置きます。</translation>
+    </message>
+    <message>
+        <source>Change the amount</source>
+        <translation>ポイント数を変える</translation>
+    </message>
+    <message>
+        <source>Exchange</source>
+        <translation>交換する</translation>
+    </message>
+    <message>
+        <source>Step {n} of 4</source>
+        <translation>手順 {n} / 4</translation>
+    </message>
+    <message>
+        <source>Place your My Number Card on the reader</source>
+        <translation>マイナンバーカードを読み取り機に置いてください</translation>
+    </message>
+    <message>
+        <source>Keep the card on the reader until the next screen appears.</source>
+        <translation>次の画面が出るまで、カードを置いたままにしてください。</translation>
+    </message>
+    <message>
+        <source>1 My Number Card  →  2 PIN  →  3 Amount  →  4 Breka card</source>
+        <translation>1 マイナンバーカード  →  2 暗証番号  →  3 ポイント数  →  4 ブレカカード</translation>
+    </message>
+    <message>
+        <source>Enter the 4-digit PIN of your My Number Card</source>
+        <translation>マイナンバーカードの暗証番号（数字4桁）を入力してください</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>決定</translation>
+    </message>
+    <message>
+        <source>Last try. If this PIN is wrong, the card will be locked and you will need to go to the municipal office.</source>
+        <translation>最後の1回です。まちがえるとカードがロックされ、市役所・区役所での手続きが必要になります。</translation>
+    </message>
+    <message>
+        <source>I understand. Check the PIN</source>
+        <translation>わかりました。暗証番号を確認する</translation>
+    </message>
+    <message>
+        <source>Tries left: {n}</source>
+        <translation>残り {n} 回</translation>
+    </message>
+    <message>
+        <source>This card&apos;s PIN is locked</source>
+        <translation>このカードの暗証番号はロックされています</translation>
+    </message>
+    <message>
+        <source>Please take your card and go to the municipal office to unlock the PIN. Your points are safe.</source>
+        <translation>カードをお持ちになり、市役所・区役所でロックを解除してください。ポイントは減っていません。</translation>
+    </message>
+    <message>
+        <source>Back to the start</source>
+        <translation>最初にもどる</translation>
+    </message>
+    <message>
+        <source>Reading the card…</source>
+        <translation>カードを読んでいます…</translation>
+    </message>
+    <message>
+        <source>Checking the PIN and your points…</source>
+        <translation>暗証番号とポイントを確認しています…</translation>
+    </message>
+    <message>
+        <source>Reserving your points…</source>
+        <translation>ポイントを確保しています…</translation>
+    </message>
+    <message>
+        <source>Loading Breka points onto the card…</source>
+        <translation>ブレカカードにポイントを入れています…</translation>
+    </message>
+    <message>
+        <source>Checking the amount…</source>
+        <translation>ポイント数を確認しています…</translation>
+    </message>
+    <message>
+        <source>Stopping…</source>
+        <translation>中止しています…</translation>
+    </message>
+    <message>
+        <source>Now place your Breka card on the reader</source>
+        <translation>ブレカカードを読み取り機に置いてください</translation>
+    </message>
+    <message>
+        <source>Take away the My Number Card first. Keep the Breka card on the reader until the screen says Done.</source>
+        <translation>先にマイナンバーカードを取ってください。「完了」と出るまでブレカカードを置いたままにしてください。</translation>
+    </message>
+    <message>
+        <source>{n} Breka points will be loaded</source>
+        <translation>{n} ブレカポイントを入れます</translation>
+    </message>
+    <message>
+        <source>Please wait. Do not move the card.</source>
+        <translation>そのままお待ちください。カードを動かさないでください。</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>完了</translation>
+    </message>
+    <message>
+        <source>Please take your Breka card. Thank you.</source>
+        <translation>ブレカカードをお取りください。ありがとうございました。</translation>
+    </message>
+    <message>
+        <source>Print a receipt</source>
+        <translation>控えを印刷する</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>終わる</translation>
+    </message>
+    <message>
+        <source>{n} Breka points were loaded</source>
+        <translation>{n} ブレカポイントを入れました</translation>
+    </message>
+    <message>
+        <source>Breka balance before</source>
+        <translation>交換前のブレカ残高</translation>
+    </message>
+    <message>
+        <source>Breka balance now</source>
+        <translation>今のブレカ残高</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日時</translation>
+    </message>
+    <message>
+        <source>Receipt no.</source>
+        <translation>控え番号</translation>
+    </message>
+    <message>
+        <source>The points are on your card. The record will be sent to the city later.</source>
+        <translation>ポイントはカードに入っています。記録はあとで市に送られます。</translation>
+    </message>
+    <message>
+        <source>Something went wrong</source>
+        <translation>うまくいきませんでした</translation>
+    </message>
+    <message>
+        <source>No card found</source>
+        <translation>カードが見つかりません</translation>
+    </message>
+    <message>
+        <source>Place the card flat on the reader and keep it there.</source>
+        <translation>カードを読み取り機に平らに置き、そのままにしてください。</translation>
+    </message>
+    <message>
+        <source>The card was moved away</source>
+        <translation>カードが離れました</translation>
+    </message>
+    <message>
+        <source>Place the card on the reader again and keep it still.</source>
+        <translation>もう一度カードを置き、動かさないでください。</translation>
+    </message>
+    <message>
+        <source>The reader is busy</source>
+        <translation>読み取り機が使用中です</translation>
+    </message>
+    <message>
+        <source>Please ask the staff for help.</source>
+        <translation>係員にお声がけください。</translation>
+    </message>
+    <message>
+        <source>The card reader is not working</source>
+        <translation>読み取り機が使えません</translation>
+    </message>
+    <message>
+        <source>The Breka card cannot hold these points</source>
+        <translation>このブレカカードにはこれ以上入りません</translation>
+    </message>
+    <message>
+        <source>Nothing was taken. Please ask the staff.</source>
+        <translation>ポイントは減っていません。係員にお声がけください。</translation>
+    </message>
+    <message>
+        <source>The card could not be read</source>
+        <translation>カードを読めませんでした</translation>
+    </message>
+    <message>
+        <source>Place the card on the reader again.</source>
+        <translation>もう一度カードを置いてください。</translation>
+    </message>
+    <message>
+        <source>The PIN is not correct</source>
+        <translation>暗証番号がちがいます</translation>
+    </message>
+    <message>
+        <source>Enter the PIN again. Tries left: {tries_left}</source>
+        <translation>もう一度入力してください。残り {tries_left} 回</translation>
+    </message>
+    <message>
+        <source>Please go to the municipal office to unlock it.</source>
+        <translation>市役所・区役所でロックを解除してください。</translation>
+    </message>
+    <message>
+        <source>Last try</source>
+        <translation>最後の1回です</translation>
+    </message>
+    <message>
+        <source>If this PIN is wrong, the card will be locked.</source>
+        <translation>まちがえるとカードがロックされます。</translation>
+    </message>
+    <message>
+        <source>The PIN has 4 digits</source>
+        <translation>暗証番号は数字4桁です</translation>
+    </message>
+    <message>
+        <source>Enter the 4-digit PIN.</source>
+        <translation>数字4桁を入力してください。</translation>
+    </message>
+    <message>
+        <source>This card cannot be used here</source>
+        <translation>このカードはここでは使えません</translation>
+    </message>
+    <message>
+        <source>Use your My Number Card, then your Breka card.</source>
+        <translation>マイナンバーカード、次にブレカカードの順に置いてください。</translation>
+    </message>
+    <message>
+        <source>This is a Breka card</source>
+        <translation>これはブレカカードです</translation>
+    </message>
+    <message>
+        <source>Please place your My Number Card first.</source>
+        <translation>先にマイナンバーカードを置いてください。</translation>
+    </message>
+    <message>
+        <source>Your earlier exchange is now finished</source>
+        <translation>前回の交換を完了しました</translation>
+    </message>
+    <message>
+        <source>Finished exchanges: {count}. To exchange again, place your My Number Card.</source>
+        <translation>完了した交換：{count} 件。続けて交換するときは、マイナンバーカードを置いてください。</translation>
+    </message>
+    <message>
+        <source>This is the My Number Card</source>
+        <translation>これはマイナンバーカードです</translation>
+    </message>
+    <message>
+        <source>Now place your Breka card.</source>
+        <translation>ブレカカードを置いてください。</translation>
+    </message>
+    <message>
+        <source>The loading was interrupted</source>
+        <translation>ポイントの書き込みが中断しました</translation>
+    </message>
+    <message>
+        <source>Place the same Breka card again.</source>
+        <translation>同じブレカカードをもう一度置いてください。</translation>
+    </message>
+    <message>
+        <source>The point service cannot be reached</source>
+        <translation>ポイントのサービスにつながりません</translation>
+    </message>
+    <message>
+        <source>Nothing was taken. Please try again later.</source>
+        <translation>ポイントは減っていません。しばらくしてからもう一度お試しください。</translation>
+    </message>
+    <message>
+        <source>This kiosk is not accepted by the point service</source>
+        <translation>この端末はポイントのサービスに登録されていません</translation>
+    </message>
+    <message>
+        <source>Not enough points</source>
+        <translation>ポイントが足りません</translation>
+    </message>
+    <message>
+        <source>Choose a smaller amount.</source>
+        <translation>少ないポイント数を選んでください。</translation>
+    </message>
+    <message>
+        <source>Enter a number</source>
+        <translation>数字を入力してください</translation>
+    </message>
+    <message>
+        <source>Use the number keys.</source>
+        <translation>数字のボタンを使ってください。</translation>
+    </message>
+    <message>
+        <source>Enter at least 1 point</source>
+        <translation>1ポイント以上を入力してください</translation>
+    </message>
+    <message>
+        <source>More than your points</source>
+        <translation>お持ちのポイントより多いです</translation>
+    </message>
+    <message>
+        <source>More than the Breka card can hold</source>
+        <translation>ブレカカードに入る上限をこえています</translation>
+    </message>
+    <message>
+        <source>A large exchange needs the staff</source>
+        <translation>大きな交換には係員の確認が必要です</translation>
+    </message>
+    <message>
+        <source>Please call the staff to approve it.</source>
+        <translation>係員を呼んで確認してもらってください。</translation>
+    </message>
+    <message>
+        <source>It took too long</source>
+        <translation>時間がかかりすぎました</translation>
+    </message>
+    <message>
+        <source>Please start again.</source>
+        <translation>最初からやり直してください。</translation>
+    </message>
+    <message>
+        <source>The card could not be checked</source>
+        <translation>カードを確認できませんでした</translation>
+    </message>
+    <message>
+        <source>Please go to the municipal office.</source>
+        <translation>市役所・区役所にご相談ください。</translation>
+    </message>
+    <message>
+        <source>The card&apos;s certificate has expired</source>
+        <translation>カードの電子証明書の有効期限が切れています</translation>
+    </message>
+    <message>
+        <source>Please go to the municipal office to renew it.</source>
+        <translation>市役所・区役所で更新してください。</translation>
+    </message>
+    <message>
+        <source>The card&apos;s certificate is not valid</source>
+        <translation>カードの電子証明書が無効です</translation>
+    </message>
+    <message>
+        <source>No MyKey ID is set up for this card</source>
+        <translation>このカードのマイキーIDが設定されていません</translation>
+    </message>
+    <message>
+        <source>Please ask the staff to help you set it up.</source>
+        <translation>設定のお手伝いをしますので、係員にお声がけください。</translation>
+    </message>
+    <message>
+        <source>This kiosk is not set up yet</source>
+        <translation>この端末はまだ設定されていません</translation>
+    </message>
+    <message>
+        <source>{y}-{m:02d}-{d:02d}</source>
+        <translation>{y}年{m}月{d}日</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>全部消す</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>1字消す</translation>
+    </message>
+    <message>
+        <source>Experiment points → Breka points</source>
+        <translation>実証実験ポイント → ブレカポイント交換</translation>
+    </message>
+    <message>
+        <source>Staff</source>
+        <translation>係員</translation>
+    </message>
+    <message>
+        <source>Clerk</source>
+        <translation>係員</translation>
+    </message>
+    <message>
+        <source>Exchanges waiting for their Breka card</source>
+        <translation>ブレカカード待ちの交換</translation>
+    </message>
+    <message>
+        <source>Reason for cancelling (required)</source>
+        <translation>取り消す理由（必須）</translation>
+    </message>
+    <message>
+        <source>Cancel the selected exchange</source>
+        <translation>選んだ交換を取り消す</translation>
+    </message>
+    <message>
+        <source>Monthly claim ({fmt})</source>
+        <translation>月次精算 ({fmt})</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>閉じる</translation>
+    </message>
+    <message>
+        <source>Today: {n} exchanges, {p} points used, fee {f}, loaded {l}</source>
+        <translation>本日：{n} 件、使用 {p} ポイント、手数料 {f}、入金 {l}</translation>
+    </message>
+    <message>
+        <source>Records to send: {u} of {t}</source>
+        <translation>未送信の記録：{u} / {t} 件</translation>
+    </message>
+    <message>
+        <source>{id}: {p} points, waiting {m} min</source>
+        <translation>{id}：{p} ポイント、{m} 分待ち</translation>
+    </message>
+    <message>
+        <source>Choose an exchange and write the reason.</source>
+        <translation>交換を選び、理由を書いてください。</translation>
+    </message>
+    <message>
+        <source>Working…</source>
+        <translation>処理中…</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>取り消しました。</translation>
+    </message>
+    <message>
+        <source>Could not cancel: {e}</source>
+        <translation>取り消せませんでした：{e}</translation>
+    </message>
+    <message>
+        <source>Saved: {path}</source>
+        <translation>保存しました：{path}</translation>
+    </message>
+    <message>
+        <source>Could not export: {e}</source>
+        <translation>出力できませんでした：{e}</translation>
+    </message>
+    <message>
+        <source>Staff approval: {n} points</source>
+        <translation>係員の確認：{n} ポイント</translation>
+    </message>
+    <message>
+        <source>Set the technician PIN (first start)</source>
+        <translation>技術者の暗証番号を設定（初回）</translation>
+    </message>
+    <message>
+        <source>Staff PIN</source>
+        <translation>係員の暗証番号</translation>
+    </message>
+    <message>
+        <source>Technician</source>
+        <translation>技術者</translation>
+    </message>
+    <message>
+        <source>Use at least 6 digits.</source>
+        <translation>6桁以上にしてください。</translation>
+    </message>
+    <message>
+        <source>Locked. Try again in {m} min.</source>
+        <translation>ロック中です。{m} 分後にもう一度お試しください。</translation>
+    </message>
+    <message>
+        <source>Wrong PIN. After {n} wrong entries the mode is locked.</source>
+        <translation>暗証番号がちがいます。{n} 回まちがえるとロックされます。</translation>
+    </message>
+    <message>
+        <source>No PIN is set for this mode. A technician sets it.</source>
+        <translation>暗証番号が未設定です。技術者が設定します。</translation>
+    </message>
+    <message>
+        <source>Read the card</source>
+        <translation>カードを読む</translation>
+    </message>
+    <message>
+        <source>Check the cloud</source>
+        <translation>クラウド接続を確認</translation>
+    </message>
+    <message>
+        <source>Key (hex or base64)</source>
+        <translation>鍵（16進数または base64）</translation>
+    </message>
+    <message>
+        <source>Save to keyring</source>
+        <translation>キーリングに保存</translation>
+    </message>
+    <message>
+        <source>New staff PIN (digits)</source>
+        <translation>新しい係員用暗証番号（数字）</translation>
+    </message>
+    <message>
+        <source>Set clerk PIN</source>
+        <translation>係員の暗証番号を設定</translation>
+    </message>
+    <message>
+        <source>Set technician PIN</source>
+        <translation>技術者の暗証番号を設定</translation>
+    </message>
+    <message>
+        <source>{name}: card present (ATR {atr})</source>
+        <translation>{name}：カードあり (ATR {atr})</translation>
+    </message>
+    <message>
+        <source>{name}: empty</source>
+        <translation>{name}：カードなし</translation>
+    </message>
+    <message>
+        <source>No reader found. Is pcscd running?</source>
+        <translation>読み取り機が見つかりません。pcscd は動いていますか？</translation>
+    </message>
+    <message>
+        <source>Not saved: {e}</source>
+        <translation>保存できませんでした：{e}</translation>
+    </message>
+    <message>
+        <source>Saved {name} to the keyring.</source>
+        <translation>{name} をキーリングに保存しました。</translation>
+    </message>
+    <message>
+        <source>A staff PIN has 4 to 12 digits.</source>
+        <translation>係員用の暗証番号は数字4〜12桁です。</translation>
+    </message>
+    <message>
+        <source>PIN set for: {role}</source>
+        <translation>暗証番号を設定しました：{role}</translation>
+    </message>
+    <message>
+        <source>Card: {e}</source>
+        <translation>カード：{e}</translation>
+    </message>
+    <message>
+        <source>Card: {kind}, ATR {atr}</source>
+        <translation>カード：{kind}、ATR {atr}</translation>
+    </message>
+    <message>
+        <source>Cloud: not reachable ({e})</source>
+        <translation>クラウド：接続できません ({e})</translation>
+    </message>
+    <message>
+        <source>Cloud: reachable, {ms} ms</source>
+        <translation>クラウド：接続OK、{ms} ms</translation>
+    </message>
+</context>
+</TS>

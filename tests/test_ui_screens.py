@@ -1,0 +1,222 @@
+"""The screens alone, over a stand-in worker (no cards): what each View shows, the PIN
+handshake, the last-try confirmation, the amount as typed, the idle wipe, the language
+switch, and screenshots of every screen at 1280x800 and 1920x1080."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QObject, Qt, Signal
+
+from kiosk.exchange.view import LotView, Phase, Problem, Receipt, View
+from kiosk.store import Store, audit
+from kiosk.ui.app import qt_app
+from kiosk.ui.i18n import Languages
+from kiosk.ui.staff_auth import StaffAuth
+from kiosk.ui.window import KioskWindow, UiSettings
+
+SHOTS = Path(os.environ.get("KIOSK_UI_SHOTS", "")) if os.environ.get("KIOSK_UI_SHOTS") else None
+
+
+class FakeWorker(QObject):
+    view_changed = Signal(object)
+    busy_changed = Signal(str)
+    reader_event = Signal(object)
+    job_done = Signal(str, object)
+
+    def __init__(self):
+        super().__init__()
+        self.calls: list[tuple] = []
+
+    def __getattr__(self, name):
+        if name in ("tap", "submit_pin", "choose", "confirm", "cancel", "reset", "call"):
+            return lambda *a, **k: self.calls.append((name, a, k))
+        raise AttributeError(name)
+
+    def readers(self):
+        return {"Virtual PCD 00 00": bytes.fromhex("3B8880010000000000000000")}
+
+
+class FakeParts:
+    def __init__(self, store):
+        from kiosk.exchange.journal import Journal
+        from kiosk.sync.outbox import Outbox
+
+        self.store, self.journal, self.outbox = store, Journal(store), Outbox(store, "t-1")
+        self.engine = type("E", (), {"event_id": "ev"})()
+        self.finisher = object()   # used only inside worker jobs, which the stand-in worker records
+
+
+LOTS = (LotView(3_000, "2026-12-10T15:00:00+00:00"), LotView(7_000, "2027-02-20T15:00:00+00:00"))
+RECEIPT = Receipt("4f2a9c1e-0000-4000-8000-000000000000", "mk-1", 500, 45, 455, 1_200, 1_655,
+                  "2026-11-27T13:05:00+09:00", "rec-1")
+
+
+def views() -> dict[str, View]:
+    return {
+        "wait": View(Phase.WAIT_MYNUMBER),
+        "wait_breka_first": View(Phase.WAIT_MYNUMBER, Problem("mynumber_first")),
+        "pin": View(Phase.PIN, tries_left=3),
+        "pin_wrong": View(Phase.PIN, Problem("wrong_pin", {"tries_left": 2}), tries_left=2),
+        "pin_last": View(Phase.PIN, Problem("wrong_pin", {"tries_left": 1}), tries_left=1),
+        "locked": View(Phase.LOCKED, Problem("pin_locked")),
+        "amount": View(Phase.AMOUNT, usable=10_000, lots=LOTS, mykey_id="mk-1"),
+        "confirm": View(Phase.CONFIRM, usable=10_000, lots=LOTS, points=500, fee=45, loaded=455),
+        "tap_breka": View(Phase.TAP_BREKA, points=500, fee=45, loaded=455, exchange_id="x"),
+        "tap_breka_mynumber": View(Phase.TAP_BREKA, Problem("breka_not_mynumber"), points=500, fee=45, loaded=455),
+        "done": View(Phase.DONE, receipt=RECEIPT),
+        "error_cloud": View(Phase.FAILED, Problem("cloud_unavailable")),
+    }
+
+
+@pytest.fixture
+def kiosk(qtbot, tmp_path):
+    app = qt_app()
+    languages = Languages(app)
+    languages.use("ja")
+    store = Store(tmp_path / "k.sqlite3")
+    worker = FakeWorker()
+    win = KioskWindow(worker, UiSettings(idle_timeout_s=60), languages, StaffAuth(store), FakeParts(store))
+    qtbot.addWidget(win)
+    win.resize(1280, 800)
+    win.show()
+    yield win, worker, store
+    languages.use("en")
+    store.close()
+
+
+def click(qtbot, widget):
+    assert widget.isEnabled()
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def test_each_phase_shows_its_screen(kiosk):
+    win, worker, _ = kiosk
+    for name, view in views().items():
+        worker.view_changed.emit(view)
+        assert win.current_page() == name.split("_")[0] if name.startswith(("wait", "pin", "error")) else True
+    worker.view_changed.emit(views()["tap_breka_mynumber"])
+    assert win.current_page() == "tap_breka" and win.pages["tap_breka"].banner.isVisible()
+    assert "ブレカ" in win.pages["tap_breka"].banner.instruction.text()
+
+
+def test_pin_is_masked_and_handed_to_the_worker_once(kiosk, qtbot):
+    win, worker, _ = kiosk
+    worker.view_changed.emit(views()["pin"])
+    page = win.pages["pin"]
+    for d in "1234":
+        click(qtbot, page.keypad.keys[d])
+    assert page.entry.text() == "●●●●"
+    click(qtbot, page.ok)
+    assert worker.calls == [("submit_pin", ("1234", False), {})]
+    assert page.keypad.text() == ""          # not kept after the handshake
+    for d in "0012":
+        click(qtbot, page.keypad.keys[d])
+    assert page.keypad.text() == "0012"      # a PIN keeps its leading zeros
+
+
+def test_last_try_needs_an_explicit_confirmation(kiosk, qtbot):
+    win, worker, _ = kiosk
+    worker.view_changed.emit(views()["pin_last"])
+    page = win.pages["pin"]
+    for d in "9999":
+        click(qtbot, page.keypad.keys[d])
+    click(qtbot, page.ok)
+    assert worker.calls == [] and page.last_try.isVisible()
+    click(qtbot, page.last_go)
+    assert worker.calls == [("submit_pin", ("9999", True), {})]
+
+
+def test_amount_shows_fee_and_breka_points_as_typed(kiosk, qtbot):
+    win, worker, _ = kiosk
+    worker.view_changed.emit(views()["amount"])
+    page = win.pages["amount"]
+    assert "2026年12月10日" in page.lots.text()   # first unusable instant 11 Dec 00:00 JST
+    for d in "500":
+        click(qtbot, page.keypad.keys[d])
+    assert page.entry.text() == "500" and "45" in page.quote.text() and "455" in page.quote.text()
+    click(qtbot, page.keypad.keys["0"])
+    click(qtbot, page.keypad.keys["0"])      # 50,000 > usable
+    assert not page.next.isEnabled() and page.banner.code == "more_than_usable"
+    click(qtbot, page.all_button)
+    assert page.keypad.text() == "10000" and page.next.isEnabled()
+    click(qtbot, page.next)
+    assert worker.calls[-1] == ("choose", ("10000",), {})
+
+
+def test_idle_timeout_wipes_what_was_typed(kiosk, qtbot):
+    win, worker, _ = kiosk
+    worker.view_changed.emit(views()["amount"])
+    click(qtbot, win.pages["amount"].keypad.keys["7"])
+    worker.view_changed.emit(views()["pin"])
+    click(qtbot, win.pages["pin"].keypad.keys["1"])
+    win.idle.setInterval(50)
+    win.touch()
+    with qtbot.waitSignal(win.idle_reset, timeout=2000):
+        pass
+    assert win.current_page() == "wait"
+    assert win.pages["pin"].keypad.text() == "" and win.pages["amount"].keypad.text() == ""
+    assert ("reset", (), {}) in worker.calls
+
+
+def test_language_switch_to_english_and_back(kiosk, qtbot):
+    win, worker, _ = kiosk
+    title = win.pages["wait"].title
+    assert "マイナンバーカード" in title.text()
+    click(qtbot, win.lang_button)
+    assert title.text() == "Place your My Number Card on the reader"
+    click(qtbot, win.lang_button)
+    assert "マイナンバーカード" in title.text()
+
+
+def test_staff_pin_is_a_salted_scrypt_hash_locks_after_wrong_entries_and_is_audited(tmp_path):
+    store = Store(tmp_path / "s.sqlite3")
+    now = [1_000.0]
+    staff = StaffAuth(store, clock=lambda: now[0])
+    staff.set_pin("clerk", "2468", by="technician")
+    stored = store.query("SELECT value FROM settings WHERE key = 'staff.clerk.pin'")[0]["value"]
+    assert stored.startswith("scrypt$") and "2468" not in stored
+    staff.set_pin("technician", "2468", by="technician")
+    other = store.query("SELECT value FROM settings WHERE key = 'staff.technician.pin'")[0]["value"]
+    assert other.split("$")[4] != stored.split("$")[4]      # salted
+    assert staff.check("clerk", "2468")
+    for _ in range(5):
+        assert not staff.check("clerk", "0000")
+    from kiosk.ui.staff_auth import StaffLocked
+    with pytest.raises(StaffLocked):
+        staff.check("clerk", "2468")
+    now[0] += 301
+    assert staff.check("clerk", "2468")
+    actions = [e.action for e in audit.entries(store)]
+    assert "set_staff_pin" in actions and "staff_locked" in actions and actions.count("enter_mode") == 2
+    assert audit.verify(store) is None
+    store.close()
+
+
+def test_screens_fit_at_both_resolutions(kiosk, tmp_path):
+    """Every screen at 1280x800 and 1920x1080: nothing wider than the window, buttons >= 48 px."""
+    from PySide6.QtWidgets import QPushButton
+
+    win, worker, _ = kiosk
+    out = SHOTS or tmp_path
+    out.mkdir(parents=True, exist_ok=True)
+    for w, h in ((1280, 800), (1920, 1080)):
+        win.resize(w, h)
+        for name, view in views().items():
+            worker.view_changed.emit(view)
+            qt_app().processEvents()
+            assert win.minimumSizeHint().width() <= w and win.minimumSizeHint().height() <= h, name
+            for button in win.stack.currentWidget().findChildren(QPushButton):
+                if button.isVisible():
+                    assert button.height() >= 48 and button.width() >= 48, (name, button.text())
+            win.grab().save(str(out / f"{name}-{w}x{h}.png"))
+
+
+def test_receipt_image_for_the_printer_has_the_japanese_text(kiosk, tmp_path):
+    from kiosk.ui.receipt_printer import WIDTH, printer_from, render_receipt
+
+    image = render_receipt(RECEIPT)
+    assert image.width() == WIDTH and image.height() > 150
+    image.save(str((SHOTS or tmp_path) / "receipt.png"))
+    assert printer_from(None) is None

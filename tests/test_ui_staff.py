@@ -1,0 +1,106 @@
+"""Clerk and technician screens over a stand-in worker: the clerk sees the exchanges that
+wait for their card and cancels one only with a reason; the technician's live APDU trace
+never shows the PIN; provisioning puts a key in the keyring and audits only its name."""
+from __future__ import annotations
+
+import base64
+
+import pytest
+from PySide6.QtCore import Qt
+
+from kiosk.cardio.apdu import CommandApdu
+from kiosk.cardio.connection import Connection
+from kiosk.exchange.steps import Step
+from kiosk.secrets import Secret, get_secret
+from kiosk.store import audit
+from tests.test_ui_screens import kiosk  # noqa: F401 (fixture)
+
+
+def click(qtbot, widget):
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def enter_staff(win, qtbot, role: str, pin: str) -> None:
+    win.staff.set_pin(role, pin, by="test")
+    win.open_staff(role)
+    page = win.pages["staff_pin"]
+    page._pick(role)
+    for d in pin:
+        click(qtbot, page.keypad.keys[d])
+    click(qtbot, page.ok)
+    qtbot.waitUntil(lambda: win.current_page() == ("clerk" if role == "clerk" else "technician"), timeout=5000)
+
+
+def test_clerk_lists_unfinished_exchanges_and_cancels_only_with_a_reason(kiosk, qtbot):  # noqa: F811
+    win, worker, store = kiosk
+    journal = win.parts.journal
+    journal.create("aaaaaaaa-0000-4000-8000-000000000000", "ev", Step.HOLD_REQUESTED, mykey_id="mk", points=500,
+                   fee=45, loaded=455)
+    journal.advance("aaaaaaaa-0000-4000-8000-000000000000", Step.LOAD_INTENT, card_uid="04aa", balance_before=0)
+    enter_staff(win, qtbot, "clerk", "2468")
+    page = win.pages["clerk"]
+    assert page.unfinished.count() == 1 and "AAAAAAAA" in page.unfinished.item(0).text()
+    page.unfinished.setCurrentRow(0)
+    click(qtbot, page.cancel_button)                   # no reason: refused
+    assert not [c for c in worker.calls if c[0] == "call"]
+    page.reason.setText("card lost, holder informed")
+    click(qtbot, page.cancel_button)
+    assert [c[1][0] for c in worker.calls if c[0] == "call"] == ["clerk_cancel"]
+    assert "enter_mode" in [e.action for e in audit.entries(store)]
+    click(qtbot, page.close_button)
+    assert win.current_page() == "wait"
+
+
+def test_wrong_staff_pins_lock_the_mode(kiosk, qtbot):  # noqa: F811
+    win, _worker, _store = kiosk
+    win.staff.set_pin("clerk", "2468", by="test")
+    page = win.pages["staff_pin"]
+    win.open_staff("clerk")
+    for _ in range(5):
+        for d in "1111":
+            click(qtbot, page.keypad.keys[d])
+        click(qtbot, page.ok)
+        qtbot.waitUntil(lambda: page.ok.isEnabled(), timeout=5000)
+    for d in "2468":
+        click(qtbot, page.keypad.keys[d])
+    click(qtbot, page.ok)
+    qtbot.waitUntil(lambda: page.ok.isEnabled() and "ロック" in page.banner.title.text(), timeout=5000)
+    assert win.current_page() == "staff_pin"
+
+
+class EchoCard(Connection):
+    reader = "Test Reader"
+
+    def transmit_raw(self, apdu: bytes) -> bytes:
+        return b"\x90\x00"
+
+
+def test_technician_trace_redacts_the_pin_and_provisioning_is_audited_without_the_value(kiosk, qtbot):  # noqa: F811
+    win, _worker, store = kiosk
+    enter_staff(win, qtbot, "technician", "135790")
+    page = win.pages["technician"]
+    EchoCard().transmit(CommandApdu(0x00, 0x20, 0x00, 0x80, b"1234"))   # VERIFY with a PIN
+    EchoCard().transmit(CommandApdu(0x00, 0xA4, 0x04, 0x0C, bytes.fromhex("D392F000260100000001")))
+    qtbot.waitUntil(lambda: "A4" in page.trace.toPlainText(), timeout=5000)
+    trace = page.trace.toPlainText()
+    assert "00 20 00 80" in trace and "31 32 33 34" not in trace
+    key = bytes(range(16))
+    page.secret_name.setCurrentIndex(0)
+    page.secret_value.setText(base64.b64encode(key).decode())
+    click(qtbot, page.save_secret)
+    assert get_secret(Secret.BREKA_LOAD_MASTER) == key and page.secret_value.text() == ""
+    entry = [e for e in audit.entries(store) if e.action == "provision_secret"][-1]
+    assert entry.detail == {"name": Secret.BREKA_LOAD_MASTER.value, "bytes": 16}
+    assert key.hex() not in str(audit.entries(store))
+    click(qtbot, page.close_button)
+    EchoCard().transmit(CommandApdu(0x00, 0xB0, 0x00, 0x00, le=4))
+    assert "B0" not in page.trace.toPlainText()       # the trace is off once the screen is closed
+    assert audit.verify(store) is None
+
+
+@pytest.mark.parametrize("role", ["clerk", "technician"])
+def test_staff_pin_is_never_stored_in_clear(kiosk, role):  # noqa: F811
+    win, _worker, store = kiosk
+    win.staff.set_pin(role, "97531864", by="test")
+    rows = store.query("SELECT key, value FROM settings")
+    assert all("97531864" not in r["value"] for r in rows)
