@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+from pathlib import Path
 
 from kiosk import __version__
 
@@ -18,6 +20,14 @@ COMMANDS: dict[str, str] = {
     "config": "kiosk.commands.config_cmd",
     "cards": "kiosk.commands.cards",
     "demo": "kiosk.commands.demo",
+    "cloud-sim": "kiosk.commands.cloud_sim",
+    "outbox": "kiosk.commands.outbox",
+    "report": "kiosk.commands.report",
+    "doctor": "kiosk.commands.doctor",
+    "secrets": "kiosk.commands.secrets_cmd",
+    "exchanges": "kiosk.commands.exchanges",
+    "bench": "kiosk.commands.bench",
+    "run": "kiosk.commands.run",
 }
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -51,6 +61,11 @@ def main(argv: list[str] | None = None) -> int:
     from kiosk import config as config_mod
     from kiosk.log import setup_logging
 
+    demo_keyring = os.environ.get("KIOSK_DEMO_KEYRING")
+    if demo_keyring:  # demo and training only: the demo folder's keyring file instead of the OS keyring
+        from kiosk.sim.demo_keyring import use_demo_keyring
+
+        use_demo_keyring(Path(demo_keyring))
     try:
         if getattr(args, "needs_config", True):
             args.cfg = config_mod.load(args.config)

@@ -6,13 +6,14 @@ cd "$(dirname "$0")/.."
 
 # pcscd + the vpcd virtual reader driver; swig + libpcsclite-dev build pyscard where no wheel fits;
 # opensc is independent JPKI software the card tests check the virtual card against;
-# a CJK font for Japanese screens and PDFs; the GL/xkb/fontconfig/dbus libraries Qt needs
+# a CJK font for Japanese screens and PDFs (IPA Gothic: reportlab embeds it); poppler-utils
+# (pdftotext/pdftoppm) lets the tests read the monthly PDF; the GL/xkb/fontconfig/dbus libraries Qt needs
 # even offscreen; python3-venv for the venv.
 APT_PACKAGES=(
   pcscd vsmartcard-vpcd libccid swig libpcsclite-dev opensc
   fonts-ipafont-gothic fonts-noto-cjk
   libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libglib2.0-0 libdbus-1-3
-  python3-venv python3-dev gcc make procps
+  poppler-utils python3-venv python3-dev gcc make procps
 )
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}

@@ -50,3 +50,7 @@ def test_keyring(monkeypatch):
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+# The point cloud simulator (issue 5): one server process shared by the whole session.
+from tests.cloud_fixtures import cloud_ca, cloud_sim  # noqa: E402,F401
