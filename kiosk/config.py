@@ -68,6 +68,8 @@ SCHEMA: list[Key] = [
     Key("ui", "language", "ja", _one_of("ja", "en"), '"ja" or "en"'),
     Key("ui", "fullscreen", False, _is_bool, "true or false"),
     Key("ui", "idle_timeout_s", 60, _int_range(10, 3600), "whole seconds from 10 to 3600"),
+    Key("ui", "printer", "", lambda v: v == "" or (isinstance(v, str) and v.startswith(("net:", "usb:", "file:"))),
+        'empty (receipts on screen), "net:HOST[:PORT]", "usb:VID:PID" (hex) or "file:/dev/usb/lp0"'),
     Key("log", "level", "INFO", _one_of("DEBUG", "INFO", "WARNING", "ERROR"), "DEBUG, INFO, WARNING or ERROR"),
     Key("log", "traffic", False, _is_bool, "true or false (APDU trace, PIN data always redacted)"),
 ]

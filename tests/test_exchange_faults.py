@@ -103,16 +103,28 @@ def test_faults_on_state_changing_calls_are_retried_without_double_effect(world,
 @pytest.mark.parametrize("path", READS)
 def test_faults_before_the_hold_end_in_a_clear_screen_and_a_clean_second_try(world, path, kind):
     mynumber, breka, _ = world.citizen(f"read-{next(_names)}", points=ISSUED)
-    world.admin.fault(path, kind, delay_ms=1500 if kind == "delay" else 0)
+    # The challenge is fetched while the PIN is typed and, if that failed, once more after it.
+    count = 2 if path == "/v1/auth/challenge" else 1
+    world.admin.fault(path, kind, delay_ms=1500 if kind == "delay" else 0, count=count)
     view = start(world, mynumber)
     assert view.phase is Phase.FAILED and view.problem.code == "cloud_unavailable"
     assert world.parts.journal.unfinished() == []
+    world.admin.clear_faults()
     assert world.usable(mynumber) == ISSUED  # nothing held
     view = start(world, mynumber)  # the citizen tries again
     assert view.phase is Phase.TAP_BREKA
     view = tap(world, breka)
     assert view.phase is Phase.DONE
     assert_loaded_once(world, mynumber, breka, view.receipt.exchange_id)
+
+
+def test_a_failed_challenge_prefetch_is_fetched_again_after_the_pin(world):
+    mynumber, breka, _ = world.citizen(f"prefetch-{next(_names)}", points=ISSUED)
+    world.admin.fault("/v1/auth/challenge", "error", count=1)
+    view = start(world, mynumber)
+    assert view.phase is Phase.TAP_BREKA, view.problem
+    world.engine.cancel()
+    assert world.usable(mynumber) == ISSUED
 
 
 def test_commit_unreachable_still_gives_a_receipt_and_recovery_commits(world):

@@ -220,3 +220,23 @@ def test_receipt_image_for_the_printer_has_the_japanese_text(kiosk, tmp_path):
     assert image.width() == WIDTH and image.height() > 150
     image.save(str((SHOTS or tmp_path) / "receipt.png"))
     assert printer_from(None) is None
+
+
+def test_a_configured_printer_gets_the_receipt_as_an_escpos_raster_and_a_cut(kiosk, tmp_path):
+    from kiosk.ui.receipt_printer import EscPosPrinter, printer_from
+
+    device = tmp_path / "lp0"
+    device.touch()
+    printer = printer_from(f"file:{device}")
+    assert isinstance(printer, EscPosPrinter)
+    assert printer.print_receipt(RECEIPT) is True
+    data = device.read_bytes()
+    assert b"\x1dv0" in data                  # GS v 0: a raster bit image (the Japanese text drawn)
+    assert b"\x1dV" in data[-16:]            # GS V: the paper is cut after it
+    assert len(data) > 384 // 8 * 150          # at least 150 lines of 384 dots
+
+
+def test_an_unreachable_printer_leaves_the_receipt_on_screen(kiosk):
+    from kiosk.ui.receipt_printer import printer_from
+
+    assert printer_from("net:127.0.0.1:9").print_receipt(RECEIPT) is False

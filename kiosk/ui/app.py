@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 import sys
 import time
 
@@ -51,7 +50,7 @@ class Kiosk:
         self.staff = StaffAuth(parts.store)
         if printer is None:
             from kiosk.ui.receipt_printer import printer_from
-            printer = printer_from(os.environ.get("KIOSK_PRINTER"))  # until the config has ui.printer
+            printer = printer_from(cfg.get("ui", "printer"))
         self.window = KioskWindow(self.worker, self.settings, self.languages, self.staff, parts, printer)
         self.window.cfg = cfg
         self.heartbeat = Heartbeat(parent=self.window)
