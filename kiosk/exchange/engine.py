@@ -154,10 +154,10 @@ class ExchangeEngine:
                 conn.close()
                 return self._set(Phase.WAIT_MYNUMBER, Problem("unknown_card"))
             self._conn, self._session = conn, ident.session
+            # The certificate (free to read) before the PIN prompt, and before the tries query,
+            # so that VERIFY follows the query directly and reuses its answer (no second query).
+            self._certificate = self._session.read_auth_certificate()
             self._tries_left = self._session.tries_left()
-            if self._tries_left:
-                # While the citizen types the PIN: the certificate (free to read) and a challenge.
-                self._certificate = self._session.read_auth_certificate()
         except card_errors.CardError as exc:
             self._close_card(conn)
             return self._set(Phase.WAIT_MYNUMBER, problem_for(exc))
