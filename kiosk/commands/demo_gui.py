@@ -197,7 +197,7 @@ def _locked(w: Walk, demo) -> None:
 
 
 def _cloud_down(w: Walk, demo, mynumber) -> None:
-    win, p = w.win, w.win.pages
+    p = w.win.pages
     demo.admin.fault("/v1/holder/balance", "error", count=20)
     try:
         with demo.counter.card(mynumber):

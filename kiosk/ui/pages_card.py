@@ -5,7 +5,7 @@ from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 from kiosk.ui.qtcompat import emit
 
-from kiosk.ui.widgets import Banner, BigButton, Keypad, Page, label
+from kiosk.ui.widgets import Banner, BigButton, Keypad, MessagePage, Page, label
 
 translate = QCoreApplication.translate
 PIN_LENGTH = 4
@@ -160,24 +160,13 @@ class PinPage(Page):
         emit(self.cancel_requested)
 
 
-class LockedPage(Page):
+class LockedPage(MessagePage):
     """The PIN is blocked: the only way forward is the municipal office."""
 
     name = "locked"
-    done = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        box = QVBoxLayout(self)
-        self.title = label(role="title")
-        self.text = label(role="body")
-        self.back = BigButton(role="primary")
-        self.back.clicked.connect(self.done)
-        box.addStretch(1)
-        box.addWidget(self.title)
-        box.addWidget(self.text)
-        box.addStretch(1)
-        box.addWidget(self.back)
         self.retranslate()
 
     def retranslate(self) -> None:

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QProgressBar, QVBoxLayout
-from kiosk.ui.qtcompat import emit
 
 from kiosk.ui.pages_card import steps_text
 from kiosk.ui.texts import points, problem_text
-from kiosk.ui.widgets import Banner, BigButton, Page, label  # noqa: F401
+from kiosk.ui.widgets import Banner, BigButton, MessagePage, Page, label  # noqa: F401
 
 translate = QCoreApplication.translate
 
@@ -158,24 +157,13 @@ class DonePage(Page):
                                                 "city later.") if r.cloud_pending else "")
 
 
-class ErrorPage(Page):
+class ErrorPage(MessagePage):
     """One failure, one plain instruction, one button."""
 
     name = "error"
-    done = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        box = QVBoxLayout(self)
-        self.title = label(role="title")
-        self.text = label(role="body")
-        self.back = BigButton(role="primary")
-        self.back.clicked.connect(self.done)
-        box.addStretch(1)
-        box.addWidget(self.title)
-        box.addWidget(self.text)
-        box.addStretch(1)
-        box.addWidget(self.back)
         self.code = ""
         self.retranslate()
 

@@ -137,7 +137,9 @@ class StaffPinPage(Page):
                 return
             staff.set_pin("technician", pin, by="technician")
         self.ok.setEnabled(False)
-        in_background(lambda: staff.check(role, pin), lambda result: self._checked(role, result))
+        # The PIN is bound into the call (a closure cell would be emptied by `del` before the
+        # background thread reads it).
+        in_background(lambda entered=pin: staff.check(role, entered), lambda result: self._checked(role, result))
         del pin
 
     def _checked(self, role: str, result) -> None:

@@ -131,3 +131,22 @@ class Page(QWidget):
 
     def wipe(self) -> None:
         pass
+
+
+class MessagePage(Page):
+    """A title, one plain instruction and one button (locked PIN, errors)."""
+
+    done = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        box = QVBoxLayout(self)
+        self.title = label(role="title")
+        self.text = label(role="body")
+        self.back = BigButton(role="primary")
+        self.back.clicked.connect(self.done)
+        box.addStretch(1)
+        box.addWidget(self.title)
+        box.addWidget(self.text)
+        box.addStretch(1)
+        box.addWidget(self.back)
