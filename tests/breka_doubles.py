@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 
 from kiosk.cardio.breka_load import PendingLoad
-from kiosk.cardio.connection import Connection
+from tests.direct_link import DirectConnection  # noqa: F401 (re-exported for the tests)
 
 
 class MemoryJournal:
@@ -42,25 +42,6 @@ class MemoryJournal:
     def state(self, load_id) -> str | None:
         entry = self.entries.get(load_id)
         return entry[1] if entry else None
-
-
-class DirectConnection(Connection):
-    """Hands APDUs straight to a VirtualCard in this process (unit tests only)."""
-
-    reader = "direct"
-
-    def __init__(self, card) -> None:
-        self.card = card
-        self.atr = card.atr
-        card.power_on()
-        self.sent: list[bytes] = []
-
-    def transmit_raw(self, apdu: bytes) -> bytes:
-        self.sent.append(apdu)
-        return self.card.process(apdu)
-
-    def close(self) -> None:
-        self.card.power_off()
 
 
 def issue_card(tmp_path, balance: int = 0, name: str = "card.json"):

@@ -14,11 +14,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from kiosk.cardio.connection import Connection
+from tests.direct_link import DirectConnection  # noqa: F401 (re-exported for the tests)
 from kiosk.cardio.errors import NoCard
 from kiosk.cardio.identify import identify
 from kiosk.cardio.pcsc import PcscConnection, PcscContext
 from kiosk.sim.jpki_ca import TestJpkiCa
-from kiosk.sim.mynumber_card import MyNumberCard
 from kiosk.sim.mynumber_state import CardState, issue_card
 from kiosk.sim.vpcd import CardInReader
 
@@ -43,23 +43,6 @@ def card_file(tmp_path, _issued_template) -> Path:
     path = tmp_path / "mynumber.json"
     CardState(**vars(_issued_template)).save(path)
     return path
-
-
-class DirectConnection(Connection):
-    """The virtual card in-process, no PC/SC: for unit tests of the session."""
-
-    def __init__(self, card: MyNumberCard):
-        self.card = card
-        self.reader, self.atr = "direct", card.atr
-        card.power_on()
-        self.sent: list[bytes] = []
-
-    def transmit_raw(self, apdu: bytes) -> bytes:
-        self.sent.append(apdu)
-        return self.card.process(apdu)
-
-    def close(self) -> None:
-        self.card.power_off()
 
 
 def wait_card(ctx: PcscContext, reader: str, present: bool = True, timeout: float = 5.0) -> bytes:
