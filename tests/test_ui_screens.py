@@ -240,3 +240,10 @@ def test_an_unreachable_printer_leaves_the_receipt_on_screen(kiosk):
     from kiosk.ui.receipt_printer import printer_from
 
     assert printer_from("net:127.0.0.1:9").print_receipt(RECEIPT) is False
+
+
+def test_receipt_times_are_shown_in_japan_time():
+    from kiosk.ui.texts import local_time
+
+    assert local_time("2026-11-27T05:52:10+00:00") == "2026-11-27 14:52"
+    assert local_time("2018-08-27T15:30:00+00:00") == "2018-08-28 00:30"

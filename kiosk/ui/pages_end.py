@@ -5,7 +5,7 @@ from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QProgressBar, QVBoxLayout
 
 from kiosk.ui.pages_card import steps_text
-from kiosk.ui.texts import points, problem_text
+from kiosk.ui.texts import local_time, points, problem_text
 from kiosk.ui.widgets import Banner, BigButton, MessagePage, Page, label  # noqa: F401
 
 translate = QCoreApplication.translate
@@ -147,7 +147,7 @@ class DonePage(Page):
             (translate("kiosk", "Fee (1/11)"), points(r.fee)),
             (translate("kiosk", "Breka balance before"), points(r.card_balance_before)),
             (translate("kiosk", "Breka balance now"), points(r.card_balance_after)),
-            (translate("kiosk", "Date"), r.at[:16].replace("T", " ")),
+            (translate("kiosk", "Date"), local_time(r.at)),
             (translate("kiosk", "Receipt no."), r.exchange_id[:8].upper()),
         ]
         for (n, v), (name, value) in zip(self.rows, values):

@@ -13,7 +13,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 
 from kiosk.ui import style
-from kiosk.ui.texts import points
+from kiosk.ui.texts import local_time, points
 
 log = logging.getLogger(__name__)
 translate = QCoreApplication.translate
@@ -24,7 +24,7 @@ def render_receipt(receipt) -> QImage:
     """The receipt as a white image with black text, in the current language."""
     lines = [
         (translate("kiosk", "Experiment points → Breka points"), 22),
-        (translate("kiosk", "Date") + "  " + receipt.at[:16].replace("T", " "), 20),
+        (translate("kiosk", "Date") + "  " + local_time(receipt.at), 20),
         (translate("kiosk", "Experiment points used") + "  " + points(receipt.points_used), 22),
         (translate("kiosk", "Fee (1/11)") + "  " + points(receipt.fee), 22),
         (translate("kiosk", "{n} Breka points were loaded").format(n=points(receipt.loaded)), 26),

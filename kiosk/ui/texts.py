@@ -105,3 +105,14 @@ def expiry(rfc3339: str) -> str:
     except ValueError:
         return rfc3339
     return translate("kiosk", "{y}-{m:02d}-{d:02d}").format(y=moment.year, m=moment.month, d=moment.day)
+
+
+def local_time(rfc3339: str) -> str:
+    """A moment as the counter reads it: Japan time, to the minute (the engine keeps UTC)."""
+    from kiosk.rules import JST
+
+    try:
+        moment = datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).astimezone(JST)
+    except ValueError:
+        return rfc3339
+    return moment.strftime("%Y-%m-%d %H:%M")

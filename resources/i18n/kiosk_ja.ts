@@ -97,7 +97,7 @@
     </message>
     <message>
         <source>Enter the 4-digit PIN of your My Number Card</source>
-        <translation>マイナンバーカードの暗証番号（数字4桁）を入力してください</translation>
+        <translation>暗証番号（数字4桁）を入力してください</translation>
     </message>
     <message>
         <source>OK</source>
