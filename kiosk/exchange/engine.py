@@ -29,7 +29,7 @@ from kiosk.exchange.steps import Step
 from kiosk.exchange.view import LotView, Phase, Problem, Receipt, View
 from kiosk.rules import AmountError, AmountLimits, quote, validate_amount
 from kiosk.store import audit
-from kiosk.sync.cloud_errors import CloudError, CloudUnavailable, InsufficientPoints
+from kiosk.sync.cloud_errors import CloudError, InsufficientPoints
 
 log = logging.getLogger(__name__)
 
@@ -283,7 +283,7 @@ class ExchangeEngine:
         self._close_card()
         self._cancel_quietly(problem.code)
         self._wipe(keep_problem=problem)
-        phase = Phase.FAILED if isinstance(exc, (CloudError, CloudUnavailable)) else Phase.WAIT_MYNUMBER
+        phase = Phase.FAILED if isinstance(exc, CloudError) else Phase.WAIT_MYNUMBER
         return self._set(phase, problem)
 
     def _close_card(self, conn: Connection | None = None) -> None:
@@ -295,7 +295,8 @@ class ExchangeEngine:
         self._conn, self._session = None, None
 
     def _wipe(self, keep_problem: Problem | None = None) -> None:
-        self._close_card() if hasattr(self, "_conn") else None
+        if hasattr(self, "_conn"):  # not on the first call, from __init__
+            self._close_card()
         self._phase, self._problem = Phase.WAIT_MYNUMBER, keep_problem
         self._conn = self._session = self._holder = None
         self._certificate: bytes | None = None
