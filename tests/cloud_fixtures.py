@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import os
 import secrets
-import socket
-import subprocess
-import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,55 +19,23 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from kiosk.sim.demo_env import CloudProcess, free_port  # noqa: F401 (free_port for the tests)
 from kiosk.sim.jpki_ca import TestJpkiCa, new_rsa_key
 from kiosk.sync.cloud import CloudClient, HolderSession
 
-ROOT = Path(__file__).resolve().parents[1]
 EVENT = "kawasaki-h29-h30"
 JST = dt.timezone(dt.timedelta(hours=9))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class SimProcess:
-    """`python -m kiosk cloud-sim` in a subprocess on a free loopback port."""
+class SimProcess(CloudProcess):
+    """`python -m kiosk cloud-sim` in a subprocess on a free loopback port (kiosk.sim.demo_env)."""
 
     def __init__(self, db: Path, trust: list[Path], extra: list[str] | None = None, scheme: str = "http") -> None:
-        self.port = free_port()
-        self.url = f"{scheme}://127.0.0.1:{self.port}"
+        super().__init__(db, trust, extra=extra, scheme=scheme)
         self.db = db
-        cmd = [sys.executable, "-m", "kiosk", "cloud-sim", "--port", str(self.port), "--db", str(db)]
-        for anchor in trust:
-            cmd += ["--trust", str(anchor)]
-        self.log = db.with_suffix(".log").open("wb")
-        self.proc = subprocess.Popen(cmd + (extra or []), cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
-                                     env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        self.verify: str | bool = True
 
     def wait_ready(self, timeout: float = 15.0) -> None:
-        from tests.conftest import wait_for  # late: conftest imports this module
-
-        def up():
-            if self.proc.poll() is not None:
-                raise AssertionError(f"cloud-sim exited: {self.db.with_suffix('.log').read_text()}")
-            try:
-                return requests.get(self.url + "/sim/health", timeout=1, verify=self.verify).ok
-            except requests.RequestException:
-                return False
-        wait_for(up, timeout=timeout, interval=0.05)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
+        super().wait_ready(timeout)
 
 
 @dataclass

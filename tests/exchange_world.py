@@ -7,15 +7,13 @@ from pathlib import Path
 
 import keyring
 import pytest
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
 
 from kiosk import config as config_mod
 from kiosk.app import build
 from kiosk.cardio.pcsc import PcscContext
 from kiosk.cardio.reader import PcscReader
 from kiosk.sim.breka_card import BrekaCard
-from kiosk.sim.demo_env import DemoEnv
+from kiosk.sim.demo_env import DemoEnv, usable_points
 from kiosk.sim.demo_keyring import DemoFileKeyring
 from kiosk.sim.mynumber_card import MyNumberCard
 from kiosk.sync.cloud import CloudClient
@@ -72,11 +70,7 @@ class World:
         """The holder's usable points, asked the way the kiosk asks (signature by the card's key)."""
         client = self.client()
         try:
-            challenge = client.challenge()
-            key = mynumber.state.private_key("auth")
-            signature = key.sign(challenge.nonce, padding.PKCS1v15(), hashes.SHA256())
-            holder = client.authenticate_holder(challenge.challenge_id, mynumber.state.der("auth_cert"), signature)
-            return client.balance(holder)["usable"]
+            return usable_points(client, mynumber.state)
         finally:
             client.close()
 

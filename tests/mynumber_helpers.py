@@ -17,6 +17,7 @@ from kiosk.cardio.connection import Connection
 from tests.direct_link import DirectConnection  # noqa: F401 (re-exported for the tests)
 from kiosk.cardio.errors import NoCard
 from kiosk.cardio.identify import identify
+from kiosk.cardio.reader import wait_for_card
 from kiosk.cardio.pcsc import PcscConnection, PcscContext
 from kiosk.sim.jpki_ca import TestJpkiCa
 from kiosk.sim.mynumber_state import CardState, issue_card
@@ -47,17 +48,9 @@ def card_file(tmp_path, _issued_template) -> Path:
 
 def wait_card(ctx: PcscContext, reader: str, present: bool = True, timeout: float = 5.0) -> bytes:
     """Block (on the status-change call, no sleeping) until the reader holds a card or not."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    known = {reader: 0}
-    while True:
-        states = ctx.get_status_change(known, 200)
-        for state in states or []:
-            if state.reader == reader and state.present == present:
-                return state.atr
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{reader}: card {'present' if present else 'absent'} not seen in {timeout}s")
+    state = wait_for_card(ctx, reader, present, timeout)
+    assert state is not None, f"{reader}: card {'present' if present else 'absent'} not seen in {timeout}s"
+    return state.atr
 
 
 @contextmanager

@@ -10,11 +10,11 @@ from kiosk.cardio.breka_load import LoadOutcomeUnknown, Settlement, load, open_f
 from kiosk.cardio.desfire_status import BoundaryError
 from kiosk.cardio.errors import CardError, CardRemoved
 from kiosk.cardio.pcsc import PcscContext
+from kiosk.cardio.reader import wait_for_state
 from kiosk.sim.breka_card import BrekaCard
 from kiosk.sim.breka_demo_keys import DEMO_MASTER_KEYS
 from kiosk.sim.vpcd import CardInReader
 from tests.breka_doubles import DirectConnection, MemoryJournal, issue_card
-from tests.conftest import wait_for
 
 pytestmark = pytest.mark.pcsc
 
@@ -31,17 +31,14 @@ def ctx():
     context.release()
 
 
-def _state(ctx: PcscContext, reader: str):
-    return ctx.get_status_change({reader: 0}, 0)[0]
-
-
 class Tap:
     """The card in the reader and a connection to it, as the card worker has them."""
 
     def __init__(self, ctx, slot, card, **removal) -> None:
         self.ctx, self.slot = ctx, slot
         self.holder = CardInReader(card, slot.port).insert(**removal)
-        self.seen = wait_for(lambda: (lambda st: st if st.present else None)(_state(ctx, slot.reader)))
+        self.seen = wait_for_state(ctx, slot.reader, lambda st: st.present)
+        assert self.seen is not None, f"{slot.reader}: card not seen"
         self.conn = ctx.connect(slot.reader)
 
     def take_away(self) -> None:
@@ -49,8 +46,9 @@ class Tap:
         within pcscd's ~0.4 s polling period after a tear is otherwise never seen."""
         self.conn.close()
         self.holder.remove()
-        wait_for(lambda: (lambda st: not st.present and st.event_count != self.seen.event_count)(
-            _state(self.ctx, self.slot.reader)))
+        counted = wait_for_state(self.ctx, self.slot.reader,
+                                 lambda st: not st.present and st.event_count != self.seen.event_count)
+        assert counted is not None, f"{self.slot.reader}: removal not counted"
 
 
 def test_a_load_takes_nine_apdus_and_persists(vpcd_slot, ctx, tmp_path):

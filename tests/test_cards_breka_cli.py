@@ -12,13 +12,12 @@ import pytest
 from kiosk.cardio import breka
 from kiosk.cardio.breka_load import LoadOutcomeUnknown, load, open_for_load
 from kiosk.cardio.pcsc import PcscContext
+from kiosk.cardio.reader import wait_for_state
 from kiosk.cli import main
 from kiosk.secrets import Secret, set_secret
 from kiosk.sim.breka_demo_keys import DEMO_MASTER_KEYS
 from kiosk.sim.breka_state import CardState
 from tests.breka_doubles import DirectConnection, MemoryJournal
-from tests.conftest import wait_for
-from tests.test_breka_load_pcsc import _state
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -85,12 +84,13 @@ def test_serve_puts_the_card_in_the_reader_and_commits_survive(vpcd_slot, tmp_pa
     state = tmp_path / "card.json"
     assert kiosk("cards", "issue", "breka", "--state", str(state), "--balance", "10").returncode == 0
     ctx = PcscContext()
-    wait_for(lambda: not _state(ctx, vpcd_slot.reader).present)
+    assert wait_for_state(ctx, vpcd_slot.reader, lambda st: not st.present)
     serve = subprocess.Popen([sys.executable, "-m", "kiosk", "cards", "serve", "breka", "--state", str(state),
                               "--port", str(vpcd_slot.port)], cwd=ROOT, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
     try:
-        seen = wait_for(lambda: (lambda st: st if st.present else None)(_state(ctx, vpcd_slot.reader)), 10)
+        seen = wait_for_state(ctx, vpcd_slot.reader, lambda st: st.present, 10)
+        assert seen is not None
         assert seen.atr == bytes.fromhex("3B8180018080")
         conn = ctx.connect(vpcd_slot.reader)
         assert load(open_for_load(conn, DEMO_MASTER_KEYS[1]), uuid.uuid4(), 90, MemoryJournal()) == 100
@@ -101,8 +101,7 @@ def test_serve_puts_the_card_in_the_reader_and_commits_survive(vpcd_slot, tmp_pa
     assert serve.returncode == 0, err
     assert "card removed after 9 APDUs" in out
     assert json.loads(state.read_text())["applications"]["42524b"]["files"]["1"]["value"] == 100
-    wait_for(lambda: (lambda st: not st.present and st.event_count != seen.event_count)(
-        _state(ctx, vpcd_slot.reader)))
+    assert wait_for_state(ctx, vpcd_slot.reader, lambda st: not st.present and st.event_count != seen.event_count)
     ctx.release()
 
 
@@ -111,12 +110,13 @@ def test_serve_with_removal_after_commit_keeps_the_commit(vpcd_slot, tmp_path):
     state = tmp_path / "card.json"
     assert kiosk("cards", "issue", "breka", "--state", str(state)).returncode == 0
     ctx = PcscContext()
-    wait_for(lambda: not _state(ctx, vpcd_slot.reader).present)
+    assert wait_for_state(ctx, vpcd_slot.reader, lambda st: not st.present)
     serve = subprocess.Popen([sys.executable, "-m", "kiosk", "cards", "serve", "breka", "--state", str(state),
                               "--port", str(vpcd_slot.port), "--remove-after", "9", "--remove-mode", "after"],
                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        seen = wait_for(lambda: (lambda st: st if st.present else None)(_state(ctx, vpcd_slot.reader)), 10)
+        seen = wait_for_state(ctx, vpcd_slot.reader, lambda st: st.present, 10)
+        assert seen is not None
         conn = ctx.connect(vpcd_slot.reader)
         with pytest.raises(LoadOutcomeUnknown):
             load(open_for_load(conn, DEMO_MASTER_KEYS[1]), uuid.uuid4(), 7, MemoryJournal())
@@ -128,6 +128,5 @@ def test_serve_with_removal_after_commit_keeps_the_commit(vpcd_slot, tmp_path):
             serve.wait(10)
     assert serve.returncode == 0 and "(removed-after)" in out
     assert CardState.load(state).applications[breka.AID].files[1].value == 7
-    wait_for(lambda: (lambda st: not st.present and st.event_count != seen.event_count)(
-        _state(ctx, vpcd_slot.reader)))
+    assert wait_for_state(ctx, vpcd_slot.reader, lambda st: not st.present and st.event_count != seen.event_count)
     ctx.release()

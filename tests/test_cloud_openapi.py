@@ -4,12 +4,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import requests
 
 from kiosk.sim.cloud.app import OPENAPI_PATH, openapi_text
 from kiosk.sync.cloud_errors import ERRORS, STATUS, Code
-from tests.cloud_fixtures import ROOT
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_committed_document_is_what_the_routes_generate():

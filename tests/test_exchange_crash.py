@@ -12,8 +12,6 @@ from pathlib import Path
 
 import keyring
 import pytest
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
 
 from kiosk import config as config_mod
 from kiosk.app import build
@@ -23,7 +21,7 @@ from kiosk.exchange.recovery import recover
 from kiosk.exchange.steps import Step
 from kiosk.exchange.view import Phase
 from kiosk.sim.breka_card import BrekaCard
-from kiosk.sim.demo_env import DemoEnv
+from kiosk.sim.demo_env import DemoEnv, usable_points
 from kiosk.sim.demo_keyring import DemoFileKeyring
 from kiosk.sim.mynumber_state import CardState
 from kiosk.sync.cloud import CloudClient
@@ -46,14 +44,6 @@ def shared(tmp_path_factory):
     cloud = env.start_cloud()
     yield root, env.ca_dir, cloud
     cloud.stop()
-
-
-def usable_points(client: CloudClient, mynumber_path: Path) -> int:
-    state = CardState.load(mynumber_path)
-    challenge = client.challenge()
-    signature = state.private_key("auth").sign(challenge.nonce, padding.PKCS1v15(), hashes.SHA256())
-    holder = client.authenticate_holder(challenge.challenge_id, state.der("auth_cert"), signature)
-    return client.balance(holder)["usable"]
 
 
 @pytest.mark.parametrize("when,step", POINTS_OF_CRASH, ids=[f"{w.lower()}-{s.value}" for w, s in POINTS_OF_CRASH])
@@ -95,11 +85,11 @@ def test_crash_at_every_journal_step_then_recovery(shared, vpcd_slot, when, step
             assert client.exchange(committed[0])["state"] == "committed"
             assert breka_balance(card) == LOADED
             assert [r["exchange_id"] for r in records] == committed
-            assert usable_points(client, mn_path) == ISSUED - POINTS
+            assert usable_points(client, CardState.load(mn_path)) == ISSUED - POINTS
         else:
             assert breka_balance(card) == 0
             assert records == []
-            assert usable_points(client, mn_path) == ISSUED
+            assert usable_points(client, CardState.load(mn_path)) == ISSUED
             for r in rows:  # released in the cloud, or never held there
                 try:
                     assert client.exchange(r["exchange_id"])["state"] == "cancelled"

@@ -9,20 +9,25 @@ from kiosk.sync.outbox import Outbox
 from kiosk.sync.settlement_record import public_key_bytes
 
 
-@pytest.fixture
-def outbox(tmp_path):
-    store = Store(tmp_path / "k.sqlite3")
-    device_key = os.urandom(32)
+def signed_records(store: Store, device_key: bytes, count: int = 5) -> Outbox:
+    """`count` committed exchanges of terminal T-001, each with its sealed record."""
     box = Outbox(store, "T-001")
-    for i in range(5):
+    for i in range(count):
         xid = str(uuid.uuid4())
         with store.transaction() as tx:
             tx.execute("INSERT INTO exchanges(exchange_id, state, created_at, updated_at, event_id) "
                        "VALUES (?, 'committed', 'x', 'x', 'ev')", (xid,))
             box.append(tx, device_key=device_key, exchange_id=xid, mykey_id=f"MK{i:06d}", event_id="ev",
                        points_used=500 + i, fee=45, loaded=455 + i, card_ref="ref", load_id=xid)
+    return box
+
+
+@pytest.fixture
+def outbox(tmp_path):
+    device_key = os.urandom(32)
+    box = signed_records(Store(tmp_path / "k.sqlite3"), device_key)
     yield box, public_key_bytes(device_key)
-    store.close()
+    box.store.close()
 
 
 def test_intact_chain_verifies_and_is_gapless(outbox):

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 
 import pytest
 
 from kiosk.cli import main
 from kiosk.secrets import Secret, set_secret
 from kiosk.store import Store
-from kiosk.sync.outbox import Outbox
+from tests.test_outbox import signed_records
 from tests.cloud_fixtures import cloud_sim, sim  # noqa: F401
 from tests.test_uploader import BATCHES, KioskWorld, cloud_records
 
@@ -32,18 +31,10 @@ def install_secrets(device_key: bytes, terminal_secret: bytes = b"s" * 32) -> No
 def local(tmp_path):
     """Five signed records in a kiosk store (no cloud), the config and the keyring for it."""
     device_key = os.urandom(32)
-    store = Store(tmp_path / "kiosk.sqlite3")
-    box = Outbox(store, "T-001")
-    for i in range(5):
-        xid = str(uuid.uuid4())
-        with store.transaction() as tx:
-            tx.execute("INSERT INTO exchanges(exchange_id, state, created_at, updated_at, event_id) "
-                       "VALUES (?, 'committed', 'x', 'x', 'ev')", (xid,))
-            box.append(tx, device_key=device_key, exchange_id=xid, mykey_id=f"MK{i:06d}", event_id="ev",
-                       points_used=500 + i, fee=45, loaded=455 + i, card_ref="ref", load_id=xid)
+    box = signed_records(Store(tmp_path / "kiosk.sqlite3"), device_key)
     install_secrets(device_key)
-    yield box, str(write_config(tmp_path / "config.toml", store.path))
-    store.close()
+    yield box, str(write_config(tmp_path / "config.toml", box.store.path))
+    box.store.close()
 
 
 def _row(box, seq):

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from kiosk.cardio.breka_load import PendingLoad, load, open_for_load
 from kiosk.cardio.pcsc import PcscContext
+from kiosk.cardio.reader import wait_for_card
 from kiosk.sim.breka_card import BrekaCard
 from kiosk.sim.breka_demo_keys import DEMO_MASTER_KEYS
 from kiosk.sim.breka_state import issue_breka_card
@@ -45,13 +46,8 @@ class _ForgetfulJournal:
 
 
 def _wait_present(ctx: PcscContext, reader: str, present: bool, timeout: float = 10.0) -> None:
-    known = {reader: 0}
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        states = ctx.get_status_change(known, 200)
-        if states and states[0].present == present:
-            return
-    raise TimeoutError(f"{reader}: card {'never appeared' if present else 'never left'}")
+    if wait_for_card(ctx, reader, present, timeout) is None:
+        raise TimeoutError(f"{reader}: card {'never appeared' if present else 'never left'}")
 
 
 def _measure(ctx: PcscContext, reader: str, port: int, card: BrekaCard, loads: int, amount: int) -> dict:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from kiosk.cardio.identify import CardKind, identify
 from kiosk.cardio.pcsc import PcscContext
+from kiosk.cardio.reader import wait_for_card
 from kiosk.sim.jpki_ca import TestJpkiCa
 from kiosk.sim.mynumber_card import MyNumberCard
 from kiosk.sim.mynumber_state import issue_card
@@ -33,13 +34,8 @@ PIN = "1234"
 
 
 def _wait_present(ctx: PcscContext, reader: str, present: bool, timeout: float = 10.0) -> None:
-    known = {reader: 0}
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for state in ctx.get_status_change(known, 200) or []:
-            if state.reader == reader and state.present == present:
-                return
-    raise TimeoutError(f"{reader}: card {'never appeared' if present else 'never left'}")
+    if wait_for_card(ctx, reader, present, timeout) is None:
+        raise TimeoutError(f"{reader}: card {'never appeared' if present else 'never left'}")
 
 
 def _flow(conn) -> None:

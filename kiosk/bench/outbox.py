@@ -18,17 +18,19 @@ from kiosk.store import Store
 from kiosk.sync.outbox import Outbox
 
 
-def _enqueue(store: Store, outbox: Outbox, device_key: bytes, n: int) -> list[dict]:
-    records = []
+def _committed(tx, outbox: Outbox, device_key: bytes, event_id: str = "ev") -> dict:
+    """One committed exchange row and its sealed record, in the caller's transaction."""
+    xid = str(uuid.uuid4())
+    tx.execute("INSERT INTO exchanges(exchange_id, state, created_at, updated_at, event_id, mykey_id, points, "
+               "fee, loaded) VALUES (?, 'committed', 'x', 'x', ?, 'mk-bench', 500, 45, 455)", (xid, event_id))
+    return outbox.append(tx, device_key=device_key, exchange_id=xid, mykey_id="mk-bench", event_id=event_id,
+                         points_used=500, fee=45, loaded=455, card_ref="ref", load_id=xid)
+
+
+def _enqueue(store: Store, outbox: Outbox, device_key: bytes, n: int) -> None:
     for _ in range(n):
-        xid = str(uuid.uuid4())
         with store.transaction() as tx:
-            tx.execute("INSERT INTO exchanges(exchange_id, state, created_at, updated_at, event_id, mykey_id, points, "
-                       "fee, loaded) VALUES (?, 'committed', 'x', 'x', 'ev', 'mk-bench', 500, 45, 455)", (xid,))
-            records.append(outbox.append(tx, device_key=device_key, exchange_id=xid, mykey_id="mk-bench",
-                                         event_id="ev", points_used=500, fee=45, loaded=455, card_ref="ref",
-                                         load_id=xid))
-    return records
+            _committed(tx, outbox, device_key)
 
 
 def enqueue_ms(rounds: int = 300) -> dict:
@@ -67,12 +69,7 @@ def upload_100k(records: int = 100_000) -> dict:
             t = time.perf_counter()
             with store.transaction() as tx:  # built in one transaction: the fill is not the figure
                 for _ in range(records):
-                    xid = str(uuid.uuid4())
-                    tx.execute("INSERT INTO exchanges(exchange_id, state, created_at, updated_at, event_id) "
-                               "VALUES (?, 'committed', 'x', 'x', 'ev')", (xid,))
-                    outbox.append(tx, device_key=device_key, exchange_id=xid, mykey_id="mk-bench",
-                                  event_id="kawasaki-h29-h30", points_used=500, fee=45, loaded=455,
-                                  card_ref="ref", load_id=xid)
+                    _committed(tx, outbox, device_key, event_id="kawasaki-h29-h30")
             fill_s = time.perf_counter() - t
             _seed_cloud(env.cloud_db, "bench-outbox", outbox.unsent(records))
             client = CloudClient(cloud.url, "bench-outbox", require_secret(Secret.TERMINAL_SECRET), timeout_s=60)

@@ -5,9 +5,12 @@ demo can report them without a wrapper of their own.
 """
 from __future__ import annotations
 
+import time
+from typing import Callable
+
 from kiosk.cardio.connection import Connection
 from kiosk.cardio.errors import ReaderUnavailable
-from kiosk.cardio.pcsc import PcscContext
+from kiosk.cardio.pcsc import PcscContext, ReaderState
 
 
 def pick_reader(readers: list[str], wanted: str) -> str:
@@ -50,16 +53,21 @@ class PcscReader:
         self.context.release()
 
 
-def wait_for_card(context: PcscContext, reader: str, present: bool = True, timeout: float = 5.0) -> bool:
-    """Block on the status-change call until `reader` holds a card (or is empty); False on timeout."""
-    import time
-
+def wait_for_state(context: PcscContext, reader: str, done: Callable[[ReaderState], bool],
+                   timeout: float = 5.0) -> ReaderState | None:
+    """Block on the status-change call (no sleeping) until `reader`'s state satisfies `done`;
+    that state, or None on timeout."""
     deadline = time.monotonic() + timeout
     known = {reader: 0}
     while True:
         left_ms = int((deadline - time.monotonic()) * 1000)
         if left_ms <= 0:
-            return False
+            return None
         for state in context.get_status_change(known, min(left_ms, 250)) or []:
-            if state.reader == reader and state.present == present:
-                return True
+            if state.reader == reader and done(state):
+                return state
+
+
+def wait_for_card(context: PcscContext, reader: str, present: bool = True, timeout: float = 5.0) -> ReaderState | None:
+    """Until `reader` holds a card (or is empty): its state, or None on timeout."""
+    return wait_for_state(context, reader, lambda state: state.present == present, timeout)

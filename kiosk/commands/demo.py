@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 DEMO_POINTS = 500
-TOP_UP = 10_000
 
 
 def add_parser(sub) -> None:
@@ -89,10 +88,7 @@ def _one_exchange(args) -> int:
         say("仮想カードで交換を1件実行します (画面なし) / running one exchange headless on virtual cards")
     try:
         with running_demo(_state(args.state, "demo"), say=say) as demo:
-            mynumber, breka = demo.mynumber("citizen"), demo.breka("citizen")
-            mykey = demo.admin.enrol(mynumber.state.der("auth_cert"))
-            if demo.usable(mynumber) < args.points:
-                demo.admin.issue(mykey, max(TOP_UP, args.points))
+            mynumber, breka = demo.citizen(args.points)
             view, info = exchange(demo, mynumber, breka, args.points,
                                   clerk="demo" if args.points > demo.cfg.get("rules", "clerk_threshold") else None,
                                   say=say)

@@ -22,14 +22,6 @@ def has_display() -> bool:
     return True
 
 
-def _citizen(demo, points: int):
-    mynumber, breka = demo.mynumber("citizen"), demo.breka("citizen")
-    mykey = demo.admin.enrol(mynumber.state.der("auth_cert"))
-    if demo.usable(mynumber) < points:
-        demo.admin.issue(mykey, max(10_000, points))
-    return mynumber, breka
-
-
 def _kiosk(demo, offscreen: bool):
     from kiosk.ui.app import Kiosk
     from kiosk.ui.window import UiSettings
@@ -48,7 +40,7 @@ def run_window(state: Path, points: int, say) -> int:
     from kiosk.sim.demo_run import running_demo
 
     with running_demo(state, say=say) as demo:
-        mynumber, breka = _citizen(demo, points)
+        mynumber, breka = demo.citizen(points)
         kiosk = _kiosk(demo, offscreen=False)
         panel = DemoPanel(demo, {"My Number Card (PIN 1234)": mynumber, "Breka card": breka,
                                  "Locked My Number Card": demo.mynumber("locked")})
@@ -100,7 +92,7 @@ def walk_through(state: Path, points: int, shots: Path | None, say, size=(1280, 
     if shots is not None:
         shots.mkdir(parents=True, exist_ok=True)
     with running_demo(state, say=say) as demo:
-        mynumber, breka = _citizen(demo, points)
+        mynumber, breka = demo.citizen(points)
         kiosk = _kiosk(demo, offscreen=True)
         kiosk.window.resize(*size)
         w = Walk(kiosk, shots, say)

@@ -9,11 +9,11 @@ is tapped again, as a citizen would.
 """
 from __future__ import annotations
 
-import time
 from contextlib import contextmanager
 from typing import Iterator
 
 from kiosk.cardio.pcsc import PcscContext, ReaderState
+from kiosk.cardio.reader import wait_for_state
 from kiosk.sim.vpcd import CardInReader, VirtualCard
 
 TAPS = 3
@@ -47,13 +47,7 @@ class VirtualCounter:
                    "pcscd to count the removal")
 
     def _wait(self, done, what: str, timeout: float = 5.0, fail: bool = True) -> ReaderState | None:
-        deadline = time.monotonic() + timeout
-        known = {self.reader: 0}
-        while True:
-            for state in self.context.get_status_change(known, 100) or []:
-                if state.reader == self.reader and done(state):
-                    return state
-            if time.monotonic() > deadline:
-                if fail:
-                    raise RuntimeError(f"{self.reader}: waited {timeout}s for {what}")
-                return None
+        state = wait_for_state(self.context, self.reader, done, timeout)
+        if state is None and fail:
+            raise RuntimeError(f"{self.reader}: waited {timeout}s for {what}")
+        return state

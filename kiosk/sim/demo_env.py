@@ -40,18 +40,34 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def usable_points(client, card_state) -> int:
+    """A holder's usable points, asked as the kiosk asks, signed with the virtual card's own
+    key (a `kiosk.sim.mynumber_state.CardState`): no PIN spent, no card on the reader."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    challenge = client.challenge()
+    signature = card_state.private_key("auth").sign(challenge.nonce, padding.PKCS1v15(), hashes.SHA256())
+    holder = client.authenticate_holder(challenge.challenge_id, card_state.der("auth_cert"), signature)
+    return int(client.balance(holder)["usable"])
+
+
 class CloudProcess:
     """`python -m kiosk cloud-sim` as a child process on loopback."""
 
-    def __init__(self, db: Path, trust: Path, port: int | None = None):
+    def __init__(self, db: Path, trust: Path | list[Path], port: int | None = None,
+                 extra: list[str] | None = None, scheme: str = "http"):
         self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{scheme}://127.0.0.1:{self.port}"
+        self.verify: str | bool = True  # a CA bundle path when the simulator serves HTTPS
         self.log_path = db.with_suffix(".log")
         self._log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kiosk", "cloud-sim", "--port", str(self.port), "--db", str(db),
-             "--trust", str(trust)], stdout=self._log, stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        anchors = [trust] if isinstance(trust, Path) else trust
+        cmd = [sys.executable, "-m", "kiosk", "cloud-sim", "--port", str(self.port), "--db", str(db)]
+        for anchor in anchors:
+            cmd += ["--trust", str(anchor)]
+        self.proc = subprocess.Popen(cmd + (extra or []), stdout=self._log, stderr=subprocess.STDOUT,
+                                     env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
     def wait_ready(self, timeout: float = 20.0) -> None:
         deadline = time.monotonic() + timeout
@@ -59,7 +75,7 @@ class CloudProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"cloud simulator exited ({self.proc.returncode}); see {self.log_path}")
             try:
-                if requests.get(self.url + "/sim/health", timeout=1).ok:
+                if requests.get(self.url + "/sim/health", timeout=1, verify=self.verify).ok:
                     return
             except requests.RequestException:
                 pass

@@ -8,9 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
-
 from kiosk import config as config_mod
 from kiosk.app import Parts, build
 from kiosk.cardio.pcsc import PcscContext
@@ -20,7 +17,7 @@ from kiosk.exchange.view import Phase, View
 from kiosk.sim import pcscd
 from kiosk.sim.breka_card import BrekaCard
 from kiosk.sim.counter import VirtualCounter
-from kiosk.sim.demo_env import CloudProcess, DemoEnv, SimAdmin
+from kiosk.sim.demo_env import CloudProcess, DemoEnv, SimAdmin, usable_points
 from kiosk.sim.demo_keyring import use_demo_keyring
 from kiosk.sim.mynumber_card import MyNumberCard
 from kiosk.sim.vpcd_slots import SlotLease
@@ -45,13 +42,17 @@ class Demo:
     def breka(self, name: str, balance: int = 0) -> BrekaCard:
         return BrekaCard.open(self.env.breka_card(name, balance))
 
+    def citizen(self, points: int, top_up: int = 10_000) -> tuple[MyNumberCard, BrekaCard]:
+        """The demo citizen's two cards, enrolled, with at least `points` usable points."""
+        mynumber, breka = self.mynumber("citizen"), self.breka("citizen")
+        mykey = self.admin.enrol(mynumber.state.der("auth_cert"))
+        if self.usable(mynumber) < points:
+            self.admin.issue(mykey, max(top_up, points))
+        return mynumber, breka
+
     def usable(self, mynumber: MyNumberCard) -> int:
         """Ask the cloud as the kiosk does, signing with the virtual card's key (no PIN spent)."""
-        client = self.parts.cloud
-        challenge = client.challenge()
-        signature = mynumber.state.private_key("auth").sign(challenge.nonce, padding.PKCS1v15(), hashes.SHA256())
-        holder = client.authenticate_holder(challenge.challenge_id, mynumber.state.der("auth_cert"), signature)
-        return int(client.balance(holder)["usable"])
+        return usable_points(self.parts.cloud, mynumber.state)
 
 
 @contextmanager
