@@ -2,6 +2,8 @@
 faults on /v1/settlements/batches with backoff, and nothing lost, doubled or deleted."""
 from __future__ import annotations
 
+import gzip
+import json
 import sqlite3
 import threading
 import uuid
@@ -73,9 +75,13 @@ class Spy:
     def __init__(self, client) -> None:
         self.client, self.calls = client, []
 
-    def upload_batch(self, records, key=None, *, compress=True):
-        self.calls.append(([r["seq"] for r in records], key, compress))
-        return self.client.upload_batch(records, key, compress=compress)
+    def prepare_batch(self, records, *, compress=True):
+        return self.client.prepare_batch(records, compress=compress)
+
+    def upload_batch(self, body, key=None):
+        sent = json.loads(gzip.decompress(body.data) if body.gzipped else body.data)
+        self.calls.append(([r["seq"] for r in sent["records"]], key, body.gzipped))
+        return self.client.upload_batch(body, key)
 
 
 def cloud_records(cloud_sim, terminal_id: str) -> list[int]:
@@ -130,7 +136,7 @@ def test_2500_records_go_up_in_three_gzip_batches_then_resends_are_harmless(worl
     assert summary.ok and (summary.batches, summary.accepted, summary.duplicates) == (3, 2500, 0)
     assert [(s[0], s[-1], len(s)) for s, _, _ in spy.calls] == [(1, 1000, 1000), (1001, 2000, 1000), (2001, 2500, 500)]
     assert all(s == sorted(s) for s, _, _ in spy.calls) and all(c for _, _, c in spy.calls)
-    assert spy.calls[0][1] == batch_key(world.term.terminal_id, records[:1000])
+    assert spy.calls[0][1] == batch_key(world.term.terminal_id, [r["record_id"] for r in records[:1000]])
     assert cloud_records(cloud_sim, world.term.terminal_id) == list(range(1, 2501))
 
     # The local marks are lost (a restored backup): the same batches go again with the same keys

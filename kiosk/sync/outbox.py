@@ -29,6 +29,14 @@ class OutboxStatus:
 
 
 @dataclass(frozen=True)
+class Unsent:
+    """A record waiting for upload, as stored: its JSON text is sent without re-encoding."""
+    record_id: str
+    seq: int
+    json: str
+
+
+@dataclass(frozen=True)
 class ChainFault:
     seq: int
     record_id: str
@@ -61,6 +69,11 @@ class Outbox:
     def unsent(self, limit: int = 1000) -> list[dict[str, Any]]:
         rows = self.store.query("SELECT record FROM outbox WHERE outcome IS NULL ORDER BY seq LIMIT ?", (limit,))
         return [json.loads(r["record"]) for r in rows]
+
+    def unsent_json(self, limit: int = 1000, after_seq: int = 0) -> list[Unsent]:
+        rows = self.store.query("SELECT record_id, seq, record FROM outbox WHERE outcome IS NULL AND seq > ? "
+                                "ORDER BY seq LIMIT ?", (after_seq, limit))
+        return [Unsent(r["record_id"], r["seq"], r["record"]) for r in rows]
 
     def record_for(self, exchange_id: str) -> dict[str, Any] | None:
         rows = self.store.query("SELECT record FROM outbox WHERE exchange_id = ?", (exchange_id,))

@@ -16,21 +16,24 @@ import random
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
 from kiosk.sync.cloud_errors import CloudError, CloudUnavailable
-from kiosk.sync.outbox import Outbox
+from kiosk.sync.cloud import PreparedBody
+from kiosk.sync.outbox import Outbox, Unsent
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 1000
+Marks = tuple[list[str], list[str], list[tuple[str, str]]]   # accepted, duplicates, rejected (id, code)
 KEY_NAMESPACE = uuid.UUID("6f1d3c52-1b7e-4a7e-9a55-0c6b5e0b7a11")  # settlement batch keys
 
 
-def batch_key(terminal_id: str, records: list[dict]) -> str:
+def batch_key(terminal_id: str, record_ids: list[str]) -> str:
     """The Idempotency-Key (a UUID) of a batch: the same records always give the same key."""
-    return str(uuid.uuid5(KEY_NAMESPACE, f"{terminal_id}|{records[0]['record_id']}|{records[-1]['record_id']}"))
+    return str(uuid.uuid5(KEY_NAMESPACE, f"{terminal_id}|{record_ids[0]}|{record_ids[-1]}"))
 
 
 class Backoff:
@@ -91,49 +94,69 @@ class Uploader:
         self._wake.set()
 
     def upload_once(self, attempts: int | None = None) -> UploadSummary:
-        """Send every unsent record now; retry a failed batch up to `attempts` times with backoff."""
+        """Send every unsent record now; retry a failed batch up to `attempts` times with backoff.
+
+        One batch is with the cloud at a time, so the cloud sees them in seq order; while
+        it is, this thread stores the previous batch's answer and reads the next batch,
+        so the kiosk's own work overlaps the cloud's."""
         attempts = self.attempts if attempts is None else max(1, attempts)
         summary, started, tries = UploadSummary(), self._clock(), 0
         self.backoff.reset()
-        while True:
-            records = self.outbox.unsent(self.batch_size)
-            if not records:
-                break
-            try:
-                answer = self.client.upload_batch(records, batch_key(self.outbox.terminal_id, records),
-                                                  compress=self.compress)
-            except CloudUnavailable as exc:
-                summary.failures += 1
-                tries += 1
-                if tries >= attempts:
+        answered: Marks | None = None
+        with ThreadPoolExecutor(1, thread_name_prefix="outbox-send") as sender:
+            batch, following = self._prepare(self.outbox.unsent_json(self.batch_size)), None
+            while batch:
+                ids, body, last_seq = batch
+                sent = sender.submit(self.client.upload_batch, body, batch_key(self.outbox.terminal_id, ids))
+                if answered:
+                    self.outbox.mark(*answered)
+                    answered = None
+                if following is None:
+                    following = self._prepare(self.outbox.unsent_json(self.batch_size, after_seq=last_seq))
+                try:
+                    answer = sent.result()
+                except CloudUnavailable as exc:
+                    summary.failures += 1
+                    tries += 1
+                    if tries >= attempts:
+                        summary.error = f"{exc.code}: {exc}"
+                        break
+                    delay = self.backoff.next_delay()
+                    log.warning("settlement upload failed (%s); retry in %.2fs", exc, delay)
+                    self._sleep(delay)
+                    continue
+                except CloudError as exc:   # a refusal: retrying the same batch now will not help
+                    summary.failures += 1
                     summary.error = f"{exc.code}: {exc}"
                     break
-                delay = self.backoff.next_delay()
-                log.warning("settlement upload failed (%s); retry in %.2fs", exc, delay)
-                self._sleep(delay)
-                continue
-            except CloudError as exc:   # a refusal: retrying the same batch now will not help
-                summary.failures += 1
-                summary.error = f"{exc.code}: {exc}"
-                break
-            self.backoff.reset()
-            tries = 0
-            if not self._store(records, answer, summary):
-                break
+                self.backoff.reset()
+                tries = 0
+                answered = self._tally(ids, answer, summary)
+                if answered is None:
+                    break
+                batch, following = following, None
+        if answered:
+            self.outbox.mark(*answered)
         summary.remaining = self.outbox.status().unsent
         summary.seconds = self._clock() - started
         return summary
 
-    def _store(self, records: list[dict], answer: dict, summary: UploadSummary) -> bool:
-        """Mark the records the cloud answered for; False when the answer covers none of them."""
-        ours = {r["record_id"] for r in records}
+    def _prepare(self, unsent: list[Unsent]) -> tuple[list[str], PreparedBody, int] | None:
+        """Record ids, the encoded body and the last seq of a batch; None when there is none."""
+        if not unsent:
+            return None
+        return ([u.record_id for u in unsent], self.client.prepare_batch([u.json for u in unsent],
+                                                                       compress=self.compress), unsent[-1].seq)
+
+    def _tally(self, ids: list[str], answer: dict, summary: UploadSummary) -> Marks | None:
+        """What to mark for the records the cloud answered for; None when it named none of them."""
+        ours = set(ids)
         accepted = [rid for rid in answer.get("accepted", []) if rid in ours]
         duplicates = [rid for rid in answer.get("duplicates", []) if rid in ours]
         rejected = [(str(r["record_id"]), str(r["code"])) for r in answer.get("rejected", [])
                     if r.get("record_id") in ours]
-        self.outbox.mark(accepted, duplicates, rejected)
         summary.batches += 1
-        summary.sent += len(records)
+        summary.sent += len(ids)
         summary.accepted += len(accepted)
         summary.duplicates += len(duplicates)
         summary.rejected += rejected
@@ -141,8 +164,8 @@ class Uploader:
             log.error("settlement record %s rejected by the cloud: %s", rid, code)
         if not (accepted or duplicates or rejected):
             summary.error = "unexpected_response: the cloud's answer names none of the records sent"
-            return False
-        return True
+            return None
+        return accepted, duplicates, rejected
 
     def run(self, stop: threading.Event) -> None:
         """Upload until `stop` is set: at once when notified, every `idle_s` otherwise,

@@ -6,7 +6,6 @@ cannot be replayed and its refusal is what an idempotent retry gets back.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import time
@@ -23,7 +22,6 @@ from kiosk.sim.cloud.db import Database
 from kiosk.sim.cloud.errors import ApiError
 from kiosk.sim.cloud.gzip_body import SENT_SHA256
 from kiosk.sync.cloud_errors import Code
-from kiosk.sync.settlement_record import canonical_json
 from kiosk.sync.terminal_auth import body_sha256
 
 Handler = Callable[[sqlite3.Connection, auth.Terminal], tuple[int, dict]]
@@ -36,7 +34,7 @@ class Call:
     route: str         # path without query (idempotency scope)
     headers: object
     sent_sha256: str   # hash of the body as sent (for the signature)
-    body_sha256: str   # hash of the canonical JSON body (for idempotency)
+    body_sha256: str   # hash of the body, gzip undone (the idempotency fingerprint)
 
 
 async def read_call(request: Request) -> Call:
@@ -44,12 +42,8 @@ async def read_call(request: Request) -> Call:
     body = await request.body()
     raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
     query = scope.get("query_string", b"").decode("latin-1")
-    try:
-        canonical = hashlib.sha256(canonical_json(json.loads(body))).hexdigest() if body else body_sha256(b"")
-    except (ValueError, TypeError):
-        canonical = body_sha256(body)
     return Call(request.method, raw_path + ("?" + query if query else ""), scope["path"], request.headers,
-                scope.get(SENT_SHA256) or body_sha256(body), canonical)
+                scope.get(SENT_SHA256) or body_sha256(body), body_sha256(body))
 
 
 def _key(call: Call) -> str:

@@ -3,31 +3,28 @@
 A record is accepted once, ever; the same record again is a duplicate, not an error.
 Records are taken in seq order; the first one that breaks the chain stops the chain
 from advancing, so every later record of the batch is refused as a gap too.
+
+Each record's own hash and signature are checked first (`record_checks`: worker
+processes for a large batch) while this thread looks up the batch's known records and
+exchanges (one query each, not one per record); then one pass in seq order applies the
+chain and the database rules.
 """
 from __future__ import annotations
 
 import json
 import sqlite3
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-from kiosk.sim.cloud import clock
+from kiosk.sim.cloud import clock, record_checks
 from kiosk.sim.cloud.auth import Terminal
 from kiosk.sim.cloud.db import to_us
 from kiosk.sim.cloud.errors import ApiError
 from kiosk.sync.cloud_errors import Code
-from kiosk.sync.settlement_record import RecordProblem, record_hash, verify_record
+from kiosk.sync.settlement_record import CANONICAL
 
 
-def _matches_exchange(conn: sqlite3.Connection, terminal: Terminal, record: dict) -> bool:
-    row = conn.execute("SELECT * FROM exchanges WHERE exchange_id = ? AND terminal_id = ?",
-                       (record["exchange_id"], terminal.terminal_id)).fetchone()
-    if row is None or row["state"] != "committed":
-        return False
-    breka = json.loads(row["breka"])
-    return (row["mykey_id"], row["event_id"], row["points"], breka["fee"], breka["loaded"], breka["card_ref"],
-            breka["load_id"]) == (record["mykey_id"], record["event_id"], record["points_used"], record["fee"],
-                                  record["loaded"], record["card_ref"], record["load_id"])
+def _in_list(conn: sqlite3.Connection, sql: str, values: list[str], *params) -> dict[str, sqlite3.Row]:
+    """Rows keyed by their first column, for `... IN (SELECT value FROM json_each(?))`."""
+    return {row[0]: row for row in conn.execute(sql, (*params, json.dumps(values)))}
 
 
 def receive(conn: sqlite3.Connection, terminal: Terminal, terminal_id: str, records: list[dict]) -> tuple[int, dict]:
@@ -36,48 +33,67 @@ def receive(conn: sqlite3.Connection, terminal: Terminal, terminal_id: str, reco
     term = conn.execute("SELECT device_public_key, last_seq, last_hash FROM terminals WHERE terminal_id = ?",
                         (terminal.terminal_id,)).fetchone()
     last_seq, last_hash = term["last_seq"], term["last_hash"]
-    public_key = Ed25519PublicKey.from_public_bytes(term["device_public_key"])  # once per batch, not per record
+    ordered = sorted(records, key=lambda r: r["seq"])
+    intact = record_checks.start(ordered, bytes(term["device_public_key"]))
+    known = {rid: row["hash"] for rid, row in _in_list(
+        conn, "SELECT record_id, hash FROM settlement_records WHERE record_id IN (SELECT value FROM json_each(?))",
+        [r["record_id"] for r in ordered]).items()}
+    exchanges = _in_list(  # `+terminal_id`: look up by primary key, not by scanning the terminal's exchanges
+        conn, "SELECT exchange_id, state, mykey_id, event_id, points, json_extract(breka, '$.fee') AS fee, "
+              "json_extract(breka, '$.loaded') AS loaded, json_extract(breka, '$.card_ref') AS card_ref, json_extract(breka, '$.load_id') AS load_id "
+              "FROM exchanges "
+              "WHERE +terminal_id = ? AND exchange_id IN (SELECT value FROM json_each(?))",
+        [r["exchange_id"] for r in ordered], terminal.terminal_id)
+    problems = intact()
     accepted: list[str] = []
     duplicates: list[str] = []
     rejected: list[dict] = []
+    rows: list[tuple] = []
     now_us = to_us(clock.real_now())
-    for record in sorted(records, key=lambda r: r["seq"]):
+    for record, problem in zip(ordered, problems):
         rid = record["record_id"]
-        known = conn.execute("SELECT hash FROM settlement_records WHERE record_id = ?", (rid,)).fetchone()
-        if known is not None:
-            if known["hash"] == record["hash"] and record_hash(record) == record["hash"]:
+        if rid in known:
+            if known[rid] == record["hash"] and problem != "bad_hash":
                 duplicates.append(rid)
             else:
                 rejected.append({"record_id": rid, "code": "record_conflict"})
             continue
-        code = _problem(conn, terminal, record, public_key, last_seq, last_hash)
+        code = _problem(terminal, record, problem, exchanges.get(record["exchange_id"]), last_seq, last_hash)
         if code:
             rejected.append({"record_id": rid, "code": code})
             continue
-        conn.execute("INSERT INTO settlement_records (record_id, terminal_id, seq, hash, record, received_at) "
-                     "VALUES (?, ?, ?, ?, ?, ?)", (rid, terminal.terminal_id, record["seq"], record["hash"],
-                                                   json.dumps(record, sort_keys=True), now_us))
+        rows.append((rid, terminal.terminal_id, record["seq"], record["hash"], CANONICAL.encode(record),
+                     now_us))
+        known[rid] = record["hash"]
         last_seq, last_hash = record["seq"], record["hash"]
         accepted.append(rid)
+    conn.executemany("INSERT INTO settlement_records (record_id, terminal_id, seq, hash, record, received_at) "
+                     "VALUES (?, ?, ?, ?, ?, ?)", rows)
     conn.execute("UPDATE terminals SET last_seq = ?, last_hash = ? WHERE terminal_id = ?",
                  (last_seq, last_hash, terminal.terminal_id))
     return 200, {"accepted": accepted, "duplicates": duplicates, "rejected": rejected}
 
 
-def _problem(conn: sqlite3.Connection, terminal: Terminal, record: dict, public_key: Ed25519PublicKey,
+def _problem(terminal: Terminal, record: dict, intact_problem: str | None, exchange: sqlite3.Row | None,
              last_seq: int, last_hash: str) -> str | None:
     if record["terminal_id"] != terminal.terminal_id:
         return "terminal_mismatch"
-    try:
-        verify_record(record, public_key)
-    except RecordProblem as exc:
-        return exc.code
+    if intact_problem:
+        return intact_problem
     if record["seq"] <= last_seq:
         return "seq_reused"
     if record["seq"] != last_seq + 1:
         return "seq_gap"
     if record["prev_hash"] != last_hash:
         return "chain_broken"
-    if not _matches_exchange(conn, terminal, record):
+    if not _matches_exchange(exchange, record):
         return "exchange_mismatch"
     return None
+
+
+def _matches_exchange(row: sqlite3.Row | None, record: dict) -> bool:
+    if row is None or row["state"] != "committed":
+        return False
+    return (row["mykey_id"], row["event_id"], row["points"], row["fee"], row["loaded"], row["card_ref"],
+            row["load_id"]) == (record["mykey_id"], record["event_id"], record["points_used"], record["fee"],
+                                record["loaded"], record["card_ref"], record["load_id"])
