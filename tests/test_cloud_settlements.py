@@ -92,3 +92,14 @@ def test_more_than_1000_records_is_refused(sim):
     chain = Chain(sim, 1)
     with pytest.raises(ce.InvalidRequest):
         chain.client.upload_batch(chain.records * 1001)
+
+
+def test_a_stored_record_id_sent_again_with_a_new_seq_is_a_conflict(sim):
+    chain = Chain(sim, 2)
+    r1, r2 = chain.records
+    assert chain.client.upload_batch([r1])["accepted"] == [r1["record_id"]]
+    reused = seal(dict(r2, record_id=r1["record_id"]), chain.term.device_key)  # seq 2, r1's id
+    out = chain.client.upload_batch([reused])
+    assert out == {"accepted": [], "duplicates": [], "rejected": [{"record_id": r1["record_id"],
+                                                                  "code": "record_conflict"}]}
+    assert chain.client.upload_batch([r2])["accepted"] == [r2["record_id"]]  # the chain was not moved

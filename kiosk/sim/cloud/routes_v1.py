@@ -99,9 +99,8 @@ async def cancel(request: Request, exchange_id: UUID, body: m.CancelIn, key: Ide
 
 @router.post("/settlements/batches", response_model=m.BatchOut, summary="upload settlement records (gzip allowed)")
 async def batches(request: Request, body: m.BatchIn, key: IdemKey, ctx: Ctx):
-    records = [r.model_dump() for r in body.records]
     return await ctx.pipeline.respond(
-        request, lambda conn, t: settlements.receive(conn, t, body.terminal_id, records), idempotent=True)
+        request, lambda conn, t: settlements.receive(conn, t, body.terminal_id, body.records), idempotent=True)
 
 
 @router.get("/reports/monthly", response_model=m.MonthlyOut, summary="issued, used, expired per month")
