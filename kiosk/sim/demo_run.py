@@ -3,7 +3,7 @@ counter, all from one state folder. `kiosk demo` and `kiosk demo replay` drive i
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -62,37 +62,26 @@ def running_demo(state_dir: Path, clock: Callable | None = None, say: Callable[[
     env = DemoEnv(state_dir)
     use_demo_keyring(env.keyring_path)
     lease = SlotLease()
-    started_pcscd = None
-    if not pcscd.running():
-        say("pcscd を起動します / starting pcscd")
-        started_pcscd = pcscd.start(env.root / "pcscd.log")
-    cloud = None
-    parts = None
-    try:
-        pcscd.wait_vpcd(started_pcscd)
+    with ExitStack() as undo:  # torn down in reverse: parts, simulator, reader slot, pcscd
+        undo.enter_context(pcscd.ensure_running(env.root / "pcscd.log", say))
         slot = lease.acquire(on_wait=lambda: say(
             "仮想リーダーが空くのを待っています (別のデモか試験が使用中) / waiting for a free virtual reader "
             "(another demo or test run holds both)"))
+        undo.callback(lease.release)
         say("クラウドシミュレータを起動します / starting the cloud simulator")
         cloud = env.start_cloud()
+        undo.callback(cloud.stop)
         admin = env.provision(cloud.url, event_window=event_window)
         cfg = config_mod.load(env.config_path)
         cfg.values["reader"]["name"] = slot.reader
         context = PcscContext()
         parts = build(cfg, reader=PcscReader(slot.reader, context), clock=clock)
+        undo.callback(parts.close)
         report = recover(parts.journal, parts.finisher)
         if report.committed or report.cancelled:
             say(f"未完了の交換を処理しました / recovered unfinished exchanges: "
                 f"{len(report.committed)} committed, {len(report.cancelled)} cancelled")
         yield Demo(env, cloud, admin, parts, VirtualCounter(slot.reader, slot.port, context), cfg)
-    finally:
-        if parts is not None:
-            parts.close()
-        if cloud is not None:
-            cloud.stop()
-        lease.release()
-        if started_pcscd is not None:
-            pcscd.stop(started_pcscd)
 
 
 def exchange(demo: Demo, mynumber: MyNumberCard, breka: BrekaCard, points: int, *, pin: str = "1234",

@@ -9,7 +9,9 @@ import shutil
 import socket
 import subprocess
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable, Iterator
 
 VPCD_PORT = 35963
 
@@ -55,3 +57,19 @@ def stop(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+@contextmanager
+def ensure_running(log_path: Path, say: Callable[[str], None] = lambda _: None) -> Iterator[None]:
+    """pcscd with the vpcd reader for the block: the running one, or one started here and
+    stopped again on the way out."""
+    started = None
+    if not running():
+        say("pcscd を起動します / starting pcscd")
+        started = start(log_path)
+    try:
+        wait_vpcd(started)
+        yield
+    finally:
+        if started is not None:
+            stop(started)

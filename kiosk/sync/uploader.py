@@ -18,11 +18,13 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from kiosk.sync.cloud_errors import CloudError, CloudUnavailable
-from kiosk.sync.cloud import PreparedBody
 from kiosk.sync.outbox import Outbox, Unsent
+
+if TYPE_CHECKING:
+    from kiosk.sync.cloud import PreparedBody
 
 log = logging.getLogger(__name__)
 
