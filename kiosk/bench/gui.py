@@ -27,8 +27,7 @@ root = Path(sys.argv[1])
 use_demo_keyring(root / "demo-keyring.json")
 cfg = config_mod.load(root / "config.toml")
 kiosk = Kiosk(cfg, build(cfg))
-kiosk.start(recover=False)
-print("first-screen", flush=True)
+kiosk.start(recover=False, on_first_screen=lambda: print("first-screen", flush=True))
 kiosk.stop()
 """
 

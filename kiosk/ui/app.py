@@ -10,6 +10,7 @@ import gc
 import logging
 import sys
 import time
+from typing import Callable
 
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
@@ -57,7 +58,10 @@ class Kiosk:
         self.first_screen_ms: float | None = None
         self.recovery = None
 
-    def start(self, *, monitor: bool = True, recover: bool = True) -> "Kiosk":
+    def start(self, *, monitor: bool = True, recover: bool = True,
+              on_first_screen: Callable[[], None] | None = None) -> "Kiosk":
+        """Show the first screen, then warm the other screens up behind it.
+        `on_first_screen` runs as soon as the first screen is on the display."""
         self.worker.start()
         if recover:
             self.worker.call("recover", self._recover)
@@ -66,6 +70,8 @@ class Kiosk:
         self.window.start()
         self.app.processEvents()
         self.first_screen_ms = (time.perf_counter() - self.t0) * 1000
+        if on_first_screen is not None:
+            on_first_screen()
         self.window.warm_up()
         gc.collect()
         gc.freeze()  # start-up objects leave the collector's work: shorter pauses while serving

@@ -212,16 +212,18 @@ class KioskWindow(QWidget):
         self.touch()
 
     def warm_up(self) -> None:
-        """Show every screen once before the first citizen: PySide builds some Python types
-        lazily (the first paint of a busy bar or the first touch costs ~150 ms once)."""
+        """Paint every screen once before the first citizen: PySide builds some Python types
+        lazily (the first paint of a busy bar or the first touch costs ~150 ms once). The
+        screens are painted into pixmaps, not shown, so the display does not flicker."""
         from PySide6.QtCore import QPointF
         from PySide6.QtGui import QKeyEvent, QMouseEvent
         from PySide6.QtCore import Qt
 
         app = QCoreApplication.instance()
         for name in ("pin", "amount", "confirm", "tap_breka", "loading", "done", "error", "locked", "wait"):
-            self.stack.setCurrentWidget(self.pages[name])
-            app.processEvents()
+            page = self.pages[name]
+            page.resize(self.stack.size())
+            page.grab()
         for kind in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease):
             event = QMouseEvent(kind, QPointF(1, 1), QPointF(1, 1), Qt.MouseButton.LeftButton,
                                 Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
