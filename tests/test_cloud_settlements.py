@@ -103,3 +103,14 @@ def test_a_stored_record_id_sent_again_with_a_new_seq_is_a_conflict(sim):
     assert out == {"accepted": [], "duplicates": [], "rejected": [{"record_id": r1["record_id"],
                                                                   "code": "record_conflict"}]}
     assert chain.client.upload_batch([r2])["accepted"] == [r2["record_id"]]  # the chain was not moved
+
+
+def test_a_stored_record_id_above_the_head_is_a_conflict_even_when_it_also_leaves_a_gap(sim):
+    chain = Chain(sim, 3)
+    r1, r2, r3 = chain.records
+    assert chain.client.upload_batch([r1])["accepted"] == [r1["record_id"]]
+    reused = seal(dict(r3, record_id=r1["record_id"]), chain.term.device_key)  # seq 3 (a gap), r1's id
+    out = chain.client.upload_batch([reused])
+    assert out == {"accepted": [], "duplicates": [],
+                   "rejected": [{"record_id": r1["record_id"], "code": "record_conflict"}]}
+    assert chain.client.upload_batch([r2, r3])["accepted"] == _ids([r2, r3])

@@ -67,8 +67,7 @@ class Outbox:
         return record
 
     def unsent(self, limit: int = 1000) -> list[dict[str, Any]]:
-        rows = self.store.query("SELECT record FROM outbox WHERE outcome IS NULL ORDER BY seq LIMIT ?", (limit,))
-        return [json.loads(r["record"]) for r in rows]
+        return [json.loads(u.json) for u in self.unsent_json(limit)]
 
     def unsent_json(self, limit: int = 1000, after_seq: int = 0) -> list[Unsent]:
         rows = self.store.query("SELECT record_id, seq, record FROM outbox WHERE outcome IS NULL AND seq > ? "

@@ -4,9 +4,9 @@ A record is accepted once, ever; the same record again is a duplicate, not an er
 Records are taken in seq order; the first one that breaks the chain stops the chain
 from advancing, so every later record of the batch is refused as a gap too.
 
-Each record's own hash and signature are checked first (`record_checks`: the
-signatures on a thread per core) while this thread looks up the batch's known records
-and exchanges (one query each, not one per record); then one pass in seq order applies
+Each record's own hash is recomputed and its signature checked (`record_checks`: the
+signatures on a thread per core, while this thread looks up the batch's exchanges and
+stored records — one query each, not one per record); then one pass in seq order applies
 the chain and the database rules.
 """
 from __future__ import annotations
@@ -40,13 +40,13 @@ def receive(conn: sqlite3.Connection, terminal: Terminal, terminal_id: str, reco
               "WHERE +terminal_id = ? AND exchange_id IN (SELECT value FROM json_each(?))",
         [r["exchange_id"] for r in ordered], terminal.terminal_id)
     checks = intact()
-    # Only a record at or below the chain's head can have been stored already (a resend);
-    # a stored id coming back with a new seq is caught by the primary key, and then the
-    # batch is taken again looking every id up.
+    # Only a record at or below the chain's head can have been stored already (a resend),
+    # so only those ids are looked up first. If a record above the head is refused, or its
+    # id turns out to be stored (the primary key says so), the batch is taken again with
+    # every id looked up, so the answer is exactly what a full look-up gives.
     conn.execute("SAVEPOINT batch")
-    try:
-        answer = _apply(conn, terminal, term, ordered, checks, exchanges, look_up_all=False)
-    except sqlite3.IntegrityError:
+    answer = _apply(conn, terminal, term, ordered, checks, exchanges, look_up_all=False)
+    if answer is None:
         conn.execute("ROLLBACK TO batch")
         answer = _apply(conn, terminal, term, ordered, checks, exchanges, look_up_all=True)
     conn.execute("RELEASE batch")
@@ -54,9 +54,11 @@ def receive(conn: sqlite3.Connection, terminal: Terminal, terminal_id: str, reco
 
 
 def _apply(conn: sqlite3.Connection, terminal: Terminal, term: sqlite3.Row, ordered: list[dict],
-           checks: list[record_checks.Checked], exchanges: dict[str, sqlite3.Row], look_up_all: bool) -> dict:
-    last_seq, last_hash = term["last_seq"], term["last_hash"]
-    ids = [r["record_id"] for r in ordered if look_up_all or r["seq"] <= last_seq]
+           checks: list[record_checks.Checked], exchanges: dict[str, sqlite3.Row], look_up_all: bool) -> dict | None:
+    """The batch's answer, its records stored; None when a partial look-up cannot be sure."""
+    head = last_seq = term["last_seq"]
+    last_hash = term["last_hash"]
+    ids = [r["record_id"] for r in ordered if look_up_all or r["seq"] <= head]
     known = {rid: row["hash"] for rid, row in _in_list(
         conn, "SELECT record_id, hash FROM settlement_records WHERE record_id IN (SELECT value FROM json_each(?))",
         ids).items()} if ids else {}
@@ -75,14 +77,21 @@ def _apply(conn: sqlite3.Connection, terminal: Terminal, term: sqlite3.Row, orde
             continue
         code = _problem(terminal, record, problem, exchanges.get(record["exchange_id"]), last_seq, last_hash)
         if code:
+            if not look_up_all and record["seq"] > head:
+                return None  # it might be a stored id (record_conflict) rather than `code`
             rejected.append({"record_id": rid, "code": code})
             continue
         rows.append((rid, terminal.terminal_id, record["seq"], record["hash"], stored, now_us))
         known[rid] = record["hash"]
         last_seq, last_hash = record["seq"], record["hash"]
         accepted.append(rid)
-    conn.executemany("INSERT INTO settlement_records (record_id, terminal_id, seq, hash, record, received_at) "
-                     "VALUES (?, ?, ?, ?, ?, ?)", rows)
+    try:
+        conn.executemany("INSERT INTO settlement_records (record_id, terminal_id, seq, hash, record, received_at) "
+                         "VALUES (?, ?, ?, ?, ?, ?)", rows)
+    except sqlite3.IntegrityError:
+        if look_up_all:
+            raise
+        return None  # a stored id came back above the head
     conn.execute("UPDATE terminals SET last_seq = ?, last_hash = ? WHERE terminal_id = ?",
                  (last_seq, last_hash, terminal.terminal_id))
     return {"accepted": accepted, "duplicates": duplicates, "rejected": rejected}
