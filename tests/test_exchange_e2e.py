@@ -53,3 +53,18 @@ def test_a_full_exchange_loads_the_card_commits_and_leaves_a_signed_record(world
     client = world.client()
     state = client.exchange(receipt.exchange_id)
     assert state["state"] == "committed"
+
+
+def test_card_lifted_at_the_pin_step_is_said_at_once_and_a_later_removal_is_the_normal_swap(world):
+    mynumber, breka, _ = world.citizen("lifted", points=10_000)
+    engine = world.engine
+    with world.on_reader(mynumber):
+        assert engine.card_tapped().phase is Phase.PIN
+    view = engine.card_removed()                  # the monitor's event, before any PIN is typed
+    assert view.phase is Phase.WAIT_MYNUMBER and view.problem.code == "card_removed"
+    assert engine.enter_pin("1234").phase is Phase.WAIT_MYNUMBER   # a PIN typed late goes nowhere
+    with world.on_reader(mynumber):               # tapped again: the PIN step starts afresh
+        assert engine.card_tapped().phase is Phase.PIN
+        assert engine.enter_pin("1234").phase is Phase.AMOUNT
+    view = engine.card_removed()                  # taking the My Number Card away now is expected
+    assert view.phase is Phase.AMOUNT and view.problem is None

@@ -147,6 +147,19 @@ def test_success_through_the_screens(ui):
     assert ui.kiosk.heartbeat.ticks > 10 and stall < 100   # target < 50 ms (docs/performance.md)
 
 
+def test_card_lifted_at_the_pin_screen_is_said_before_any_pin_is_typed(ui):
+    mynumber, _, _ = ui.citizen()
+    with ui.on_reader(mynumber):
+        ui.wait_page("pin")
+    ui.wait_page("wait")                  # the monitor saw the card go: no PIN typed, no submit
+    assert ui.win.view.problem.code == "card_removed"
+    assert not ui.win.pages["pin"].entry.text().strip()
+    with ui.on_reader(mynumber):
+        ui.wait_page("pin")
+        ui.enter_pin()
+        ui.wait_page("amount")
+
+
 def test_wrong_pin_then_right(ui):
     mynumber, _breka, _ = ui.citizen()
     with ui.on_reader(mynumber):

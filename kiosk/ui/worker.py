@@ -124,6 +124,7 @@ class CardWorker(QThread):
             self.tap()
         elif event.kind is EventKind.CARD_REMOVED:
             self.card_present = False
+            self._submit("card_removed", lambda e: e.card_removed())
 
     # -- the thread ----------------------------------------------------------------------
     def _submit(self, what: str, fn: Callable) -> None:
