@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "report": "kiosk.commands.report",
     "doctor": "kiosk.commands.doctor",
     "secrets": "kiosk.commands.secrets_cmd",
+    "staff-pin": "kiosk.commands.staff_pin",
     "exchanges": "kiosk.commands.exchanges",
     "bench": "kiosk.commands.bench",
     "run": "kiosk.commands.run",

@@ -30,3 +30,13 @@ def doctor(cfg: Path, capsys) -> tuple[int, dict]:
     code = main(["--config", str(cfg), "doctor", "--json"])
     out = json.loads(capsys.readouterr().out)
     return code, {c["name"]: c for c in out["checks"]}
+
+
+def set_staff_pins(store_path: Path) -> None:
+    """What `kiosk staff-pin set` does at installation, for both roles."""
+    from kiosk.store import Store
+    from kiosk.ui.staff_auth import StaffAuth
+
+    with Store(store_path) as store:
+        for role, pin in (("clerk", "2468"), ("technician", "97531864")):
+            StaffAuth(store).set_pin(role, pin, by="test")

@@ -24,11 +24,12 @@ from kiosk.exchange.steps import Step
 from kiosk.secrets import Secret, set_secret
 from kiosk.store import Store
 from kiosk.sync.outbox import Outbox
+from kiosk.ui.staff_auth import StaffAuth
 from tests.cloud_fixtures import free_port, sim  # noqa: F401
-from tests.doctor_helpers import doctor, provision, write_config
+from tests.doctor_helpers import doctor, provision, set_staff_pins, write_config
 
 EXPECTED = ["pcsc_service", "readers", "reader_access", "card", "cloud_reachable", "cloud_credentials",
-            "clock_skew", "keyring", "secrets", "database", "journal", "outbox", "font_ja"]
+            "clock_skew", "keyring", "secrets", "database", "journal", "outbox", "staff_pins", "font_ja"]
 
 
 def checks(cfg_path, *modules) -> dict:
@@ -168,6 +169,19 @@ def test_a_missing_database_passes_and_is_not_created(tmp_path):
     by = checks(cfg, "store_checks")
     assert by["database"].ok and by["journal"].ok and by["outbox"].ok
     assert not (tmp_path / "kiosk.sqlite3").exists()
+
+
+def test_staff_pins_fail_until_both_are_set_at_installation(tmp_path):
+    cfg = write_config(tmp_path / "c.toml")
+    by = checks(cfg, "store_checks")
+    assert not by["staff_pins"].ok and "kiosk staff-pin set technician" in by["staff_pins"].hint
+    with Store(tmp_path / "kiosk.sqlite3") as store:
+        StaffAuth(store).set_pin("clerk", "2468", by="test")
+    by = checks(cfg, "store_checks")
+    assert not by["staff_pins"].ok and by["staff_pins"].detail.endswith("technician")
+    set_staff_pins(tmp_path / "kiosk.sqlite3")
+    by = checks(cfg, "store_checks")
+    assert by["staff_pins"].ok and "97531864" not in by["staff_pins"].detail + by["staff_pins"].hint
 
 
 def test_a_file_that_is_not_a_database_fails(tmp_path):

@@ -15,7 +15,7 @@ from kiosk.sim.mynumber_state import CardState
 from kiosk.sim.probe_card import ProbeCard
 from tests.breka_doubles import issue_card
 from tests.cloud_fixtures import sim  # noqa: F401
-from tests.doctor_helpers import doctor, provision, write_config
+from tests.doctor_helpers import doctor, provision, set_staff_pins, write_config
 from tests.mynumber_helpers import _issued_template, card_file, connect, inserted, jpki_ca  # noqa: F401
 
 pytestmark = pytest.mark.pcsc
@@ -40,6 +40,7 @@ def _cfg(tmp_path, slot, **kw):
 def test_everything_passes_on_a_provisioned_kiosk(tmp_path, vpcd_slot, sim, capsys):  # noqa: F811
     term = sim.terminal()
     provision(terminal_secret=term.secret)
+    set_staff_pins(tmp_path / "kiosk.sqlite3")
     code, by = doctor(_cfg(tmp_path, vpcd_slot, url=sim.url, terminal_id=term.terminal_id), capsys)
     assert code == 0, {k: v for k, v in by.items() if not v["ok"]}
     assert "(仮想 / virtual)" in by["readers"]["detail"] and vpcd_slot.reader in by["readers"]["detail"]

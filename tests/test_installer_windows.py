@@ -20,7 +20,7 @@ from tests.doctor_helpers import write_config
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "installer" / "windows" / "kiosk.spec"
 EXPECTED = ["pcsc_service", "readers", "reader_access", "card", "cloud_reachable", "cloud_credentials",
-            "clock_skew", "keyring", "secrets", "database", "journal", "outbox", "font_ja"]
+            "clock_skew", "keyring", "secrets", "database", "journal", "outbox", "staff_pins", "font_ja"]
 
 
 @pytest.fixture(scope="module")

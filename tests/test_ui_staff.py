@@ -51,6 +51,20 @@ def test_clerk_lists_unfinished_exchanges_and_cancels_only_with_a_reason(kiosk, 
     assert win.current_page() == "wait"
 
 
+@pytest.mark.parametrize("role", ["clerk", "technician"])
+def test_a_mode_without_a_pin_stays_closed_and_no_pin_is_created_at_the_screen(kiosk, qtbot, role):  # noqa: F811
+    win, _worker, store = kiosk
+    win.open_staff(role)
+    page = win.pages["staff_pin"]
+    page._pick(role)
+    for d in "24682468":
+        click(qtbot, page.keypad.keys[d])
+    click(qtbot, page.ok)
+    assert win.current_page() == "staff_pin" and "未設定" in page.banner.title.text()   # "No PIN is set …"
+    assert not win.staff.has_pin(role)
+    assert "set_staff_pin" not in [e.action for e in audit.entries(store)]
+
+
 def test_wrong_staff_pins_lock_the_mode(kiosk, qtbot):  # noqa: F811
     win, _worker, _store = kiosk
     win.staff.set_pin("clerk", "2468", by="test")

@@ -213,4 +213,5 @@ owned_by_user "$HOME_DIR/.config"
 
 say "DONE    次: kiosk secrets … と kiosk doctor（$KIOSK_USER でログインして） / next, logged in as $KIOSK_USER:"
 say "        kiosk secrets set breka-k1-master; kiosk secrets set terminal-secret;"
-say "        kiosk secrets generate device-key-ed25519; kiosk secrets generate card-ref-key; kiosk doctor"
+say "        kiosk secrets generate device-key-ed25519; kiosk secrets generate card-ref-key;"
+say "        kiosk staff-pin set technician; kiosk staff-pin set clerk; kiosk doctor"

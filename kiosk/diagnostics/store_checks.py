@@ -1,4 +1,5 @@
-"""The kiosk's SQLite file: integrity and schema version, open exchanges, the outbox backlog.
+"""The kiosk's SQLite file: integrity and schema version, open exchanges, the outbox backlog,
+and whether the clerk's and technician's PINs are set (they live in the same file).
 
 A missing database is not an error (a new kiosk creates it at the first exchange) and is
 not created here.
@@ -18,7 +19,9 @@ JOURNAL_HINT = ("窓口の「未完了」一覧で、カードを戻してもら
                 "have the card put back to finish, or cancel with a reason")
 OUTBOX_HINT = ("kiosk outbox flush で送信し、失敗理由を確認（cloud_* の検査も参照） / run `kiosk outbox flush` "
                "and read why it fails (see the cloud_* checks)")
-NAMES = ("database", "journal", "outbox")
+STAFF_HINT = ("技術者が kiosk staff-pin set technician / clerk で設定 / a technician sets them: "
+              "`kiosk staff-pin set technician` and `kiosk staff-pin set clerk`")
+NAMES = ("database", "journal", "outbox", "staff_pins")
 TIMEOUT_HINT = DB_HINT
 
 
@@ -35,12 +38,13 @@ def run(env: Environment) -> list[CheckResult]:
         ok = CheckResult("database", True, f"{path} はまだありません（最初の交換で作成） / not created yet "
                          "(made at the first exchange)")
         return [ok, CheckResult("journal", True, "未完了なし / no open exchanges"),
-                CheckResult("outbox", True, "未送信なし / nothing to send")]
+                CheckResult("outbox", True, "未送信なし / nothing to send"),
+                CheckResult("staff_pins", False, "係員・技術者の暗証番号が未設定 / no staff PINs set", STAFF_HINT)]
     try:
         store = Store(path)
     except (StoreError, sqlite3.Error) as exc:
         bad = CheckResult("database", False, f"開けません / cannot open: {exc}", DB_HINT)
-        return [bad, not_checked("journal", "database", DB_HINT), not_checked("outbox", "database", DB_HINT)]
+        return [bad, *(not_checked(name, "database", DB_HINT) for name in NAMES[1:])]
     try:
         try:
             verdict = store.integrity_check()
@@ -49,11 +53,12 @@ def run(env: Environment) -> list[CheckResult]:
             verdict, version = str(exc), -1
         if verdict != "ok":
             bad = CheckResult("database", False, f"{path}: 整合性エラー / integrity check failed: {verdict}", DB_HINT)
-            return [bad, not_checked("journal", "database", DB_HINT), not_checked("outbox", "database", DB_HINT)]
+            return [bad, *(not_checked(name, "database", DB_HINT) for name in NAMES[1:])]
         results = [CheckResult("database", True, f"{path}: 整合性OK・スキーマ {version}/{len(MIGRATIONS)} / "
                                f"integrity ok, schema version {version} of {len(MIGRATIONS)}")]
         results.append(_journal(store))
         results.append(_outbox(store, env.cfg.get("cloud", "terminal_id")))
+        results.append(_staff_pins(store))
         return results
     finally:
         store.close()
@@ -90,3 +95,15 @@ def _outbox(store, terminal_id: str) -> CheckResult:
         if age > STALE_UNSENT:
             return CheckResult("outbox", False, f"{text}; {age.days} 日以上未送信 / unsent for {age}", OUTBOX_HINT)
     return CheckResult("outbox", True, text)
+
+
+def _staff_pins(store) -> CheckResult:
+    from kiosk.ui.staff_auth import ROLES, StaffAuth  # Qt-free: hashes in the settings table
+
+    staff = StaffAuth(store)
+    missing = [role for role in ROLES if not staff.has_pin(role)]
+    locked = [f"{role} {staff.seconds_locked(role)} s" for role in ROLES if staff.seconds_locked(role)]
+    lock_text = f"; ロック中 / locked: {', '.join(locked)}" if locked else ""
+    if missing:
+        return CheckResult("staff_pins", False, f"未設定 / not set: {', '.join(missing)}{lock_text}", STAFF_HINT)
+    return CheckResult("staff_pins", True, f"係員・技術者とも設定済み / clerk and technician set{lock_text}")

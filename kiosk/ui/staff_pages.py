@@ -103,8 +103,6 @@ class StaffPinPage(Page):
     def retranslate(self) -> None:
         if self.approve:
             self.title.setText(translate("kiosk", "Staff approval: {n} points").format(n=f"{int(self.approve):,}"))
-        elif self.role == "technician" and not self.window.staff.has_pin("technician"):
-            self.title.setText(translate("kiosk", "Set the technician PIN (first start)"))
         else:
             self.title.setText(translate("kiosk", "Staff PIN"))
         self.clerk_button.setText(translate("kiosk", "Clerk"))
@@ -131,11 +129,9 @@ class StaffPinPage(Page):
         self.keypad.wipe()
         if not pin:
             return
-        if role == "technician" and not staff.has_pin("technician"):
-            if len(pin) < 6:
-                self._say(translate("kiosk", "Use at least 6 digits."))
-                return
-            staff.set_pin("technician", pin, by="technician")
+        if not staff.has_pin(role):  # set at installation (`kiosk staff-pin set`), never here
+            self._say(translate("kiosk", "No PIN is set for this mode. A technician sets it."))
+            return
         self.ok.setEnabled(False)
         # The PIN is bound into the call (a closure cell would be emptied by `del` before the
         # background thread reads it).
@@ -148,9 +144,7 @@ class StaffPinPage(Page):
             self._say(translate("kiosk", "Locked. Try again in {m} min.").format(m=(result.seconds_left + 59) // 60))
             return
         if result is not True:
-            self._say(translate("kiosk", "Wrong PIN. After {n} wrong entries the mode is locked.")
-                      .format(n=MAX_FAILURES) if self.window.staff.has_pin(role)
-                      else translate("kiosk", "No PIN is set for this mode. A technician sets it."))
+            self._say(translate("kiosk", "Wrong PIN. After {n} wrong entries the mode is locked.").format(n=MAX_FAILURES))
             return
         w = self.window
         if self.approve:

@@ -496,20 +496,12 @@
         <translation>係員の確認：{n} ポイント</translation>
     </message>
     <message>
-        <source>Set the technician PIN (first start)</source>
-        <translation>技術者の暗証番号を設定（初回）</translation>
-    </message>
-    <message>
         <source>Staff PIN</source>
         <translation>係員の暗証番号</translation>
     </message>
     <message>
         <source>Technician</source>
         <translation>技術者</translation>
-    </message>
-    <message>
-        <source>Use at least 6 digits.</source>
-        <translation>6桁以上にしてください。</translation>
     </message>
     <message>
         <source>Locked. Try again in {m} min.</source>
