@@ -160,6 +160,20 @@ def test_card_lifted_at_the_pin_screen_is_said_before_any_pin_is_typed(ui):
         ui.wait_page("amount")
 
 
+def test_taking_the_my_number_card_away_keeps_the_amount_being_typed(ui):
+    mynumber, _, _ = ui.citizen()
+    with ui.on_reader(mynumber):
+        ui.wait_page("pin")
+        ui.enter_pin()
+        ui.wait_page("amount")
+        amount = ui.win.pages["amount"]
+        ui.keys(amount.keypad, "500")
+        runs = ui.kiosk.worker.events_run
+    ui.qtbot.waitUntil(lambda: ui.kiosk.worker.events_run > runs, timeout=WAIT_MS)  # the removal went through
+    ui.qtbot.wait(50)
+    assert amount.keypad.text() == "500" and ui.win.current_page() == "amount"
+
+
 def test_wrong_pin_then_right(ui):
     mynumber, _breka, _ = ui.citizen()
     with ui.on_reader(mynumber):

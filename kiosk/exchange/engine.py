@@ -57,13 +57,14 @@ class ExchangeEngine:
             return self._mynumber_tapped()
         return self._view()
 
-    def card_removed(self) -> View:
+    def card_removed(self) -> View | None:
         """The card left the reader. Only the PIN step needs the My Number Card to stay (the
         signature comes after the PIN): say so now, not when the PIN is submitted. At any
-        other step taking a card away is the normal swap, or is caught by the step itself."""
+        other step taking a card away is the normal swap, or is caught by the step itself:
+        None then — nothing changed, so the screen is not re-drawn (an amount being typed stays)."""
         if self._phase is Phase.PIN:
             return self._restart(card_errors.CardRemoved("the card left the reader at the PIN step"))
-        return self._view()
+        return None
 
     def enter_pin(self, pin: str, *, confirm_last_try: bool = False) -> View:
         if self._phase is not Phase.PIN or self._session is None:
