@@ -174,6 +174,21 @@ def test_taking_the_my_number_card_away_keeps_the_amount_being_typed(ui):
     assert amount.keypad.text() == "500" and ui.win.current_page() == "amount"
 
 
+def test_a_breka_card_put_down_while_the_amount_is_typed_keeps_the_digits(ui):
+    mynumber, breka, _ = ui.citizen()
+    ui.sign_in(mynumber)
+    amount = ui.win.pages["amount"]
+    ui.keys(amount.keypad, "700")
+    runs = ui.kiosk.worker.events_run
+    with ui.on_reader(breka):                     # too early: the kiosk does not want it yet
+        ui.qtbot.waitUntil(lambda: ui.kiosk.worker.events_run > runs, timeout=WAIT_MS)
+        ui.wait_page("amount")
+    assert amount.keypad.text() == "700"
+    ui.click(amount.next)
+    ui.wait_page("confirm")
+    assert ui.win.pages["confirm"].values[0].text() == "700"
+
+
 def test_wrong_pin_then_right(ui):
     mynumber, _breka, _ = ui.citizen()
     with ui.on_reader(mynumber):
