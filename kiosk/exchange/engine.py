@@ -48,20 +48,21 @@ class ExchangeEngine:
         self._wipe()
 
     # -- events ------------------------------------------------------------------------
-    def card_tapped(self) -> View:
+    # Card events return None when the step does not care: nothing changed, so the screen is
+    # not re-drawn (a PIN or an amount being typed stays).
+    def card_tapped(self) -> View | None:
         """Whatever card is on the reader now: act on it according to the phase."""
         if self._phase is Phase.TAP_BREKA:
             return self._breka_tapped()
         if self._phase in (Phase.WAIT_MYNUMBER, Phase.DONE, Phase.FAILED, Phase.LOCKED):
             self._wipe()
             return self._mynumber_tapped()
-        return self._view()
+        return None
 
     def card_removed(self) -> View | None:
         """The card left the reader. Only the PIN step needs the My Number Card to stay (the
         signature comes after the PIN): say so now, not when the PIN is submitted. At any
-        other step taking a card away is the normal swap, or is caught by the step itself:
-        None then — nothing changed, so the screen is not re-drawn (an amount being typed stays)."""
+        other step taking a card away is the normal swap, or is caught by the step itself."""
         if self._phase is Phase.PIN:
             return self._restart(card_errors.CardRemoved("the card left the reader at the PIN step"))
         return None

@@ -43,7 +43,6 @@ class CardWorker(QThread):
         super().__init__(parent)
         self.setObjectName("card-worker")
         self.engine = engine
-        self._last_view: View | None = None   # the last view sent (on the card thread only)
         self._reader_name = reader_name
         self._jobs: queue.Queue = queue.Queue()
         self._context_factory = context_factory
@@ -148,9 +147,6 @@ class CardWorker(QThread):
                 del fn, job
                 self.events_run += 1
             log.debug("card worker: %s in %.1f ms", what, (time.perf_counter() - started) * 1000)
-            # A card put down at a step that does not want one changes nothing: sending the same
-            # view again would re-draw the screen and wipe an amount being typed.
-            if isinstance(view, View) and not (what == "card" and view == self._last_view):
-                self._last_view = view
+            if isinstance(view, View):  # None: the event changed nothing (the screen stays as it is)
                 emit(self.view_changed, view)   # first the new screen, then "not busy"
             emit(self.busy_changed, "")
