@@ -18,9 +18,9 @@ import time
 import uuid
 from pathlib import Path
 
+from kiosk.bench import wait_present
 from kiosk.cardio.breka_load import PendingLoad, load, open_for_load
 from kiosk.cardio.pcsc import PcscContext
-from kiosk.cardio.reader import wait_for_card
 from kiosk.sim.breka_card import BrekaCard
 from kiosk.sim.breka_demo_keys import DEMO_MASTER_KEYS
 from kiosk.sim.breka_state import issue_breka_card
@@ -45,17 +45,12 @@ class _ForgetfulJournal:
         pass
 
 
-def _wait_present(ctx: PcscContext, reader: str, present: bool, timeout: float = 10.0) -> None:
-    if wait_for_card(ctx, reader, present, timeout) is None:
-        raise TimeoutError(f"{reader}: card {'never appeared' if present else 'never left'}")
-
-
 def _measure(ctx: PcscContext, reader: str, port: int, card: BrekaCard, loads: int, amount: int) -> dict:
     master, journal = DEMO_MASTER_KEYS[1], _ForgetfulJournal()
     load_ms, tap_ms, apdus = [], [], []
     holder = CardInReader(card, port).insert()
     try:
-        _wait_present(ctx, reader, True)
+        wait_present(ctx, reader, True)
         for _ in range(loads):
             t0 = time.perf_counter()
             conn = ctx.connect(reader)
@@ -70,7 +65,7 @@ def _measure(ctx: PcscContext, reader: str, port: int, card: BrekaCard, loads: i
             apdus.append(session.apdu_count)
     finally:
         holder.remove()
-        _wait_present(ctx, reader, False)
+        wait_present(ctx, reader, False)
     return {"load_ms": statistics.median(load_ms), "p90": statistics.quantiles(load_ms, n=10)[-1],
             "tap_ms": statistics.median(tap_ms), "apdus_max": max(apdus), "apdus_min": min(apdus)}
 

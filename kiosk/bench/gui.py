@@ -16,6 +16,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from kiosk.commands.demo_gui import Walk
+
 _CHILD = """
 import sys, time
 from pathlib import Path
@@ -47,21 +49,12 @@ def cold_start(root: Path, rounds: int = 5) -> list[float]:
     return times
 
 
-class _Driver:
+class _Driver(Walk):
+    """The demo's walk-through (its waits for a screen), driving whole exchanges without screenshots."""
+
     def __init__(self, kiosk, counter):
-        self.kiosk, self.win, self.counter = kiosk, kiosk.window, counter
-
-    def until(self, predicate, timeout: float = 20.0) -> None:
-        from PySide6.QtCore import QEventLoop
-
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"stuck on {self.win.current_page()} ({self.win.view.phase.value})")
-            self.kiosk.app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 10)
-
-    def page(self, name: str) -> None:
-        self.until(lambda: self.win.current_page() == name and not self.win.busy)
+        super().__init__(kiosk, shots=None, say=lambda _: None)
+        self.counter = counter
 
     @contextmanager
     def card(self, card):

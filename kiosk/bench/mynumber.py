@@ -20,9 +20,9 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+from kiosk.bench import wait_present
 from kiosk.cardio.identify import CardKind, identify
 from kiosk.cardio.pcsc import PcscContext
-from kiosk.cardio.reader import wait_for_card
 from kiosk.sim.jpki_ca import TestJpkiCa
 from kiosk.sim.mynumber_card import MyNumberCard
 from kiosk.sim.mynumber_state import issue_card
@@ -31,11 +31,6 @@ from kiosk.sim.vpcd_slots import SlotLease
 
 TARGET_APDUS, TARGET_MS = 16, 30.0
 PIN = "1234"
-
-
-def _wait_present(ctx: PcscContext, reader: str, present: bool, timeout: float = 10.0) -> None:
-    if wait_for_card(ctx, reader, present, timeout) is None:
-        raise TimeoutError(f"{reader}: card {'never appeared' if present else 'never left'}")
 
 
 def _flow(conn) -> None:
@@ -63,10 +58,10 @@ def run(port: int | None = None, reader: str | None = None, rounds: int = 50) ->
         state.save(directory / "card.json")
         card = MyNumberCard.open(directory / "card.json")
         ctx = stack.enter_context(PcscContext())
-        _wait_present(ctx, reader, False)
+        wait_present(ctx, reader, False)
         holder = CardInReader(card, port).insert()
-        stack.callback(lambda: (holder.remove(), _wait_present(ctx, reader, False)))
-        _wait_present(ctx, reader, True)
+        stack.callback(lambda: (holder.remove(), wait_present(ctx, reader, False)))
+        wait_present(ctx, reader, True)
 
         flow_ms, tap_ms, apdus = [], [], set()
         for i in range(rounds + 1):  # the first round warms caches and is not counted

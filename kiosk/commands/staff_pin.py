@@ -40,16 +40,17 @@ def run(args) -> int:
 
 def _status(args, staff) -> int:
     rows = [{"role": role, "pin_set": staff.has_pin(role), "locked_s": staff.seconds_locked(role)} for role in ROLES]
+    ok = all(r["pin_set"] for r in rows)
     if args.json:
-        print(json.dumps({"roles": rows, "ok": all(r["pin_set"] for r in rows)}))
+        print(json.dumps({"roles": rows, "ok": ok}))
     else:
         for row in rows:
             state = "設定済み / set" if row["pin_set"] else "未設定 / not set"
             lock = f"  ロック中 / locked {row['locked_s']} s" if row["locked_s"] else ""
             print(f"  {LABELS[row['role']]:<28} {state}{lock}")
-        if not all(r["pin_set"] for r in rows):
+        if not ok:
             print("設定: kiosk staff-pin set clerk / technician", file=sys.stderr)
-    return 0 if all(r["pin_set"] for r in rows) else 1
+    return 0 if ok else 1
 
 
 def _set(args, staff) -> int:

@@ -101,8 +101,14 @@ def verify_record(record: dict[str, Any], public_key: bytes | Ed25519PublicKey) 
 
 
 def hash_matches(record: dict[str, Any]) -> bool:
+    return hashed_body(record) is not None
+
+
+def hashed_body(record: dict[str, Any]) -> bytes | None:
+    """The record's canonical body when its `hash` is right (a caller may reuse the bytes), else None."""
+    body = canonical_body(record)
     digest = record.get("hash")
-    return isinstance(digest, str) and record_hash(record) == digest
+    return body if isinstance(digest, str) and hashlib.sha256(body).hexdigest() == digest else None
 
 
 def signature_matches(record: dict[str, Any], public_key: bytes | Ed25519PublicKey) -> bool:

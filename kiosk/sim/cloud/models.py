@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Annotated, Literal
-
-from typing_extensions import TypedDict
 from uuid import UUID
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
 _EARLIEST = datetime(1970, 1, 2, tzinfo=timezone.utc)
 _LATEST = datetime(2199, 12, 31, tzinfo=timezone.utc)

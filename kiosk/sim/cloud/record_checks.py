@@ -8,16 +8,16 @@ exchange) stay on the request thread.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, NamedTuple
 
 from kiosk.sim.cloud.sodium_key import SodiumPublicKey
-from kiosk.sync.settlement_record import CANONICAL, canonical_body, signature_matches
+from kiosk.sync.settlement_record import CANONICAL, hashed_body, signature_matches
 
 IN_PLACE_BELOW = 64    # records; below this a thread hop costs more than it saves
+WORKERS = max(1, os.cpu_count() or 1)
 
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
@@ -40,19 +40,17 @@ def start(records: list[dict], public_key: bytes) -> Callable[[], list[Checked]]
     if len(records) < IN_PLACE_BELOW:
         signed = signatures(records)
         return lambda: _checked(stored, signed)
-    pool = _executor()
-    size = -(-len(records) // pool._max_workers)  # noqa: SLF001 (the size it was built with)
+    pool, size = _executor(), -(-len(records) // WORKERS)
     futures = [pool.submit(signatures, records[i:i + size]) for i in range(0, len(records), size)]
     return lambda: _checked(stored, [ok for future in futures for ok in future.result()])
 
 
 def _stored_if_hash_matches(record: dict) -> str | None:
     """The record as JSON (its hashed bytes with hash and signature added) if `hash` is right."""
-    body = canonical_body(record)
-    digest = record.get("hash")
-    if not isinstance(digest, str) or hashlib.sha256(body).hexdigest() != digest:
+    body = hashed_body(record)
+    if body is None:
         return None
-    return f'{body[:-1].decode()},"hash":"{digest}","signature":{CANONICAL.encode(record.get("signature"))}}}'
+    return f'{body[:-1].decode()},"hash":"{record["hash"]}","signature":{CANONICAL.encode(record.get("signature"))}}}'
 
 
 def _checked(stored: list[str | None], signed: list[bool]) -> list[Checked]:
@@ -64,5 +62,5 @@ def _executor() -> ThreadPoolExecutor:
     global _pool
     with _lock:
         if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1), thread_name_prefix="record-check")
+            _pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="record-check")
         return _pool
