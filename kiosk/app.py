@@ -30,7 +30,7 @@ class Parts:
 def build(cfg: Config, *, reader=None, cloud=None, listener: Callable | None = None,
           clock: Callable | None = None) -> Parts:
     """`clock` (UTC datetimes) replaces the real one for the replay on the simulated calendar."""
-    from kiosk.cardio.reader import PcscReader
+    from kiosk.pcsc.reader import PcscReader
     from kiosk.exchange.engine import ExchangeEngine
     from kiosk.exchange.finish import Finisher
     from kiosk.exchange.journal import Journal

@@ -2,7 +2,7 @@
 
 Keys and terminal credentials are never read from files or written to logs. Values are
 bytes, stored base64-encoded under the service name "kiosk". Tests install a keyring
-backend of their own; the demo installs a demo-only file backend (kiosk.sim).
+backend of their own; the demo installs a demo-only file backend (kiosk_demo).
 """
 from __future__ import annotations
 

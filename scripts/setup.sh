@@ -8,11 +8,14 @@ cd "$(dirname "$0")/.."
 # opensc is independent JPKI software the card tests check the virtual card against;
 # a CJK font for Japanese screens and PDFs (IPA Gothic: reportlab embeds it); poppler-utils
 # (pdftotext/pdftoppm) lets the tests read the monthly PDF; the GL/xkb/fontconfig/dbus libraries Qt needs
-# even offscreen; python3-venv for the venv.
+# even offscreen, and the xcb libraries its platform plugin needs on a real display (without them Qt
+# aborts when the window opens; `kiosk doctor` checks them as qt_platform); python3-venv for the venv.
 APT_PACKAGES=(
   pcscd vsmartcard-vpcd libccid swig libpcsclite-dev opensc
   fonts-ipafont-gothic fonts-noto-cjk
   libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libglib2.0-0 libdbus-1-3
+  libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0
+  libxcb-xkb1 libxcb-randr0 libxcb-xinerama0 libx11-xcb1
   poppler-utils python3-venv python3-dev gcc make procps
 )
 PYTHON=${PYTHON:-python3}
@@ -36,10 +39,10 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 # Re-install only when pyproject.toml changed since the last successful install.
 stamp="$VENV/.kiosk-installed"
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ demo/pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing the kiosk into $VENV"
   "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -e '.[test]'
+  "$VENV/bin/python" -m pip install -q -e '.[test,demo]' -e ./demo
   touch "$stamp"
 fi
 echo "setup: ready ($("$VENV/bin/kiosk" --version))"

@@ -46,9 +46,9 @@ class MemoryJournal:
 
 def issue_card(tmp_path, balance: int = 0, name: str = "card.json"):
     """A freshly issued virtual Breka card (demo masters) persisted under tmp_path."""
-    from kiosk.sim.breka_card import BrekaCard
-    from kiosk.sim.breka_demo_keys import DEMO_MASTER_KEYS
-    from kiosk.sim.breka_state import issue_breka_card
+    from kiosk_demo.breka_card import BrekaCard
+    from kiosk_demo.breka_demo_keys import DEMO_MASTER_KEYS
+    from kiosk_demo.breka_state import issue_breka_card
 
     path = tmp_path / name
     issue_breka_card(path, DEMO_MASTER_KEYS, balance)

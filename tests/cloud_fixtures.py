@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kiosk.sim.demo_env import CloudProcess, free_port  # noqa: F401 (free_port for the tests)
-from kiosk.sim.jpki_ca import TestJpkiCa, new_rsa_key
+from kiosk_demo.demo_env import CloudProcess, free_port  # noqa: F401 (free_port for the tests)
+from kiosk_demo.jpki_ca import TestJpkiCa, new_rsa_key
 from kiosk.sync.cloud import CloudClient, HolderSession
 
 EVENT = "kawasaki-h29-h30"
@@ -28,7 +28,7 @@ JST = dt.timezone(dt.timedelta(hours=9))
 
 
 class SimProcess(CloudProcess):
-    """`python -m kiosk cloud-sim` in a subprocess on a free loopback port (kiosk.sim.demo_env)."""
+    """`python -m kiosk cloud-sim` in a subprocess on a free loopback port (kiosk_demo.demo_env)."""
 
     def __init__(self, db: Path, trust: list[Path], extra: list[str] | None = None, scheme: str = "http") -> None:
         super().__init__(db, trust, extra=extra, scheme=scheme)

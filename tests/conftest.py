@@ -9,6 +9,10 @@ from tests.pcsc_harness import PcscdService, SlotLease
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+# Shared fixtures: the point cloud simulator (one server process for the session) and the
+# installed product (wheels and venvs built once).
+pytest_plugins = ["tests.cloud_fixtures", "tests.installed_fixtures"]
+
 
 @pytest.fixture(scope="session")
 def pcscd():
@@ -51,6 +55,3 @@ def test_keyring(monkeypatch):
     yield backend
     keyring.set_keyring(previous)
 
-
-# The point cloud simulator (issue 5): one server process shared by the whole session.
-from tests.cloud_fixtures import cloud_ca, cloud_sim  # noqa: E402,F401

@@ -9,13 +9,13 @@ from pathlib import Path
 
 from kiosk import config as config_mod
 from kiosk.app import build
-from kiosk.cardio.pcsc import PcscContext
-from kiosk.cardio.reader import PcscReader
+from kiosk.pcsc.context import PcscContext
+from kiosk.pcsc.reader import PcscReader
 from kiosk.exchange.view import Phase
-from kiosk.sim.breka_card import BrekaCard
-from kiosk.sim.demo_keyring import use_demo_keyring
-from kiosk.sim.mynumber_card import MyNumberCard
-from kiosk.sim.vpcd import CardInReader
+from kiosk_demo.breka_card import BrekaCard
+from kiosk_demo.demo_keyring import use_demo_keyring
+from kiosk_demo.mynumber_card import MyNumberCard
+from kiosk_demo.vpcd import CardInReader
 from tests.mynumber_helpers import wait_card
 
 

@@ -10,14 +10,14 @@ import pytest
 
 from kiosk import config as config_mod
 from kiosk.app import build
-from kiosk.cardio.pcsc import PcscContext
-from kiosk.cardio.reader import PcscReader
-from kiosk.sim.breka_card import BrekaCard
-from kiosk.sim.demo_env import DemoEnv, usable_points
-from kiosk.sim.demo_keyring import DemoFileKeyring
-from kiosk.sim.mynumber_card import MyNumberCard
+from kiosk.pcsc.context import PcscContext
+from kiosk.pcsc.reader import PcscReader
+from kiosk_demo.breka_card import BrekaCard
+from kiosk_demo.demo_env import DemoEnv, usable_points
+from kiosk_demo.demo_keyring import DemoFileKeyring
+from kiosk_demo.mynumber_card import MyNumberCard
 from kiosk.sync.cloud import CloudClient
-from kiosk.sim.counter import VirtualCounter
+from kiosk_demo.counter import VirtualCounter
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ class World:
 
 
 def on_reader(card, slot, ctx: PcscContext, **insert_args):
-    """The card in the slot's reader, seen present, for the block (see kiosk.sim.counter)."""
+    """The card in the slot's reader, seen present, for the block (see kiosk_demo.counter)."""
     return VirtualCounter(slot.reader, slot.port, ctx).card(card, **insert_args)
 
 

@@ -17,11 +17,11 @@ from kiosk.cardio.connection import Connection
 from tests.direct_link import DirectConnection  # noqa: F401 (re-exported for the tests)
 from kiosk.cardio.errors import NoCard
 from kiosk.cardio.identify import identify
-from kiosk.cardio.reader import wait_for_card
-from kiosk.cardio.pcsc import PcscConnection, PcscContext
-from kiosk.sim.jpki_ca import TestJpkiCa
-from kiosk.sim.mynumber_state import CardState, issue_card
-from kiosk.sim.vpcd import CardInReader
+from kiosk.pcsc.reader import wait_for_card
+from kiosk.pcsc.context import PcscConnection, PcscContext
+from kiosk_demo.jpki_ca import TestJpkiCa
+from kiosk_demo.mynumber_state import CardState, issue_card
+from kiosk_demo.vpcd import CardInReader
 
 PIN = "1234"
 SIGN_PASSWORD = "ABC123"

@@ -12,8 +12,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from kiosk.sim import pcscd
-from kiosk.sim.vpcd_slots import SlotLease, VpcdSlot  # noqa: F401 (re-exported for the fixtures)
+from kiosk_demo import pcscd
+from kiosk_demo.vpcd_slots import SlotLease, VpcdSlot  # noqa: F401 (re-exported for the fixtures)
 
 LOCK_DIR = Path(os.environ.get("KIOSK_VPCD_LOCK_DIR", "/tmp"))
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.bench.breka import TARGET_APDUS, TARGET_MS, run
+from kiosk_demo.bench.breka import TARGET_APDUS, TARGET_MS, run
 
 pytestmark = pytest.mark.pcsc
 

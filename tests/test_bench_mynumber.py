@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.bench.mynumber import TARGET_APDUS, run
+from kiosk_demo.bench.mynumber import TARGET_APDUS, run
 
 pytestmark = pytest.mark.pcsc
 

@@ -8,7 +8,7 @@ import pytest
 from kiosk.cardio import breka
 from kiosk.cardio.breka_load import LoadOutcomeUnknown, Settlement, load, open_for_load, resolve
 from kiosk.cardio.desfire_status import PermissionDenied
-from kiosk.sim.breka_demo_keys import DEMO_MASTER_KEYS
+from kiosk_demo.breka_demo_keys import DEMO_MASTER_KEYS
 from tests.breka_doubles import DirectConnection, MemoryJournal, issue_card
 
 K1 = DEMO_MASTER_KEYS[breka.KEY_LOAD]

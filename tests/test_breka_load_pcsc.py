@@ -9,11 +9,11 @@ from kiosk.cardio import breka
 from kiosk.cardio.breka_load import LoadOutcomeUnknown, Settlement, load, open_for_load, resolve
 from kiosk.cardio.desfire_status import BoundaryError
 from kiosk.cardio.errors import CardError, CardRemoved
-from kiosk.cardio.pcsc import PcscContext
-from kiosk.cardio.reader import wait_for_state
-from kiosk.sim.breka_card import BrekaCard
-from kiosk.sim.breka_demo_keys import DEMO_MASTER_KEYS
-from kiosk.sim.vpcd import CardInReader
+from kiosk.pcsc.context import PcscContext
+from kiosk.pcsc.reader import wait_for_state
+from kiosk_demo.breka_card import BrekaCard
+from kiosk_demo.breka_demo_keys import DEMO_MASTER_KEYS
+from kiosk_demo.vpcd import CardInReader
 from tests.breka_doubles import DirectConnection, MemoryJournal, issue_card
 
 pytestmark = pytest.mark.pcsc

@@ -12,9 +12,9 @@ from kiosk.cardio.desfire_status import (
     error_for_status,
 )
 from kiosk.cardio.errors import ApplicationNotFound, IntegrityError
-from kiosk.sim.breka_card import BrekaCard
-from kiosk.sim.breka_demo_keys import DEMO_MASTER_KEYS
-from kiosk.sim.breka_state import CardState, blank_card
+from kiosk_demo.breka_card import BrekaCard
+from kiosk_demo.breka_demo_keys import DEMO_MASTER_KEYS
+from kiosk_demo.breka_state import CardState, blank_card
 from tests.breka_doubles import DirectConnection, issue_card
 
 K1 = DEMO_MASTER_KEYS[breka.KEY_LOAD]

@@ -9,9 +9,9 @@ import pytest
 from kiosk.cardio import breka
 from kiosk.cardio.breka_load import load, open_for_load
 from kiosk.log import TRAFFIC
-from kiosk.sim.breka_card import BrekaCard
-from kiosk.sim.breka_demo_keys import DEMO_MASTER_KEYS
-from kiosk.sim.breka_state import (
+from kiosk_demo.breka_card import BrekaCard
+from kiosk_demo.breka_demo_keys import DEMO_MASTER_KEYS
+from kiosk_demo.breka_state import (
     CardState, RecordFile, ValueFile, blank_card, create_application, issue_breka_card, save_atomically,
 )
 from tests.breka_doubles import DirectConnection, MemoryJournal, issue_card

@@ -11,12 +11,12 @@ import pytest
 
 from kiosk.cardio import breka
 from kiosk.cardio.breka_load import LoadOutcomeUnknown, load, open_for_load
-from kiosk.cardio.pcsc import PcscContext
-from kiosk.cardio.reader import wait_for_state
+from kiosk.pcsc.context import PcscContext
+from kiosk.pcsc.reader import wait_for_state
 from kiosk.cli import main
 from kiosk.secrets import Secret, set_secret
-from kiosk.sim.breka_demo_keys import DEMO_MASTER_KEYS
-from kiosk.sim.breka_state import CardState
+from kiosk_demo.breka_demo_keys import DEMO_MASTER_KEYS
+from kiosk_demo.breka_state import CardState
 from tests.breka_doubles import DirectConnection, MemoryJournal
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,7 +66,7 @@ def test_issue_with_keyring_masters_matches_what_the_kiosk_loads_with(tmp_path, 
     set_secret(Secret.BREKA_LOAD_MASTER, load_master)
     set_secret(Secret.BREKA_READ_MASTER, read_master)
     assert main(["cards", "issue", "breka", "--state", str(tmp_path / "k.json"), "--masters", "keyring"]) == 0
-    from kiosk.sim.breka_card import BrekaCard
+    from kiosk_demo.breka_card import BrekaCard
 
     session = open_for_load(DirectConnection(BrekaCard.open(tmp_path / "k.json")))  # K1 from the keyring
     assert session.authenticated and session.balance() == 0

@@ -11,9 +11,9 @@ import pytest
 
 from kiosk.cardio.errors import CardRemoved, PinIncorrect
 from kiosk.cardio.mynumber import MyNumberSession
-from kiosk.cardio.pcsc import PcscContext
-from kiosk.sim.jpki_ca import TestJpkiCa
-from kiosk.sim.mynumber_state import CardState
+from kiosk.pcsc.context import PcscContext
+from kiosk_demo.jpki_ca import TestJpkiCa
+from kiosk_demo.mynumber_state import CardState
 from tests.mynumber_helpers import connect, run_flow, verify_signature, wait_card
 
 KIOSK = [sys.executable, "-m", "kiosk"]

@@ -19,7 +19,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from kiosk.sim.cloud.app import OPENAPI_PATH
+from kiosk_demo.cloud.app import OPENAPI_PATH
 from tests.cloud_fixtures import Sim, SimProcess, client_for, login
 
 schema = schemathesis.openapi.from_path(OPENAPI_PATH).exclude(path_regex=r"^/sim/faults")

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from kiosk.sim.jpki_ca import Authority
+from kiosk_demo.jpki_ca import Authority
 from kiosk.sync import cloud_errors as ce
 from tests.cloud_fixtures import client_for, login, sim  # noqa: F401 (sim is a fixture)
 

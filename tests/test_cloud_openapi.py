@@ -8,7 +8,7 @@ from pathlib import Path
 
 import requests
 
-from kiosk.sim.cloud.app import OPENAPI_PATH, openapi_text
+from kiosk_demo.cloud.app import OPENAPI_PATH, openapi_text
 from kiosk.sync.cloud_errors import ERRORS, STATUS, Code
 
 ROOT = Path(__file__).resolve().parents[1]

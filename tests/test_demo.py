@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.sim.replay_scenario import EXPECTED
+from kiosk_demo.replay_scenario import EXPECTED
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.timeout(900)]
 ROOT = Path(__file__).resolve().parents[1]

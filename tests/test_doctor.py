@@ -29,7 +29,7 @@ from tests.cloud_fixtures import free_port, sim  # noqa: F401
 from tests.doctor_helpers import doctor, provision, set_staff_pins, write_config
 
 EXPECTED = ["pcsc_service", "readers", "reader_access", "card", "cloud_reachable", "cloud_credentials",
-            "clock_skew", "keyring", "secrets", "database", "journal", "outbox", "staff_pins", "font_ja"]
+            "clock_skew", "keyring", "secrets", "database", "journal", "outbox", "staff_pins", "font_ja", "qt_binding", "qt_platform"]
 
 
 def checks(cfg_path, *modules) -> dict:
@@ -244,8 +244,8 @@ def test_doctor_against_a_demo_folder_with_its_keyring_file(tmp_path, cloud_sim,
     import subprocess
     import sys
 
-    from kiosk.sim.demo_env import DemoEnv
-    from kiosk.sim.demo_keyring import use_demo_keyring
+    from kiosk_demo.demo_env import DemoEnv
+    from kiosk_demo.demo_keyring import use_demo_keyring
 
     env = DemoEnv(tmp_path / "demo", ca_dir=cloud_ca.directory)
     use_demo_keyring(env.keyring_path)  # the conftest fixture puts the test keyring back afterwards
@@ -304,7 +304,7 @@ def test_doctor_never_imports_the_simulators(tmp_path):
     code = ("import sys, contextlib, io\nfrom kiosk.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
             f"    main(['--config', {str(cfg)!r}, 'doctor', '--json'])\n"
-            "print(sorted(m for m in sys.modules if m.startswith('kiosk.sim')))\n")
+            "print(sorted(m for m in sys.modules if m.startswith('kiosk_demo')))\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"

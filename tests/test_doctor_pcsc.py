@@ -8,11 +8,11 @@ import sys
 
 import pytest
 
-from kiosk.cardio.pcsc import PcscContext
+from kiosk.pcsc.context import PcscContext
 from kiosk.diagnostics.pcsc_checks import _readers
-from kiosk.sim.mynumber_card import MyNumberCard
-from kiosk.sim.mynumber_state import CardState
-from kiosk.sim.probe_card import ProbeCard
+from kiosk_demo.mynumber_card import MyNumberCard
+from kiosk_demo.mynumber_state import CardState
+from kiosk_demo.probe_card import ProbeCard
 from tests.breka_doubles import issue_card
 from tests.cloud_fixtures import sim  # noqa: F401
 from tests.doctor_helpers import doctor, provision, set_staff_pins, write_config

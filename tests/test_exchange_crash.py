@@ -15,15 +15,15 @@ import pytest
 
 from kiosk import config as config_mod
 from kiosk.app import build
-from kiosk.cardio.pcsc import PcscContext
-from kiosk.cardio.reader import PcscReader
+from kiosk.pcsc.context import PcscContext
+from kiosk.pcsc.reader import PcscReader
 from kiosk.exchange.recovery import recover
 from kiosk.exchange.steps import Step
 from kiosk.exchange.view import Phase
-from kiosk.sim.breka_card import BrekaCard
-from kiosk.sim.demo_env import DemoEnv, usable_points
-from kiosk.sim.demo_keyring import DemoFileKeyring
-from kiosk.sim.mynumber_state import CardState
+from kiosk_demo.breka_card import BrekaCard
+from kiosk_demo.demo_env import DemoEnv, usable_points
+from kiosk_demo.demo_keyring import DemoFileKeyring
+from kiosk_demo.mynumber_state import CardState
 from kiosk.sync.cloud import CloudClient
 from kiosk.sync.cloud_errors import ExchangeNotFound
 from tests.exchange_world import breka_balance, on_reader

@@ -7,9 +7,9 @@ import threading
 import pytest
 
 from kiosk.cardio.errors import ServiceUnavailable
-from kiosk.cardio.monitor import PNP_NOTIFICATION, EventKind, MonitorEvent, ReaderMonitor
-from kiosk.cardio.pcsc import PcscContext, ReaderState
-from kiosk.sim.probe_card import PROBE_ATR, ProbeCard
+from kiosk.pcsc.monitor import PNP_NOTIFICATION, EventKind, MonitorEvent, ReaderMonitor
+from kiosk.pcsc.context import PcscContext, ReaderState
+from kiosk_demo.probe_card import PROBE_ATR, ProbeCard
 from tests.conftest import wait_for
 from tests.mynumber_helpers import inserted
 

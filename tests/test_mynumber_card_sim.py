@@ -7,8 +7,8 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, utils
 
-from kiosk.sim.mynumber_card import MyNumberCard, pkcs1_type1_sign
-from kiosk.sim.mynumber_state import CardState
+from kiosk_demo.mynumber_card import MyNumberCard, pkcs1_type1_sign
+from kiosk_demo.mynumber_state import CardState
 from tests.mynumber_helpers import PIN, SIGN_PASSWORD, _issued_template, card_file, jpki_ca  # noqa: F401
 
 JPKI = "00A4040C0AD392F000260100000001"

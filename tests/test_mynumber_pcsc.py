@@ -13,12 +13,12 @@ from kiosk.cardio.errors import (
     LastTryNotConfirmed, PinBlocked, PinIncorrect, SecurityStatusNotSatisfied,
 )
 from kiosk.cardio.identify import CardKind, identify
-from kiosk.commands.cards import KINDS
+from kiosk_demo.commands.cards import KINDS
 from kiosk.cardio.mynumber import MyNumberSession
-from kiosk.cardio.pcsc import PcscContext
-from kiosk.sim.mynumber_card import MYNUMBER_ATR, MyNumberCard
-from kiosk.sim.mynumber_state import CardState
-from kiosk.sim.probe_card import ProbeCard
+from kiosk.pcsc.context import PcscContext
+from kiosk_demo.mynumber_card import MYNUMBER_ATR, MyNumberCard
+from kiosk_demo.mynumber_state import CardState
+from kiosk_demo.probe_card import ProbeCard
 from tests.conftest import wait_for
 from tests.mynumber_helpers import (  # noqa: F401  (fixtures)
     PIN, _issued_template, card_file, connect, inserted, jpki_ca, run_flow, verify_signature,
@@ -163,7 +163,7 @@ def test_identify_says_unknown_for_a_card_without_jpki(vpcd_slot, ctx):
 
 
 def test_identify_says_breka_for_the_breka_card(vpcd_slot, ctx, tmp_path):
-    from kiosk.sim.breka_card import DESFIRE_ATR, BrekaCard
+    from kiosk_demo.breka_card import DESFIRE_ATR, BrekaCard
 
     state = tmp_path / "breka.json"
     module = importlib.import_module(KINDS["breka"])

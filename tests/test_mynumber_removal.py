@@ -9,9 +9,9 @@ import pytest
 
 from kiosk.cardio.errors import CardRemoved, PinIncorrect
 from kiosk.cardio.mynumber import MyNumberSession
-from kiosk.cardio.pcsc import PcscContext
-from kiosk.sim.mynumber_card import MyNumberCard
-from kiosk.sim.mynumber_state import CardState
+from kiosk.pcsc.context import PcscContext
+from kiosk_demo.mynumber_card import MyNumberCard
+from kiosk_demo.mynumber_state import CardState
 from tests.mynumber_helpers import (  # noqa: F401  (fixtures)
     PIN, _issued_template, card_file, connect, inserted, jpki_ca, run_flow,
 )

@@ -10,8 +10,8 @@ from kiosk.cardio.errors import (
 )
 from kiosk.cardio.identify import CardKind, identify
 from kiosk.cardio.mynumber import MyNumberSession, TokenKind, der_length, sha256_digest_info
-from kiosk.sim.mynumber_card import MyNumberCard
-from kiosk.sim.probe_card import ProbeCard
+from kiosk_demo.mynumber_card import MyNumberCard
+from kiosk_demo.probe_card import ProbeCard
 from tests.mynumber_helpers import (  # noqa: F401  (fixtures)
     PIN, DirectConnection, _issued_template, card_file, jpki_ca, run_flow, verify_signature,
 )

@@ -5,9 +5,9 @@ import pytest
 
 from kiosk.cardio.errors import PinIncorrect
 from kiosk.cardio.mynumber import MyNumberSession
-from kiosk.cardio.pcsc import PcscContext
+from kiosk.pcsc.context import PcscContext
 from kiosk.log import TRAFFIC
-from kiosk.sim.mynumber_card import MyNumberCard
+from kiosk_demo.mynumber_card import MyNumberCard
 from tests.mynumber_helpers import (  # noqa: F401  (fixtures)
     PIN, _issued_template, card_file, connect, inserted, jpki_ca, run_flow,
 )

@@ -15,9 +15,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from kiosk.cardio.pcsc import PcscContext
-from kiosk.sim.mynumber_card import MyNumberCard
-from kiosk.sim.mynumber_state import CardState
+from kiosk.pcsc.context import PcscContext
+from kiosk_demo.mynumber_card import MyNumberCard
+from kiosk_demo.mynumber_state import CardState
 from tests.mynumber_helpers import PIN, _issued_template, card_file, inserted, jpki_ca, wait_card  # noqa: F401
 
 pytestmark = pytest.mark.pcsc

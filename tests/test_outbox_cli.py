@@ -145,7 +145,7 @@ def test_the_cli_can_use_the_demo_folders_keyring(tmp_path):
     import sys
 
     from kiosk.secrets import SERVICE, Secret
-    from kiosk.sim.demo_keyring import DemoFileKeyring
+    from kiosk_demo.demo_keyring import DemoFileKeyring
 
     ring = DemoFileKeyring(tmp_path / "ring.json")
     ring.set_password(SERVICE, Secret.DEVICE_KEY.value, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")

@@ -1,4 +1,4 @@
-"""kiosk.cardio.pcsc: sharing violations, power-down, context rebuild."""
+"""kiosk.pcsc.context: sharing violations, power-down, context rebuild."""
 from __future__ import annotations
 
 import logging
@@ -10,10 +10,10 @@ import pytest
 import smartcard
 from smartcard import scard
 
-from kiosk.cardio import pcsc
+from kiosk.pcsc import context as pcsc
 from kiosk.cardio.errors import NoCard, ServiceUnavailable, SharingViolation
-from kiosk.cardio.pcsc import PcscContext
-from kiosk.sim.probe_card import PROBE_ATR, ProbeCard
+from kiosk.pcsc.context import PcscContext
+from kiosk_demo.probe_card import PROBE_ATR, ProbeCard
 from tests.conftest import wait_for
 from tests.mynumber_helpers import connect, inserted, wait_card
 
@@ -59,7 +59,7 @@ def release(proc: subprocess.Popen) -> None:
 
 @pytest.mark.pcsc
 def test_shared_fallback_and_sharing_violation_name_the_holder(vpcd_slot, named_holder, caplog):
-    caplog.set_level(logging.WARNING, logger="kiosk.cardio.pcsc")
+    caplog.set_level(logging.WARNING, logger="kiosk.pcsc.context")
     with PcscContext() as ctx, inserted(ProbeCard(), vpcd_slot, ctx):
         wait_card(ctx, vpcd_slot.reader)
         holder = named_holder(vpcd_slot.reader, "shared")

@@ -6,7 +6,7 @@ import json
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kiosk.sim.cloud import record_checks
+from kiosk_demo.cloud import record_checks
 from kiosk.sync.settlement_record import GENESIS_HASH, public_key_bytes, seal
 
 KEY = bytes(range(32))

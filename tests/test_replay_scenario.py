@@ -4,9 +4,9 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from kiosk.rules import JST, ValidityRule, consumption_order
-from kiosk.sim import replay_scenario as sc
-from kiosk.sim.replay_model import ScenarioError, month_of, simulate, simulate_scenario
-from kiosk.sim.replay_scenario import EXCHANGES, EXPECTED, ISSUANCES, Exchange, Issuance
+from kiosk_demo import replay_scenario as sc
+from kiosk_demo.replay_model import ScenarioError, month_of, simulate, simulate_scenario
+from kiosk_demo.replay_scenario import EXCHANGES, EXPECTED, ISSUANCES, Exchange, Issuance
 
 
 @pytest.fixture(scope="module")

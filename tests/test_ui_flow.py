@@ -11,8 +11,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from kiosk.app import build
-from kiosk.cardio.pcsc import PcscContext
-from kiosk.cardio.reader import PcscReader
+from kiosk.pcsc.context import PcscContext
+from kiosk.pcsc.reader import PcscReader
 from kiosk.exchange.steps import Step
 from kiosk.exchange.view import Phase
 from kiosk.ui.app import Kiosk

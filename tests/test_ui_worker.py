@@ -67,22 +67,22 @@ def test_events_run_on_the_worker_and_the_gui_never_stalls(qtbot):
     assert threading.main_thread().name not in engine.threads
 
 
-def test_a_long_day_of_clicks_and_emits_does_not_exhaust_none_or_true(qtbot):
-    """PySide6 6.12 loses a reference to None per slot call and to True per emit; the kiosk
-    gives them a reserve (kiosk.ui.qtcompat) so a day of service cannot abort the process."""
+def test_a_long_day_of_clicks_and_emits_leaves_none_and_true_alone(qtbot):
+    """PySide6-Essentials 6.12.0 on CPython < 3.12 loses a reference to None per slot call
+    and to True per emit until the process aborts; the dependency pins exclude it. Whatever
+    binding is installed, a day's worth of clicks and emits must not move those counts."""
     import sys
 
     from PySide6.QtWidgets import QPushButton
-
-    from kiosk.ui.qtcompat import STEALS, _slot_calls_leak_none, emit
 
     qt_app()
     button = QPushButton()
     qtbot.addWidget(button)
     button.clicked.connect(lambda: None)
     worker = CardWorker(SlowEngine())
+    none_before, true_before = sys.getrefcount(None), sys.getrefcount(True)
     for _ in range(20_000):
         button.click()
-        emit(worker.busy_changed, "")
-    if STEALS or _slot_calls_leak_none():
-        assert sys.getrefcount(None) > 2 ** 39 and sys.getrefcount(True) > 2 ** 39
+        worker.busy_changed.emit("")
+    assert abs(sys.getrefcount(None) - none_before) < 1_000
+    assert abs(sys.getrefcount(True) - true_before) < 1_000

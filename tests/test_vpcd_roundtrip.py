@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from smartcard import scard
 
-from kiosk.sim.probe_card import PROBE_ATR, PROBE_TEXT, ProbeCard
-from kiosk.sim.vpcd import CardInReader
+from kiosk_demo.probe_card import PROBE_ATR, PROBE_TEXT, ProbeCard
+from kiosk_demo.vpcd import CardInReader
 from tests.conftest import wait_for
 
 pytestmark = pytest.mark.pcsc
@@ -52,7 +52,7 @@ def test_card_removal_is_seen_by_pyscard(vpcd_slot):
     assert code == scard.SCARD_S_SUCCESS
     code, resp = scard.SCardTransmit(hcard, proto, [0x00, 0xCA, 0x01, 0x00, 0x00])
     # vpcd reports a vanished card either as an error or as an answer without a status
-    # word; kiosk.cardio.pcsc turns both into CardRemoved.
+    # word; kiosk.pcsc.context turns both into CardRemoved.
     assert code != scard.SCARD_S_SUCCESS or len(resp) < 2
     assert holder.wait_removed()
     assert holder.outcome == "removed-before"

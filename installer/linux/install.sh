@@ -19,8 +19,13 @@ set -euo pipefail
 
 APP_DIR=/opt/kiosk
 MANIFEST="$APP_DIR/install-manifest.txt"
+# The xcb libraries are what Qt's platform plugin needs on the office display: without them
+# Qt aborts when the window opens (`kiosk doctor` checks them as qt_platform).
 PACKAGES=(pcscd libccid pcsc-tools libpcsclite1 libpcsclite-dev swig build-essential python3-dev python3-venv
-          fontconfig fonts-ipafont-gothic gnome-keyring libpam-gnome-keyring libsecret-1-0)
+          fontconfig fonts-ipafont-gothic gnome-keyring libpam-gnome-keyring libsecret-1-0
+          libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
+          libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0
+          libxcb-xkb1 libxcb-randr0 libxcb-xinerama0 libx11-xcb1)
 
 DRY_RUN=0; ROOT=""; KIOSK_USER=kiosk; UNINSTALL=0; CONFIG_FILE=""; CLOUD_URL=""; TERMINAL_ID=""; WHEELS=""
 SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -139,11 +144,20 @@ ResultActive=yes
 EOF
 
 # --- 4. the application in a venv -----------------------------------------------------------
+# The built wheel, never the source tree, and its dependencies exactly as CI tested them:
+# requirements/kiosk.lock pins every package with its hashes. --wheels DIR installs offline
+# from a folder holding the kiosk wheel and every locked dependency.
+LOCK="$SOURCE/requirements/kiosk.lock"
+[ -f "$LOCK" ] || die "ロックファイルがありません / no lock file: $LOCK"
+PIP="$APP_DIR/venv/bin/pip"
 system python3 -m venv "$APP_DIR/venv"
 if [ -n "$WHEELS" ]; then
-  system "$APP_DIR/venv/bin/pip" install --no-index --find-links "$WHEELS" kiosk
+  system "$PIP" install --no-index --find-links "$WHEELS" --require-hashes -r "$LOCK"
+  system "$PIP" install --no-index --no-deps --find-links "$WHEELS" kiosk
 else
-  system "$APP_DIR/venv/bin/pip" install "$SOURCE"
+  system "$PIP" install --require-hashes -r "$LOCK"
+  system "$APP_DIR/venv/bin/python" -m pip wheel --no-deps --wheel-dir "$APP_DIR/wheels" "$SOURCE"
+  system "$PIP" install --no-index --no-deps --find-links "$APP_DIR/wheels" kiosk
 fi
 put_file /usr/local/bin/kiosk 0755 <<EOF
 #!/bin/sh

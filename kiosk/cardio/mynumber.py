@@ -1,4 +1,4 @@
-"""The JPKI application of the My Number Card: user authentication only (specs/jpki.md).
+"""The JPKI application of the My Number Card: user authentication only (docs/jpki.md).
 
 One session per card connection, yubikit style: the constructor selects the JPKI AP and
 reads the token file, the verbs are methods. The session never selects another

@@ -17,6 +17,7 @@ MODULES = (
     "kiosk.diagnostics.keyring_checks",
     "kiosk.diagnostics.store_checks",
     "kiosk.diagnostics.font_check",
+    "kiosk.diagnostics.qt_checks",
 )
 DEFAULT_BUDGET_S = 15.0
 

@@ -37,7 +37,7 @@ def budget_s(env: Environment) -> float:
 
 def run(env: Environment) -> list[CheckResult]:
     try:
-        from kiosk.cardio.pcsc import PcscContext
+        from kiosk.pcsc.context import PcscContext
     except ImportError as exc:  # pyscard or libpcsclite missing
         first = CheckResult("pcsc_service", False, f"PC/SC ライブラリがありません / PC/SC library missing: {exc}",
                             "pyscard と libpcsclite1 を入れる / install pyscard and libpcsclite1")
@@ -94,7 +94,7 @@ def _readers(readers: list[str], wanted: str):
 
 def _access(ctx, reader: str):
     from kiosk.cardio.errors import CardError
-    from kiosk.cardio.pcsc import probable_holders
+    from kiosk.pcsc.context import probable_holders
 
     try:
         states = ctx.get_status_change({reader: 0}, 0) or []

@@ -1,7 +1,7 @@
 """The journal steps of an exchange, in saga order, and what each one means for recovery.
 
 Every arrow of the saga is one of these, written durably before the action it protects
-(design.md): `hold_requested` before the cloud hold, `load_intent` before the first card
+(docs/architecture.md): `hold_requested` before the cloud hold, `load_intent` before the first card
 write, `commit_requested` before the cloud commit, `cancel_requested` before a cancel.
 """
 from __future__ import annotations

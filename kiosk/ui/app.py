@@ -18,7 +18,6 @@ from PySide6.QtWidgets import QApplication
 from kiosk.ui import style
 from kiosk.ui.heartbeat import Heartbeat
 from kiosk.ui.i18n import Languages
-from kiosk.ui.qtcompat import protect_singletons
 from kiosk.ui.staff_auth import StaffAuth
 from kiosk.ui.window import KioskWindow, UiSettings
 from kiosk.ui.worker import CardWorker
@@ -32,8 +31,6 @@ def qt_app() -> QApplication:
         app = QApplication(sys.argv[:1])
         app.setApplicationName("kiosk")
     app.setFont(QFont(style.cjk_family()))
-    if protect_singletons():
-        log.info("PySide6 reference-count bug present: covered by the None/True/False reserve (kiosk.refcounts)")
     return app
 
 

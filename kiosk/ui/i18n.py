@@ -5,11 +5,12 @@ Japanese, compiled to kiosk_ja.qm (pyside6-lrelease). English needs no file.
 """
 from __future__ import annotations
 
-from pathlib import Path
+from importlib.resources import as_file
 
 from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
 
-I18N_DIR = Path(__file__).resolve().parents[2] / "resources" / "i18n"
+from kiosk import resources
+
 LANGUAGES = ("ja", "en")
 
 
@@ -27,9 +28,9 @@ class Languages:
             self._translator = None
         if language != "en":
             translator = QTranslator(self.app)
-            qm = I18N_DIR / f"kiosk_{language}.qm"
-            if not translator.load(str(qm)):
-                raise FileNotFoundError(f"{qm}: translation file missing; run pyside6-lrelease")
+            with as_file(resources.file("i18n", f"kiosk_{language}.qm")) as qm:
+                if not translator.load(str(qm)):
+                    raise FileNotFoundError(f"{qm}: translation file missing; run pyside6-lrelease")
             self.app.installTranslator(translator)
             self._translator = translator
         QLocale.setDefault(QLocale(QLocale.Language.Japanese if language == "ja" else QLocale.Language.English))

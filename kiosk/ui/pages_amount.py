@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout
-from kiosk.ui.qtcompat import emit
 
 from kiosk.exchange.view import Problem
 from kiosk.rules import AmountError, AmountLimits, NeedsClerkApproval, quote, validate_amount
@@ -150,11 +149,11 @@ class AmountPage(Page):
         text = self.keypad.text()
         value, error = self._check(text)
         if value is not None:
-            emit(self.amount_chosen, text, isinstance(error, NeedsClerkApproval))
+            self.amount_chosen.emit(text, isinstance(error, NeedsClerkApproval))
 
     def _cancel(self) -> None:
         self.wipe()
-        emit(self.cancel_requested)
+        self.cancel_requested.emit()
 
 
 class ConfirmPage(Page):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
-from kiosk.ui.qtcompat import emit
 
 from kiosk.ui.widgets import Banner, BigButton, Keypad, MessagePage, Page, label
 
@@ -152,12 +151,12 @@ class PinPage(Page):
         pin = self.keypad.text()
         self.keypad.wipe()
         self.last_try.hide()
-        emit(self.pin_entered, pin, confirm_last_try)
+        self.pin_entered.emit(pin, confirm_last_try)
         del pin
 
     def _cancel(self) -> None:
         self.wipe()
-        emit(self.cancel_requested)
+        self.cancel_requested.emit()
 
 
 class LockedPage(MessagePage):

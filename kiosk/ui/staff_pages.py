@@ -9,7 +9,6 @@ import threading
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
-from kiosk.ui.qtcompat import emit
 
 from kiosk.ui.staff_auth import MAX_FAILURES, StaffLocked
 from kiosk.ui.widgets import Banner, BigButton, Keypad, Page, label
@@ -40,7 +39,7 @@ def in_background(fn, on_done) -> None:
             result = fn()
         except Exception as exc:  # noqa: BLE001 - handed to the screen
             result = exc
-        emit(relay.done, result)
+        relay.done.emit(result)
     threading.Thread(target=run, name="staff-check", daemon=True).start()
 
 

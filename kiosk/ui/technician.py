@@ -11,7 +11,6 @@ import time
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLineEdit, QPlainTextEdit, QVBoxLayout
-from kiosk.ui.qtcompat import emit as qt_emit
 
 from kiosk.log import TRAFFIC, redact
 from kiosk.secrets import Secret, set_secret
@@ -37,7 +36,7 @@ class TraceHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            qt_emit(self.relay.line, redact(record.getMessage()))
+            self.relay.line.emit(redact(record.getMessage()))
         except Exception:  # noqa: BLE001 - logging must never raise
             self.handleError(record)
 

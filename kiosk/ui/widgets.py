@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget,
 )
 
-from kiosk.ui.qtcompat import emit
 
 translate = QCoreApplication.translate
 MIN_TOUCH = 48
@@ -69,18 +68,18 @@ class Keypad(QWidget):
         elif key.isdigit() and len(self._text) < self.max_len:
             # A PIN keeps its leading zeros; an amount does not start with one.
             self._text = key if (self._text == "0" and not self.masked) else self._text + key
-        emit(self.changed, self._text)
+        self.changed.emit(self._text)
 
     def text(self) -> str:
         return self._text
 
     def set_text(self, text: str) -> None:
         self._text = text[: self.max_len]
-        emit(self.changed, self._text)
+        self.changed.emit(self._text)
 
     def wipe(self) -> None:
         self._text = ""
-        emit(self.changed, "")
+        self.changed.emit("")
 
     def shown(self) -> str:
         return "●" * len(self._text) if self.masked else self._text

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
-from kiosk.ui.qtcompat import emit
 
 from kiosk.exchange.view import Phase, View
 from kiosk.ui import style
@@ -150,10 +149,17 @@ class KioskWindow(QWidget):
 
     def show_page(self, name: str) -> None:
         self.stack.setCurrentWidget(self.pages[name])
-        emit(self.page_shown, name)
+        self.page_shown.emit(name)
 
     def current_page(self) -> str:
         return self.stack.currentWidget().name
+
+    def visible_texts(self) -> list[str]:
+        """What the current screen says (its labels that are shown), for `kiosk run --smoke-test`."""
+        from PySide6.QtWidgets import QLabel
+
+        page = self.stack.currentWidget()
+        return [w.text() for w in page.findChildren(QLabel) if w.isVisibleTo(self) and w.text()]
 
     # -- the citizen's choices -----------------------------------------------------------
     def _amount_chosen(self, text: str, needs_clerk: bool) -> None:
@@ -181,7 +187,7 @@ class KioskWindow(QWidget):
         self.local = None
         self.worker.reset()
         self.show_page("wait")
-        emit(self.idle_reset)
+        self.idle_reset.emit()
 
     def toggle_language(self) -> None:
         if self.languages is None:

@@ -9,7 +9,7 @@ The PIN is a handshake, as in python-fido2's user-interaction callbacks: the eng
 stops in the PIN phase (the worker "asks" by emitting that View), the GUI answers with
 `submit_pin`; the digits live in the queued call only until the event has run.
 
-Readers and cards are watched by kiosk.cardio.monitor.ReaderMonitor (its own supervised
+Readers and cards are watched by kiosk.pcsc.monitor.ReaderMonitor (its own supervised
 status-change loop on a context of its own); a card arriving on the kiosk's reader
 becomes one `card_tapped()` event, queued here like any other.
 """
@@ -21,9 +21,8 @@ import time
 from typing import Callable
 
 from PySide6.QtCore import QThread, Signal
-from kiosk.ui.qtcompat import emit
 
-from kiosk.cardio.monitor import EventKind, MonitorEvent, ReaderMonitor
+from kiosk.pcsc.monitor import EventKind, MonitorEvent, ReaderMonitor
 from kiosk.exchange.problems import problem_for
 from kiosk.exchange.view import Phase, View
 
@@ -35,7 +34,7 @@ _STOP = object()
 class CardWorker(QThread):
     view_changed = Signal(object)      # kiosk.exchange.view.View
     busy_changed = Signal(str)         # "" when idle, else what is running ("card", "pin", "hold", …)
-    reader_event = Signal(object)      # kiosk.cardio.monitor.MonitorEvent (technician screen)
+    reader_event = Signal(object)      # kiosk.pcsc.monitor.MonitorEvent (technician screen)
     job_done = Signal(str, object)     # what, result (or the exception) of a `call` job
 
     def __init__(self, engine, reader_name: Callable[[], str] | str = "",
@@ -88,7 +87,7 @@ class CardWorker(QThread):
             except Exception as exc:  # noqa: BLE001 - reported to the screen that asked
                 log.warning("card worker: %s failed: %s", what, exc)
                 result = exc
-            emit(self.job_done, what, result)
+            self.job_done.emit(what, result)
             return None
         self._submit(what, run)
 
@@ -102,7 +101,7 @@ class CardWorker(QThread):
     # -- the monitor ---------------------------------------------------------------------
     def start_monitor(self) -> None:
         if self._context_factory is None:
-            from kiosk.cardio.pcsc import PcscContext
+            from kiosk.pcsc.context import PcscContext
             self._context_factory = PcscContext
         self._monitor = ReaderMonitor(self._context_factory, self._on_monitor, timeout_ms=500).start()
 
@@ -115,7 +114,7 @@ class CardWorker(QThread):
 
     def _on_monitor(self, event: MonitorEvent) -> None:
         """Runs on the monitor's thread: only queue work, never touch the card here."""
-        emit(self.reader_event, event)
+        self.reader_event.emit(event)
         wanted = self.reader_name
         if wanted and event.reader and wanted not in event.reader:
             return
@@ -136,7 +135,7 @@ class CardWorker(QThread):
             if job is _STOP:
                 return
             what, fn = job
-            emit(self.busy_changed, what)
+            self.busy_changed.emit(what)
             started = time.perf_counter()
             try:
                 view = fn(self.engine)
@@ -148,5 +147,5 @@ class CardWorker(QThread):
                 self.events_run += 1
             log.debug("card worker: %s in %.1f ms", what, (time.perf_counter() - started) * 1000)
             if isinstance(view, View):  # None: the event changed nothing (the screen stays as it is)
-                emit(self.view_changed, view)   # first the new screen, then "not busy"
-            emit(self.busy_changed, "")
+                self.view_changed.emit(view)   # first the new screen, then "not busy"
+            self.busy_changed.emit("")

@@ -524,12 +524,36 @@
         <translation>クラウド接続を確認</translation>
     </message>
     <message>
+        <source>Out of service</source>
+        <translation>休止中です</translation>
+    </message>
+    <message>
+        <source>This counter is not ready yet. Please ask the staff.</source>
+        <translation>この窓口はまだ準備ができていません。係員にお声がけください。</translation>
+    </message>
+    <message>
+        <source>Check again</source>
+        <translation>もう一度確認</translation>
+    </message>
+    <message>
         <source>Key (hex or base64)</source>
         <translation>鍵（16進数または base64）</translation>
     </message>
     <message>
         <source>Save to keyring</source>
         <translation>キーリングに保存</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>確認しています…</translation>
+    </message>
+    <message>
+        <source>Technician PIN</source>
+        <translation>技術者の暗証番号</translation>
+    </message>
+    <message>
+        <source>Wrong PIN, or no technician PIN set yet (kiosk staff-pin set technician).</source>
+        <translation>暗証番号が違うか、技術者の暗証番号が未設定です（kiosk staff-pin set technician）。</translation>
     </message>
     <message>
         <source>New staff PIN (digits)</source>

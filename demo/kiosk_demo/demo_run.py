@@ -1,0 +1,134 @@
+"""The demo world running: pcscd, the cloud simulator, the kiosk's parts and a virtual
+counter, all from one state folder. `kiosk demo` and `kiosk demo replay` drive it."""
+from __future__ import annotations
+
+import time
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from kiosk import config as config_mod
+from kiosk.app import Parts, build
+from kiosk.pcsc.context import PcscContext
+from kiosk.pcsc.reader import PcscReader
+from kiosk.exchange.recovery import recover
+from kiosk.exchange.view import Phase, View
+from kiosk_demo import pcscd
+from kiosk_demo.breka_card import BrekaCard
+from kiosk_demo.counter import VirtualCounter
+from kiosk_demo.demo_env import CloudProcess, DemoEnv, SimAdmin, usable_points
+from kiosk_demo.demo_keyring import use_demo_keyring
+from kiosk_demo.mynumber_card import MyNumberCard
+from kiosk_demo.vpcd_slots import SlotLease
+
+class DemoError(RuntimeError):
+    pass
+
+
+@dataclass
+class Demo:
+    env: DemoEnv
+    cloud: CloudProcess
+    admin: SimAdmin
+    parts: Parts
+    counter: VirtualCounter
+    cfg: config_mod.Config
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def mynumber(self, name: str) -> MyNumberCard:
+        return MyNumberCard.open(self.env.mynumber_card(name))
+
+    def breka(self, name: str, balance: int = 0) -> BrekaCard:
+        return BrekaCard.open(self.env.breka_card(name, balance))
+
+    def citizen(self, points: int, top_up: int = 10_000) -> tuple[MyNumberCard, BrekaCard]:
+        """The demo citizen's two cards, enrolled, with at least `points` usable points."""
+        mynumber, breka = self.mynumber("citizen"), self.breka("citizen")
+        mykey = self.admin.enrol(mynumber.state.der("auth_cert"))
+        if self.usable(mynumber) < points:
+            self.admin.issue(mykey, max(top_up, points))
+        return mynumber, breka
+
+    def usable(self, mynumber: MyNumberCard) -> int:
+        """Ask the cloud as the kiosk does, signing with the virtual card's key (no PIN spent)."""
+        return usable_points(self.parts.cloud, mynumber.state)
+
+
+@contextmanager
+def running_demo(state_dir: Path, clock: Callable | None = None, say: Callable[[str], None] = lambda _: None,
+                 event_window: tuple[str, str] | None = None) -> Iterator[Demo]:
+    """Everything up; torn down (only what it started) on exit."""
+    env = DemoEnv(state_dir)
+    use_demo_keyring(env.keyring_path)
+    lease = SlotLease()
+    with ExitStack() as undo:  # torn down in reverse: parts, simulator, reader slot, pcscd
+        undo.enter_context(pcscd.ensure_running(env.root / "pcscd.log", say))
+        slot = lease.acquire(on_wait=lambda: say(
+            "仮想リーダーが空くのを待っています (別のデモか試験が使用中) / waiting for a free virtual reader "
+            "(another demo or test run holds both)"))
+        undo.callback(lease.release)
+        say("クラウドシミュレータを起動します / starting the cloud simulator")
+        cloud = env.start_cloud()
+        undo.callback(cloud.stop)
+        admin = env.provision(cloud.url, event_window=event_window)
+        cfg = config_mod.load(env.config_path)
+        cfg.values["reader"]["name"] = slot.reader
+        context = PcscContext()
+        parts = build(cfg, reader=PcscReader(slot.reader, context), clock=clock)
+        undo.callback(parts.close)
+        report = recover(parts.journal, parts.finisher)
+        if report.committed or report.cancelled:
+            say(f"未完了の交換を処理しました / recovered unfinished exchanges: "
+                f"{len(report.committed)} committed, {len(report.cancelled)} cancelled")
+        yield Demo(env, cloud, admin, parts, VirtualCounter(slot.reader, slot.port, context), cfg)
+
+
+def exchange(demo: Demo, mynumber: MyNumberCard, breka: BrekaCard, points: int, *, pin: str = "1234",
+             clerk: str | None = None, say: Callable[[str], None] = lambda _: None) -> tuple[View, dict]:
+    """One exchange at the counter: My Number Card, PIN, amount, Breka card. Returns the final
+    view and the timings (ms per phase) and APDU counts (per card)."""
+    engine, reader = demo.parts.engine, demo.parts.reader
+    ms: dict[str, float] = {}
+    apdus: dict[str, int] = {}
+    t0 = time.perf_counter()
+    with demo.counter.card(mynumber):
+        t = time.perf_counter()
+        view = engine.card_tapped()
+        _expect(view, Phase.PIN)
+        say(f"マイナンバーカード: 暗証番号の残り回数 {view.tries_left} / My Number Card: {view.tries_left} PIN tries left")
+        view = engine.enter_pin(pin)
+        apdus["mynumber"] = reader.last.apdus
+        ms["authenticate"] = _ms(t)
+        _expect(view, Phase.AMOUNT)
+        usable_before = view.usable
+        say(f"利用できるポイント {view.usable:,} / usable points {view.usable:,}")
+    t = time.perf_counter()
+    view = engine.choose_amount(points, clerk=clerk)
+    _expect(view, Phase.CONFIRM)
+    say(f"交換 {view.points:,} → 手数料 {view.fee:,}、ブレカ {view.loaded:,} / "
+        f"exchange {view.points:,}: fee {view.fee:,}, Breka points {view.loaded:,}")
+    view = engine.confirm()
+    ms["hold"] = _ms(t)
+    _expect(view, Phase.TAP_BREKA)
+    with demo.counter.card(breka):
+        t = time.perf_counter()
+        view = engine.card_tapped()
+        apdus["breka"] = reader.last.apdus
+        ms["load_and_commit"] = _ms(t)
+    _expect(view, Phase.DONE)
+    ms["total_with_card_swaps"] = _ms(t0)
+    ms["total"] = round(ms["authenticate"] + ms["hold"] + ms["load_and_commit"], 2)
+    say(f"完了: ブレカ残高 {view.receipt.card_balance_before:,} → {view.receipt.card_balance_after:,} / "
+        f"done: Breka balance {view.receipt.card_balance_before:,} → {view.receipt.card_balance_after:,}")
+    return view, {"ms": ms, "apdus": apdus, "cloud_usable_before": usable_before}
+
+
+def _expect(view: View, phase: Phase) -> None:
+    if view.phase is not phase:
+        code = view.problem.code if view.problem else "none"
+        raise DemoError(f"expected {phase.value}, got {view.phase.value} ({code})")
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 2)
