@@ -3,10 +3,11 @@
 The CLI verbs, the GUI and the demo all get their engine from here, so the wiring of
 reader, cloud client, store, outbox and keys exists once.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from kiosk.config import Config
 
@@ -27,14 +28,15 @@ class Parts:
         self.store.close()
 
 
-def build(cfg: Config, *, reader=None, cloud=None, listener: Callable | None = None,
-          clock: Callable | None = None) -> Parts:
+def build(
+    cfg: Config, *, reader=None, cloud=None, listener: Callable | None = None, clock: Callable | None = None
+) -> Parts:
     """`clock` (UTC datetimes) replaces the real one for the replay on the simulated calendar."""
-    from kiosk.pcsc.reader import PcscReader
     from kiosk.exchange.engine import ExchangeEngine
     from kiosk.exchange.finish import Finisher
     from kiosk.exchange.journal import Journal
     from kiosk.exchange.keys import KeyringKeys
+    from kiosk.pcsc.reader import PcscReader
     from kiosk.store import Store
     from kiosk.sync.cloud import CloudClient
     from kiosk.sync.outbox import Outbox
@@ -47,7 +49,14 @@ def build(cfg: Config, *, reader=None, cloud=None, listener: Callable | None = N
     keys = KeyringKeys()
     finisher = Finisher(journal, outbox, cloud, keys)
     engine = ExchangeEngine(
-        reader=reader, cloud=cloud, journal=journal, finisher=finisher, keys=keys,
-        event_id=cfg.get("rules", "event_id"), clerk_threshold=cfg.get("rules", "clerk_threshold"),
-        card_upper_limit=cfg.get("rules", "card_upper_limit"), listener=listener)
+        reader=reader,
+        cloud=cloud,
+        journal=journal,
+        finisher=finisher,
+        keys=keys,
+        event_id=cfg.get("rules", "event_id"),
+        clerk_threshold=cfg.get("rules", "clerk_threshold"),
+        card_upper_limit=cfg.get("rules", "card_upper_limit"),
+        listener=listener,
+    )
     return Parts(store, journal, outbox, cloud, reader, finisher, engine)

@@ -6,6 +6,7 @@ Each command module provides `add_parser(subparsers)` (which sets `run` as the d
 `func`) and keeps heavy imports inside its `run`, so `kiosk --version` stays instant.
 Exit status: 0 success, 1 the operation failed, 2 bad input or configuration.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,10 @@ COMMANDS: dict[str, str] = {
 
 # Verbs of the demo parts: named here only to say how to get them when they are absent.
 DEMO_VERBS = ("cards", "demo", "cloud-sim", "bench")
-DEMO_HINT = ("デモ部品が入っていません / the demo parts are not installed "
-             "(from the source tree: pip install ./demo; make demo does it)")
+DEMO_HINT = (
+    "デモ部品が入っていません / the demo parts are not installed "
+    "(from the source tree: pip install ./demo; make demo does it)"
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -112,8 +115,9 @@ def main(argv: list[str] | None = None) -> int:
             use_demo_keyring(Path(demo_keyring))
         if getattr(args, "needs_config", True):
             args.cfg = config_mod.load(args.config)
-            setup_logging(args.log_level or args.cfg.get("log", "level"),
-                          args.traffic or args.cfg.get("log", "traffic"))
+            setup_logging(
+                args.log_level or args.cfg.get("log", "level"), args.traffic or args.cfg.get("log", "traffic")
+            )
         else:
             setup_logging(args.log_level or "WARNING", args.traffic)
         return int(args.func(args) or 0)

@@ -4,13 +4,15 @@ Where: `--config PATH`, else $KIOSK_CONFIG, else `config.toml` in the platform's
 directory (platformdirs). A missing file means "all defaults". Every validation error
 names the file, the key, the value and what is allowed.
 """
+
 from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import platformdirs
 
@@ -53,23 +55,38 @@ def _url(v: Any) -> bool:
 SCHEMA: list[Key] = [
     Key("reader", "name", "", _is_str, "a reader name or part of one; empty = the first reader"),
     Key("cloud", "url", "http://127.0.0.1:8765", _url, "an http:// or https:// URL"),
-    Key("cloud", "terminal_id", "demo-terminal-01", lambda v: isinstance(v, str) and 0 < len(v) <= 64,
-        "a text of 1 to 64 characters"),
+    Key(
+        "cloud",
+        "terminal_id",
+        "demo-terminal-01",
+        lambda v: isinstance(v, str) and 0 < len(v) <= 64,
+        "a text of 1 to 64 characters",
+    ),
     Key("cloud", "timeout_s", 5, _int_range(1, 120), "whole seconds from 1 to 120"),
     Key("cloud", "ca_bundle", "", _is_str, "a path to a PEM bundle, or empty for the system's"),
     Key("cloud", "proxy", "", lambda v: v == "" or _url(v), "an http:// or https:// proxy URL, or empty for none"),
     Key("rules", "event_id", "kawasaki-h29-h30", lambda v: isinstance(v, str) and v != "", "a non-empty text"),
     Key("rules", "validity_days", 100, _int_range(1, 3650), "whole days from 1 to 3650"),
-    Key("rules", "validity_counting", "exclude_issue_day", _one_of("exclude_issue_day", "include_issue_day"),
-        '"exclude_issue_day" (D+days) or "include_issue_day" (D+days-1)'),
+    Key(
+        "rules",
+        "validity_counting",
+        "exclude_issue_day",
+        _one_of("exclude_issue_day", "include_issue_day"),
+        '"exclude_issue_day" (D+days) or "include_issue_day" (D+days-1)',
+    ),
     Key("rules", "clerk_threshold", 50_000, _int_range(1, 10_000_000), "whole points from 1 to 10,000,000"),
     Key("rules", "card_upper_limit", 1_000_000, _int_range(1, 2_147_483_647), "whole points up to 2^31-1"),
     Key("store", "path", "", _is_str, "a path to the SQLite file, or empty for the data directory"),
     Key("ui", "language", "ja", _one_of("ja", "en"), '"ja" or "en"'),
     Key("ui", "fullscreen", False, _is_bool, "true or false"),
     Key("ui", "idle_timeout_s", 60, _int_range(10, 3600), "whole seconds from 10 to 3600"),
-    Key("ui", "printer", "", lambda v: v == "" or (isinstance(v, str) and v.startswith(("net:", "usb:", "file:"))),
-        'empty (receipts on screen), "net:HOST[:PORT]", "usb:VID:PID" (hex) or "file:/dev/usb/lp0"'),
+    Key(
+        "ui",
+        "printer",
+        "",
+        lambda v: v == "" or (isinstance(v, str) and v.startswith(("net:", "usb:", "file:"))),
+        'empty (receipts on screen), "net:HOST[:PORT]", "usb:VID:PID" (hex) or "file:/dev/usb/lp0"',
+    ),
     Key("log", "level", "INFO", _one_of("DEBUG", "INFO", "WARNING", "ERROR"), "DEBUG, INFO, WARNING or ERROR"),
     Key("log", "traffic", False, _is_bool, "true or false (APDU trace, PIN data always redacted)"),
 ]

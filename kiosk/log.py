@@ -4,6 +4,7 @@ PIN data never reaches a log: APDU traces blank VERIFY data at the source
 (`kiosk.cardio.apdu.redacted_hex`), and this filter is a second net that blanks anything
 shaped like a 12-digit individual number or a `pin=` value in any record.
 """
+
 from __future__ import annotations
 
 import logging

@@ -6,6 +6,7 @@ PySide6-Essentials 6.12.0 on CPython < 3.12 drops a reference to True on every P
 assembled by hand or upgraded past the pins. Imports nothing from Qt itself, so it can run
 before Qt is loaded.
 """
+
 from __future__ import annotations
 
 import sys
@@ -13,10 +14,13 @@ from importlib import metadata
 
 # (distribution, version, applies to this interpreter?, why)
 KNOWN_BAD: tuple[tuple[str, str, bool, str], ...] = (
-    ("PySide6-Essentials", "6.12.0", sys.version_info < (3, 12),
-     "loses a reference to True/None per signal, aborts after hours of use on Python < 3.12"),
-    ("shiboken6", "6.12.0", sys.version_info < (3, 12),
-     "the 6.12.0 runtime of the same defect"),
+    (
+        "PySide6-Essentials",
+        "6.12.0",
+        sys.version_info < (3, 12),
+        "loses a reference to True/None per signal, aborts after hours of use on Python < 3.12",
+    ),
+    ("shiboken6", "6.12.0", sys.version_info < (3, 12), "the 6.12.0 runtime of the same defect"),
 )
 ADVICE = "pip install 'PySide6-Essentials!=6.12.0' (6.11.3, or 6.12.0 with Python 3.12 or newer)"
 

@@ -3,6 +3,7 @@
 Shared by `kiosk secrets` (provisioning) and `kiosk doctor` (the secrets check), so the
 two cannot disagree on which secrets are required or how long they are.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,8 +15,8 @@ from kiosk.secrets import Secret
 class SecretSpec:
     secret: Secret
     required: bool
-    lengths: tuple[int, ...]     # accepted byte lengths
-    source: str                  # "set": typed in by the technician; "generate": made on the kiosk
+    lengths: tuple[int, ...]  # accepted byte lengths
+    source: str  # "set": typed in by the technician; "generate": made on the kiosk
     ja: str
     en: str
 
@@ -23,17 +24,46 @@ class SecretSpec:
         return len(value) in self.lengths
 
 
-SPECS: dict[Secret, SecretSpec] = {s.secret: s for s in (
-    SecretSpec(Secret.BREKA_LOAD_MASTER, True, (16,), "set", "ブレカK1マスター鍵（入金用）", "Breka K1 master (load key)"),
-    SecretSpec(Secret.BREKA_READ_MASTER, False, (16,), "set", "ブレカK3マスター鍵（読取用・任意）",
-               "Breka K3 master (read key, optional)"),
-    SecretSpec(Secret.TERMINAL_SECRET, True, tuple(range(16, 129)), "set", "端末シークレット（クラウド認証）",
-               "terminal secret (cloud authentication)"),
-    SecretSpec(Secret.DEVICE_KEY, True, (32,), "generate", "端末署名鍵 Ed25519（精算記録）",
-               "device key, Ed25519 (settlement records)"),
-    SecretSpec(Secret.CARD_REF_KEY, True, (32,), "generate", "カード参照鍵（UIDの鍵付きハッシュ）",
-               "card-ref key (keyed hash of card UIDs)"),
-)}
+SPECS: dict[Secret, SecretSpec] = {
+    s.secret: s
+    for s in (
+        SecretSpec(
+            Secret.BREKA_LOAD_MASTER, True, (16,), "set", "ブレカK1マスター鍵（入金用）", "Breka K1 master (load key)"
+        ),
+        SecretSpec(
+            Secret.BREKA_READ_MASTER,
+            False,
+            (16,),
+            "set",
+            "ブレカK3マスター鍵（読取用・任意）",
+            "Breka K3 master (read key, optional)",
+        ),
+        SecretSpec(
+            Secret.TERMINAL_SECRET,
+            True,
+            tuple(range(16, 129)),
+            "set",
+            "端末シークレット（クラウド認証）",
+            "terminal secret (cloud authentication)",
+        ),
+        SecretSpec(
+            Secret.DEVICE_KEY,
+            True,
+            (32,),
+            "generate",
+            "端末署名鍵 Ed25519（精算記録）",
+            "device key, Ed25519 (settlement records)",
+        ),
+        SecretSpec(
+            Secret.CARD_REF_KEY,
+            True,
+            (32,),
+            "generate",
+            "カード参照鍵（UIDの鍵付きハッシュ）",
+            "card-ref key (keyed hash of card UIDs)",
+        ),
+    )
+}
 
 
 def by_name(name: str) -> SecretSpec | None:

@@ -4,6 +4,7 @@ Keys and terminal credentials are never read from files or written to logs. Valu
 bytes, stored base64-encoded under the service name "kiosk". Tests install a keyring
 backend of their own; the demo installs a demo-only file backend (kiosk_demo).
 """
+
 from __future__ import annotations
 
 import base64
@@ -17,11 +18,11 @@ SERVICE = "kiosk"
 
 
 class Secret(str, Enum):
-    BREKA_LOAD_MASTER = "breka-k1-master"      # Breka K1 master (kiosk load key)
-    BREKA_READ_MASTER = "breka-k3-master"      # Breka K3 master (read-only key)
-    TERMINAL_SECRET = "terminal-secret"        # HMAC secret shared with the point cloud
-    DEVICE_KEY = "device-key-ed25519"          # settlement-record signing key (raw 32 bytes)
-    CARD_REF_KEY = "card-ref-key"              # keyed hash of Breka UIDs (card_ref)
+    BREKA_LOAD_MASTER = "breka-k1-master"  # Breka K1 master (kiosk load key)
+    BREKA_READ_MASTER = "breka-k3-master"  # Breka K3 master (read-only key)
+    TERMINAL_SECRET = "terminal-secret"  # HMAC secret shared with the point cloud
+    DEVICE_KEY = "device-key-ed25519"  # settlement-record signing key (raw 32 bytes)
+    CARD_REF_KEY = "card-ref-key"  # keyed hash of Breka UIDs (card_ref)
 
     @property
     def hint(self) -> str:

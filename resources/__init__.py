@@ -4,6 +4,7 @@ This folder is built into the package `kiosk.resources` (pyproject.toml maps it)
 wheel, the installer and the frozen build carry it. Read it only through `file()`
 (importlib.resources), never by path arithmetic from a module's location.
 """
+
 from __future__ import annotations
 
 from importlib.resources import files

@@ -3,6 +3,7 @@
 The journal double stands in for the SQLite journal (kiosk/store, a later issue); the
 direct link is for unit tests of the protocol only — acceptance tests go through pcscd.
 """
+
 from __future__ import annotations
 
 import uuid

@@ -4,6 +4,7 @@
 whole session shares one server process; test modules import `sim` (per test: resets
 the clock and faults afterwards) and the helpers from here.
 """
+
 from __future__ import annotations
 
 import base64
@@ -19,9 +20,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from kiosk.sync.cloud import CloudClient, HolderSession
 from kiosk_demo.demo_env import CloudProcess, free_port  # noqa: F401 (free_port for the tests)
 from kiosk_demo.jpki_ca import TestJpkiCa, new_rsa_key
-from kiosk.sync.cloud import CloudClient, HolderSession
 
 EVENT = "kawasaki-h29-h30"
 JST = dt.timezone(dt.timedelta(hours=9))
@@ -72,15 +73,34 @@ class Sim:
     def terminal(self, events: list[str] | None = None) -> Terminal:
         term = Terminal(f"t-{uuid.uuid4().hex[:10]}", secrets.token_bytes(32), Ed25519PrivateKey.generate())
         public = term.device_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        self.post("/sim/terminals", {"terminal_id": term.terminal_id, "secret": _b64(term.secret),
-                                     "device_public_key": _b64(public), "events": events or []})
+        self.post(
+            "/sim/terminals",
+            {
+                "terminal_id": term.terminal_id,
+                "secret": _b64(term.secret),
+                "device_public_key": _b64(public),
+                "events": events or [],
+            },
+        )
         return term
 
-    def event(self, event_id: str | None = None, issue_from: str = "2017-11-20T00:00:00+09:00",
-              issue_until: str = "2030-01-01T00:00:00+09:00", exchange_until: str | None = None) -> str:
+    def event(
+        self,
+        event_id: str | None = None,
+        issue_from: str = "2017-11-20T00:00:00+09:00",
+        issue_until: str = "2030-01-01T00:00:00+09:00",
+        exchange_until: str | None = None,
+    ) -> str:
         event_id = event_id or f"ev-{uuid.uuid4().hex[:8]}"
-        self.post("/sim/events", {"event_id": event_id, "issue_from": issue_from, "issue_until": issue_until,
-                                  "exchange_until": exchange_until})
+        self.post(
+            "/sim/events",
+            {
+                "event_id": event_id,
+                "issue_from": issue_from,
+                "issue_until": issue_until,
+                "exchange_until": exchange_until,
+            },
+        )
         return event_id
 
     def holder(self, enrol: bool = True, **cert_kwargs) -> CardHolder:

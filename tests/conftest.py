@@ -9,9 +9,16 @@ from tests.pcsc_harness import PcscdService, SlotLease
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-# Shared fixtures: the point cloud simulator (one server process for the session) and the
-# installed product (wheels and venvs built once).
-pytest_plugins = ["tests.cloud_fixtures", "tests.installed_fixtures"]
+# Shared fixtures: the point cloud simulator (one server process for the session), the
+# virtual My Number Card, the exchange world, the installed product (wheels and venvs built
+# once) and the kiosk window.
+pytest_plugins = [
+    "tests.cloud_fixtures",
+    "tests.mynumber_helpers",
+    "tests.exchange_world",
+    "tests.installed_fixtures",
+    "tests.ui_fixtures",
+]
 
 
 @pytest.fixture(scope="session")
@@ -54,4 +61,3 @@ def test_keyring(monkeypatch):
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
-

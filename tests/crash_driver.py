@@ -2,6 +2,7 @@
 PORT READER NAME POINTS`. With KIOSK_CRASH_AFTER / KIOSK_CRASH_BEFORE set, the journal kills
 this process with SIGKILL at that step; the virtual cards it serves vanish with it, as a
 card on a reader does when the PC dies."""
+
 from __future__ import annotations
 
 import sys
@@ -9,9 +10,9 @@ from pathlib import Path
 
 from kiosk import config as config_mod
 from kiosk.app import build
+from kiosk.exchange.view import Phase
 from kiosk.pcsc.context import PcscContext
 from kiosk.pcsc.reader import PcscReader
-from kiosk.exchange.view import Phase
 from kiosk_demo.breka_card import BrekaCard
 from kiosk_demo.demo_keyring import use_demo_keyring
 from kiosk_demo.mynumber_card import MyNumberCard

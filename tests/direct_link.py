@@ -1,4 +1,5 @@
 """The in-process link to a virtual card, shared by the unit tests of both card protocols."""
+
 from __future__ import annotations
 
 from kiosk.cardio.connection import Connection

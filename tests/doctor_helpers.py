@@ -1,4 +1,5 @@
 """Shared pieces for the `kiosk doctor` tests: a kiosk config and the checks by name."""
+
 from __future__ import annotations
 
 import json
@@ -10,17 +11,31 @@ from kiosk.cli import main
 from kiosk.secrets import Secret, set_secret
 
 
-def write_config(path: Path, *, url: str = "http://127.0.0.1:9", terminal_id: str = "T-DOC-1", reader: str = "",
-                 timeout_s: int = 2, store: Path | None = None) -> Path:
+def write_config(
+    path: Path,
+    *,
+    url: str = "http://127.0.0.1:9",
+    terminal_id: str = "T-DOC-1",
+    reader: str = "",
+    timeout_s: int = 2,
+    store: Path | None = None,
+) -> Path:
     store = store or path.parent / "kiosk.sqlite3"
-    path.write_text(f'[reader]\nname = "{reader}"\n[cloud]\nurl = "{url}"\nterminal_id = "{terminal_id}"\n'
-                    f'timeout_s = {timeout_s}\n[store]\npath = "{store}"\n[log]\nlevel = "ERROR"\n', encoding="utf-8")
+    path.write_text(
+        f'[reader]\nname = "{reader}"\n[cloud]\nurl = "{url}"\nterminal_id = "{terminal_id}"\n'
+        f'timeout_s = {timeout_s}\n[store]\npath = "{store}"\n[log]\nlevel = "ERROR"\n',
+        encoding="utf-8",
+    )
     return path
 
 
 def provision(terminal_secret: bytes | None = None, skip: tuple[Secret, ...] = ()) -> None:
-    values = {Secret.BREKA_LOAD_MASTER: os.urandom(16), Secret.TERMINAL_SECRET: terminal_secret or os.urandom(32),
-              Secret.DEVICE_KEY: os.urandom(32), Secret.CARD_REF_KEY: secrets.token_bytes(32)}
+    values = {
+        Secret.BREKA_LOAD_MASTER: os.urandom(16),
+        Secret.TERMINAL_SECRET: terminal_secret or os.urandom(32),
+        Secret.DEVICE_KEY: os.urandom(32),
+        Secret.CARD_REF_KEY: secrets.token_bytes(32),
+    }
     for name, value in values.items():
         if name not in skip:
             set_secret(name, value)

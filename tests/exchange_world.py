@@ -1,5 +1,6 @@
 """The real world for exchange tests: pcscd + vpcd with the virtual cards swapped on one
 reader, the cloud simulator as a server process, the kiosk's SQLite file, the test keyring."""
+
 from __future__ import annotations
 
 import uuid
@@ -12,12 +13,12 @@ from kiosk import config as config_mod
 from kiosk.app import build
 from kiosk.pcsc.context import PcscContext
 from kiosk.pcsc.reader import PcscReader
+from kiosk.sync.cloud import CloudClient
 from kiosk_demo.breka_card import BrekaCard
+from kiosk_demo.counter import VirtualCounter
 from kiosk_demo.demo_env import DemoEnv, usable_points
 from kiosk_demo.demo_keyring import DemoFileKeyring
 from kiosk_demo.mynumber_card import MyNumberCard
-from kiosk.sync.cloud import CloudClient
-from kiosk_demo.counter import VirtualCounter
 
 
 @pytest.fixture(scope="module")

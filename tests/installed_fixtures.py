@@ -1,5 +1,6 @@
 """Fixtures of the installed-product tests: the wheels built once per session, and new
 venvs outside the source tree holding them (production: on the locked dependencies)."""
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,12 @@ def sh(*cmd, cwd=None, env=None, timeout=900) -> subprocess.CompletedProcess:
 def clean_env(home: Path) -> dict[str, str]:
     """No trace of the checkout: not on PYTHONPATH, not the working directory."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "KIOSK_CONFIG")}
-    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), XDG_DATA_HOME=str(home / ".local/share"),
-               QT_QPA_PLATFORM="offscreen")
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_DATA_HOME=str(home / ".local/share"),
+        QT_QPA_PLATFORM="offscreen",
+    )
     return env
 
 

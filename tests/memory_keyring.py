@@ -1,4 +1,5 @@
 """A keyring backend of the tests' own: process memory, never the developer's keyring."""
+
 from __future__ import annotations
 
 from keyring.backend import KeyringBackend

@@ -2,11 +2,12 @@
 
 Import the fixtures into a test module (`from tests.mynumber_helpers import jpki_ca, card_file`).
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from cryptography import x509
@@ -14,14 +15,14 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from kiosk.cardio.connection import Connection
-from tests.direct_link import DirectConnection  # noqa: F401 (re-exported for the tests)
 from kiosk.cardio.errors import NoCard
 from kiosk.cardio.identify import identify
-from kiosk.pcsc.reader import wait_for_card
 from kiosk.pcsc.context import PcscConnection, PcscContext
+from kiosk.pcsc.reader import wait_for_card
 from kiosk_demo.jpki_ca import TestJpkiCa
 from kiosk_demo.mynumber_state import CardState, issue_card
 from kiosk_demo.vpcd import CardInReader
+from tests.direct_link import DirectConnection  # noqa: F401 (re-exported for the tests)
 
 PIN = "1234"
 SIGN_PASSWORD = "ABC123"

@@ -5,6 +5,7 @@ If pcscd already runs, it is used and left alone. Otherwise the session starts
 (another shell, another developer) is still using it. Each vpcd slot is taken with an
 flock so that concurrent test sessions on one machine never share a reader.
 """
+
 from __future__ import annotations
 
 import fcntl

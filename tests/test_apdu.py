@@ -2,15 +2,18 @@ import pytest
 
 from kiosk.cardio.apdu import CommandApdu, ResponseApdu
 from kiosk.cardio.connection import Connection
-from kiosk.cardio.errors import PinBlocked, PinIncorrect, FileNotFound, error_for_sw
+from kiosk.cardio.errors import FileNotFound, PinBlocked, PinIncorrect, error_for_sw
 
 
-@pytest.mark.parametrize("apdu", [
-    CommandApdu(0x00, 0xA4, 0x04, 0x0C, bytes(10)),
-    CommandApdu(0x00, 0xB0, 0x00, 0x00, le=256),
-    CommandApdu(0x80, 0x2A, 0x00, 0x80, bytes(51), le=256),
-    CommandApdu(0x00, 0x20, 0x00, 0x80),
-])
+@pytest.mark.parametrize(
+    "apdu",
+    [
+        CommandApdu(0x00, 0xA4, 0x04, 0x0C, bytes(10)),
+        CommandApdu(0x00, 0xB0, 0x00, 0x00, le=256),
+        CommandApdu(0x80, 0x2A, 0x00, 0x80, bytes(51), le=256),
+        CommandApdu(0x00, 0x20, 0x00, 0x80),
+    ],
+)
 def test_parse_round_trips(apdu):
     assert CommandApdu.parse(apdu.to_bytes()) == apdu
 
@@ -41,7 +44,7 @@ def test_61xx_is_followed_by_get_response_and_data_joined():
 
 
 def test_6cxx_resends_with_the_le_the_card_named():
-    conn = Scripted([b"\x6C\x04", b"WXYZ\x90\x00"])
+    conn = Scripted([b"\x6c\x04", b"WXYZ\x90\x00"])
     resp = conn.transmit(CommandApdu(0x00, 0xB0, 0, 0, le=0x20))
     assert resp.data == b"WXYZ"
     assert conn.sent[1] == bytes.fromhex("00B0000004")

@@ -1,4 +1,5 @@
 """The Breka load benchmark runs over pcscd and meets its APDU budget."""
+
 from __future__ import annotations
 
 import pytest

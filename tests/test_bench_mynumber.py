@@ -1,4 +1,5 @@
 """The My Number benchmark runs over pcscd and reports what `kiosk bench` will read."""
+
 from __future__ import annotations
 
 import pytest

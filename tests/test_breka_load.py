@@ -1,4 +1,5 @@
 """The load procedure in-process (unit level): lost replies, idempotence, refusals."""
+
 from __future__ import annotations
 
 import uuid

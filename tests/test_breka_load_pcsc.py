@@ -1,4 +1,5 @@
 """The Breka load over the real pcscd and vpcd: tears at every command, lost replies, big loads."""
+
 from __future__ import annotations
 
 import uuid
@@ -46,8 +47,9 @@ class Tap:
         within pcscd's ~0.4 s polling period after a tear is otherwise never seen."""
         self.conn.close()
         self.holder.remove()
-        counted = wait_for_state(self.ctx, self.slot.reader,
-                                 lambda st: not st.present and st.event_count != self.seen.event_count)
+        counted = wait_for_state(
+            self.ctx, self.slot.reader, lambda st: not st.present and st.event_count != self.seen.event_count
+        )
         assert counted is not None, f"{self.slot.reader}: removal not counted"
 
 
@@ -61,8 +63,12 @@ def test_a_load_takes_nine_apdus_and_persists(vpcd_slot, ctx, tmp_path):
         assert t.holder.apdu_count == len(LOAD_APDUS)
         assert journal.state(load_id) == "loaded"
         [record] = session.load_records()
-        assert (record.load_id, record.delta, record.balance_after, record.terminal_no) == \
-            (load_id, AMOUNT, START + AMOUNT, 3)
+        assert (record.load_id, record.delta, record.balance_after, record.terminal_no) == (
+            load_id,
+            AMOUNT,
+            START + AMOUNT,
+            3,
+        )
     finally:
         t.take_away()
     assert BrekaCard.open(card.path).state.applications[breka.AID].files[1].value == START + AMOUNT
@@ -70,8 +76,9 @@ def test_a_load_takes_nine_apdus_and_persists(vpcd_slot, ctx, tmp_path):
 
 # With 8 or more records the log's reply needs a second frame (`90 AF`): one APDU more.
 FULL_LOG_APDUS = LOAD_APDUS[:5] + ["read-log-more"] + LOAD_APDUS[5:]
-TEAR_CASES = [("empty-log", n, name) for n, name in enumerate(LOAD_APDUS, 1)] + \
-    [("full-log", n, name) for n, name in enumerate(FULL_LOG_APDUS, 1)]
+TEAR_CASES = [("empty-log", n, name) for n, name in enumerate(LOAD_APDUS, 1)] + [
+    ("full-log", n, name) for n, name in enumerate(FULL_LOG_APDUS, 1)
+]
 
 
 def _with_earlier_loads(card: BrekaCard, count: int) -> list[uuid.UUID]:

@@ -1,4 +1,5 @@
 """BrekaSession against the virtual card in-process: authentication, CMAC chain, transaction."""
+
 from __future__ import annotations
 
 import uuid
@@ -8,7 +9,11 @@ import pytest
 from kiosk.cardio import breka
 from kiosk.cardio.breka import BrekaSession, LoadRecord
 from kiosk.cardio.desfire_status import (
-    AuthenticationError, BoundaryError, CommandIntegrityError, DesfireApplicationNotFound, PermissionDenied,
+    AuthenticationError,
+    BoundaryError,
+    CommandIntegrityError,
+    DesfireApplicationNotFound,
+    PermissionDenied,
     error_for_status,
 )
 from kiosk.cardio.errors import ApplicationNotFound, IntegrityError
@@ -90,7 +95,7 @@ def test_forged_command_cmac_is_refused_by_the_card(card):
     s = session(card)
     conn = s._conn
     reply = conn.transmit_raw(bytes.fromhex("900C00000D01") + (99).to_bytes(4, "little") + bytes(8) + b"\x00")
-    assert reply == b"\x91\x1E"
+    assert reply == b"\x91\x1e"
     assert not card.has_pending
     assert isinstance(error_for_status(0x1E), CommandIntegrityError)
 

@@ -1,4 +1,5 @@
 """The virtual Breka card's state file and its issuing steps."""
+
 from __future__ import annotations
 
 import os
@@ -12,7 +13,13 @@ from kiosk.log import TRAFFIC
 from kiosk_demo.breka_card import BrekaCard
 from kiosk_demo.breka_demo_keys import DEMO_MASTER_KEYS
 from kiosk_demo.breka_state import (
-    CardState, RecordFile, ValueFile, blank_card, create_application, issue_breka_card, save_atomically,
+    CardState,
+    RecordFile,
+    ValueFile,
+    blank_card,
+    create_application,
+    issue_breka_card,
+    save_atomically,
 )
 from tests.breka_doubles import DirectConnection, MemoryJournal, issue_card
 

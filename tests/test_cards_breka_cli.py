@@ -1,4 +1,5 @@
 """`kiosk cards issue breka` and `kiosk cards serve breka`, the way a technician runs them."""
+
 from __future__ import annotations
 
 import json
@@ -11,9 +12,9 @@ import pytest
 
 from kiosk.cardio import breka
 from kiosk.cardio.breka_load import LoadOutcomeUnknown, load, open_for_load
+from kiosk.cli import main
 from kiosk.pcsc.context import PcscContext
 from kiosk.pcsc.reader import wait_for_state
-from kiosk.cli import main
 from kiosk.secrets import Secret, set_secret
 from kiosk_demo.breka_demo_keys import DEMO_MASTER_KEYS
 from kiosk_demo.breka_state import CardState
@@ -23,8 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def kiosk(*argv: str, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kiosk", *argv], cwd=ROOT, capture_output=True,
-                          text=True, timeout=30, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk", *argv], cwd=ROOT, capture_output=True, text=True, timeout=30, **kw
+    )
 
 
 def test_issue_prints_the_uid_and_personalises_the_card(tmp_path):
@@ -40,10 +42,13 @@ def test_issue_prints_the_uid_and_personalises_the_card(tmp_path):
     assert len(set(app.keys)) == 5
 
 
-@pytest.mark.parametrize("argv, stderr", [
-    (["--balance", "1000001"], "--balance must be 0..1,000,000"),
-    (["--balance", "-5"], "--balance must be"),
-])
+@pytest.mark.parametrize(
+    "argv, stderr",
+    [
+        (["--balance", "1000001"], "--balance must be 0..1,000,000"),
+        (["--balance", "-5"], "--balance must be"),
+    ],
+)
 def test_issue_rejects_bad_balances_on_one_line(tmp_path, argv, stderr):
     done = kiosk("cards", "issue", "breka", "--state", str(tmp_path / "c.json"), *argv)
     assert done.returncode == 2
@@ -85,9 +90,24 @@ def test_serve_puts_the_card_in_the_reader_and_commits_survive(vpcd_slot, tmp_pa
     assert kiosk("cards", "issue", "breka", "--state", str(state), "--balance", "10").returncode == 0
     ctx = PcscContext()
     assert wait_for_state(ctx, vpcd_slot.reader, lambda st: not st.present)
-    serve = subprocess.Popen([sys.executable, "-m", "kiosk", "cards", "serve", "breka", "--state", str(state),
-                              "--port", str(vpcd_slot.port)], cwd=ROOT, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+    serve = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kiosk",
+            "cards",
+            "serve",
+            "breka",
+            "--state",
+            str(state),
+            "--port",
+            str(vpcd_slot.port),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         seen = wait_for_state(ctx, vpcd_slot.reader, lambda st: st.present, 10)
         assert seen is not None
@@ -111,9 +131,28 @@ def test_serve_with_removal_after_commit_keeps_the_commit(vpcd_slot, tmp_path):
     assert kiosk("cards", "issue", "breka", "--state", str(state)).returncode == 0
     ctx = PcscContext()
     assert wait_for_state(ctx, vpcd_slot.reader, lambda st: not st.present)
-    serve = subprocess.Popen([sys.executable, "-m", "kiosk", "cards", "serve", "breka", "--state", str(state),
-                              "--port", str(vpcd_slot.port), "--remove-after", "9", "--remove-mode", "after"],
-                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    serve = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kiosk",
+            "cards",
+            "serve",
+            "breka",
+            "--state",
+            str(state),
+            "--port",
+            str(vpcd_slot.port),
+            "--remove-after",
+            "9",
+            "--remove-mode",
+            "after",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         seen = wait_for_state(ctx, vpcd_slot.reader, lambda st: st.present, 10)
         assert seen is not None

@@ -1,4 +1,5 @@
 """`kiosk cards issue|serve mynumber` as training staff use them: real processes over pcscd."""
+
 from __future__ import annotations
 
 import signal
@@ -45,12 +46,15 @@ def test_issue_prints_the_auth_certificate_serial_and_uses_the_default_ca(issued
     assert state_path.stat().st_mode & 0o077 == 0  # it holds private keys
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["--pin", "12a4"], "--pin"),
-    (["--pin", "12345"], "--pin"),
-    (["--sign-password", "abc123"], "--sign-password"),
-    (["--sign-password", "AB12"], "--sign-password"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--pin", "12a4"], "--pin"),
+        (["--pin", "12345"], "--pin"),
+        (["--sign-password", "abc123"], "--sign-password"),
+        (["--sign-password", "AB12"], "--sign-password"),
+    ],
+)
 def test_issue_refuses_bad_secrets_with_one_line_and_status_2(tmp_path, args, fragment):
     proc = _kiosk("cards", "issue", "mynumber", "--state", str(tmp_path / "c.json"), *args)
     assert proc.returncode == 2
@@ -92,9 +96,12 @@ class Served:
     """`kiosk cards serve mynumber` in the background; waits for its 'inserted' line."""
 
     def __init__(self, state, slot, *extra):
-        self.proc = subprocess.Popen([*KIOSK, "cards", "serve", "mynumber", "--state", str(state),
-                                      "--port", str(slot.port), *extra],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [*KIOSK, "cards", "serve", "mynumber", "--state", str(state), "--port", str(slot.port), *extra],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.lines: list[str] = []
         self._first = threading.Event()
         threading.Thread(target=self._read, daemon=True).start()

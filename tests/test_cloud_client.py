@@ -1,4 +1,5 @@
 """The kiosk's client: configuration from the keyring, TLS verification, error mapping."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,12 +15,14 @@ from kiosk import config
 from kiosk.secrets import MissingSecret, Secret, set_secret
 from kiosk.sync import cloud_errors as ce
 from kiosk.sync.cloud import CloudClient
-from tests.cloud_fixtures import Sim, SimProcess, login, sim  # noqa: F401 (sim is a fixture)
+from tests.cloud_fixtures import Sim, SimProcess, login
 
 
 def _config(url: str, terminal_id: str, ca_bundle: str = "") -> config.Config:
-    return config.Config(None, config.validate({"cloud": {"url": url, "terminal_id": terminal_id, "timeout_s": 3,
-                                                          "ca_bundle": ca_bundle}}))
+    return config.Config(
+        None,
+        config.validate({"cloud": {"url": url, "terminal_id": terminal_id, "timeout_s": 3, "ca_bundle": ca_bundle}}),
+    )
 
 
 def test_client_from_config_takes_the_secret_from_the_keyring(sim, test_keyring):
@@ -37,24 +40,32 @@ def test_client_from_config_takes_the_secret_from_the_keyring(sim, test_keyring)
 def _self_signed(directory):
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "cloud-sim test")])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=2))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-            .sign(key, hashes.SHA256()))
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = directory / "tls.crt.pem", directory / "tls.key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_path, key_path
 
 
 def test_tls_is_verified_against_the_configured_bundle(cloud_ca, tmp_path, test_keyring):
     cert, key = _self_signed(tmp_path)
-    proc = SimProcess(tmp_path / "tls.sqlite3", [cloud_ca.directory], ["--tls-cert", str(cert), "--tls-key", str(key)],
-                      scheme="https")
+    proc = SimProcess(
+        tmp_path / "tls.sqlite3", [cloud_ca.directory], ["--tls-cert", str(cert), "--tls-key", str(key)], scheme="https"
+    )
     proc.verify = str(cert)
     try:
         proc.wait_ready()

@@ -1,4 +1,5 @@
 """Balance, hold/commit/cancel and idempotency, through the kiosk's client over HTTP."""
+
 from __future__ import annotations
 
 import uuid
@@ -8,7 +9,7 @@ import requests
 
 from kiosk.rules import quote
 from kiosk.sync import cloud_errors as ce
-from tests.cloud_fixtures import client_for, login, sim  # noqa: F401 (sim is a fixture)
+from tests.cloud_fixtures import client_for, login
 
 
 @pytest.fixture
@@ -29,8 +30,14 @@ def world(sim):
 
 def _commit(client, exchange_id, points, load_id=None):
     q = quote(points)
-    return client.commit(exchange_id, card_ref="ref-1", load_id=load_id or str(uuid.uuid4()), loaded=q.loaded,
-                         fee=q.fee, balance_after=q.loaded)
+    return client.commit(
+        exchange_id,
+        card_ref="ref-1",
+        load_id=load_id or str(uuid.uuid4()),
+        loaded=q.loaded,
+        fee=q.fee,
+        balance_after=q.loaded,
+    )
 
 
 def test_balance_lists_lots_earliest_expiring_first(world):
@@ -132,7 +139,9 @@ def test_reserved_points_assigned_at_the_counter(world):
     out = client.assign_reserved(session, event, 700, key)
     assert out == client.assign_reserved(session, event, 700, key)  # once, however often sent
     assert out["reserved_left"] == 500
-    assert out["lot"]["points"] == 700 and out["lot"]["expires_at"] == "2026-05-13T00:00:00+09:00"  # issued 02-01: through 05-12
+    assert (
+        out["lot"]["points"] == 700 and out["lot"]["expires_at"] == "2026-05-13T00:00:00+09:00"
+    )  # issued 02-01: through 05-12
     bal = client.balance(session)
     assert bal["usable"] == 1500
     assert [r["points"] for r in bal["reserved"]] == [500]  # the earliest-expiring (01-20) went first
@@ -156,7 +165,11 @@ def test_open_holds_are_listed_for_the_clerk(world):
 
 def test_missing_idempotency_key_is_refused(world):
     _sim, client, session, event, _ = world
-    r = client.session.post(client.base_url + "/v1/exchanges", headers={"Authorization": f"Bearer {session.token}"},
-                            json={"exchange_id": str(uuid.uuid4()), "event_id": event, "points": 1}, timeout=5)
+    r = client.session.post(
+        client.base_url + "/v1/exchanges",
+        headers={"Authorization": f"Bearer {session.token}"},
+        json={"exchange_id": str(uuid.uuid4()), "event_id": event, "points": 1},
+        timeout=5,
+    )
     assert r.status_code == 400 and r.json()["error"]["code"] == "idempotency_key_required"
     assert isinstance(client.session, requests.Session)

@@ -1,4 +1,5 @@
 """Expiry by the simulated clock (rules.md: usable to the end of JST day D+100)."""
+
 from __future__ import annotations
 
 import uuid
@@ -6,7 +7,7 @@ import uuid
 import pytest
 
 from kiosk.rules import quote
-from tests.cloud_fixtures import SimProcess, Sim, client_for, login, sim  # noqa: F401 (sim is a fixture)
+from tests.cloud_fixtures import Sim, SimProcess, client_for, login
 
 
 def _setup(sim):
@@ -19,8 +20,9 @@ def _setup(sim):
 
 def _commit(client, xid, points):
     q = quote(points)
-    return client.commit(xid, card_ref="r", load_id=str(uuid.uuid4()), loaded=q.loaded, fee=q.fee,
-                         balance_after=q.loaded)
+    return client.commit(
+        xid, card_ref="r", load_id=str(uuid.uuid4()), loaded=q.loaded, fee=q.fee, balance_after=q.loaded
+    )
 
 
 def test_lot_is_usable_through_day_d_plus_100_and_not_after(sim):
@@ -88,8 +90,11 @@ def test_partly_used_lot_expires_with_what_is_left(sim):
 
 @pytest.fixture(scope="module")
 def inclusive_sim(cloud_ca, tmp_path_factory):
-    proc = SimProcess(tmp_path_factory.mktemp("cloud-incl") / "c.sqlite3", [cloud_ca.directory],
-                      ["--validity-counting", "include_issue_day"])
+    proc = SimProcess(
+        tmp_path_factory.mktemp("cloud-incl") / "c.sqlite3",
+        [cloud_ca.directory],
+        ["--validity-counting", "include_issue_day"],
+    )
     proc.wait_ready()
     yield Sim(proc.url, cloud_ca)
     proc.stop()

@@ -1,4 +1,5 @@
 """Dropped responses, 500s and timeouts on every state-changing call: retried, one effect."""
+
 from __future__ import annotations
 
 import uuid
@@ -8,7 +9,7 @@ import pytest
 from kiosk.rules import quote
 from kiosk.sync import cloud_errors as ce
 from kiosk.sync.settlement_record import GENESIS_HASH, seal
-from tests.cloud_fixtures import client_for, login, sim  # noqa: F401 (sim is a fixture)
+from tests.cloud_fixtures import client_for, login
 
 FAULTS = {
     "drop": {"kind": "drop", "phase": "after"},
@@ -91,10 +92,24 @@ def test_settlement_batch_is_retried_without_double_effect(world, fault):
     client.hold(session, xid, event, 400)
     breka = _breka(400, load_id)
     client.commit(xid, **breka)
-    record = seal({"record_id": str(uuid.uuid4()), "seq": 1, "terminal_id": term.terminal_id, "exchange_id": xid,
-                   "occurred_at": "2026-01-01T00:00:00+09:00", "mykey_id": session.mykey_id, "event_id": event,
-                   "points_used": 400, "fee": breka["fee"], "loaded": breka["loaded"], "card_ref": breka["card_ref"],
-                   "load_id": load_id, "prev_hash": GENESIS_HASH}, term.device_key)
+    record = seal(
+        {
+            "record_id": str(uuid.uuid4()),
+            "seq": 1,
+            "terminal_id": term.terminal_id,
+            "exchange_id": xid,
+            "occurred_at": "2026-01-01T00:00:00+09:00",
+            "mykey_id": session.mykey_id,
+            "event_id": event,
+            "points_used": 400,
+            "fee": breka["fee"],
+            "loaded": breka["loaded"],
+            "card_ref": breka["card_ref"],
+            "load_id": load_id,
+            "prev_hash": GENESIS_HASH,
+        },
+        term.device_key,
+    )
     sim.fault("/v1/settlements/batches", **FAULTS[fault])
     out = client.upload_batch([record])
     assert out == {"accepted": [record["record_id"]], "duplicates": [], "rejected": []}
@@ -122,6 +137,7 @@ def test_retries_give_up_with_cloud_unavailable(world):
 def test_unreachable_cloud_is_cloud_unavailable(world):
     _sim, _client, session, event, term = world
     from tests.cloud_fixtures import free_port
+
     dead = client_for(f"http://127.0.0.1:{free_port()}", term)
     with pytest.raises(ce.CloudUnavailable):
         dead.hold(session, str(uuid.uuid4()), event, 1)

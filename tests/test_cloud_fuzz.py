@@ -5,6 +5,7 @@ known state. Every /v1 call is signed by a registered terminal and carries a val
 holder token, so the generator reaches the ledger, not only the authentication wall.
 Bounded: a few dozen examples per operation (about a minute in all).
 """
+
 from __future__ import annotations
 
 import random
@@ -15,7 +16,9 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
-    content_type_conformance, response_headers_conformance, response_schema_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
     status_code_conformance,
 )
 
@@ -23,8 +26,13 @@ from kiosk_demo.cloud.app import OPENAPI_PATH
 from tests.cloud_fixtures import Sim, SimProcess, client_for, login
 
 schema = schemathesis.openapi.from_path(OPENAPI_PATH).exclude(path_regex=r"^/sim/faults")
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          response_headers_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
 
 
 @pytest.fixture(scope="module")
@@ -83,9 +91,11 @@ def _steer(case, rng: random.Random, client, event: str, pool: list[str]) -> Non
 def test_extreme_times_are_refused_not_crashed(fuzz_target, moment):
     """Found by hand after the fuzz missed them: year 9999 / year 1 overflowed datetime (500)."""
     proc, _client, _token, sim, _event, _pool = fuzz_target
-    for path, body in (("/sim/clock", {"now": moment}),
-                       ("/sim/events", {"event_id": "x", "issue_from": moment, "issue_until": moment}),
-                       ("/sim/issue", {"mykey_id": "m", "event_id": "x", "points": 1, "at": moment})):
+    for path, body in (
+        ("/sim/clock", {"now": moment}),
+        ("/sim/events", {"event_id": "x", "issue_from": moment, "issue_until": moment}),
+        ("/sim/issue", {"mykey_id": "m", "event_id": "x", "points": 1, "at": moment}),
+    ):
         r = sim.http.post(proc.url + path, json=body, timeout=5)
         assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request", (path, r.text)
     sim.post("/sim/clock", {"now": "2199-12-30T00:00:00Z"}, expect=200)

@@ -1,13 +1,14 @@
 """Holder authentication (JPKI) against the simulator over HTTP, through the kiosk's client."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
 
-from kiosk_demo.jpki_ca import Authority
 from kiosk.sync import cloud_errors as ce
-from tests.cloud_fixtures import client_for, login, sim  # noqa: F401 (sim is a fixture)
+from kiosk_demo.jpki_ca import Authority
+from tests.cloud_fixtures import client_for, login
 
 
 @pytest.fixture
@@ -47,8 +48,9 @@ def test_certificate_from_an_untrusted_ca_is_untrusted(sim, client):
 
     challenge = client.challenge()
     with pytest.raises(ce.CertificateUntrusted):
-        client.authenticate_holder(challenge.challenge_id, rogue_cert.public_bytes(serialization.Encoding.DER),
-                                   holder.sign(challenge.nonce))
+        client.authenticate_holder(
+            challenge.challenge_id, rogue_cert.public_bytes(serialization.Encoding.DER), holder.sign(challenge.nonce)
+        )
 
 
 def test_signature_ca_certificate_is_not_an_authentication_anchor(sim, client, cloud_ca):
@@ -58,12 +60,13 @@ def test_signature_ca_certificate_is_not_an_authentication_anchor(sim, client, c
     sign_cert = cloud_ca.sign.issue(holder.key.public_key())
     challenge = client.challenge()
     with pytest.raises(ce.CertificateUntrusted):
-        client.authenticate_holder(challenge.challenge_id, sign_cert.public_bytes(serialization.Encoding.DER),
-                                   holder.sign(challenge.nonce))
+        client.authenticate_holder(
+            challenge.challenge_id, sign_cert.public_bytes(serialization.Encoding.DER), holder.sign(challenge.nonce)
+        )
 
 
 def test_expired_certificate_is_certificate_expired(sim, client):
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     holder = sim.holder(not_before=now - dt.timedelta(days=30), not_after=now - dt.timedelta(days=1))
     with pytest.raises(ce.CertificateExpired):
         login(client, holder)

@@ -1,4 +1,5 @@
 """resources/openapi.json, the FastAPI routes and the served document cannot drift apart."""
+
 from __future__ import annotations
 
 import json
@@ -8,15 +9,16 @@ from pathlib import Path
 
 import requests
 
-from kiosk_demo.cloud.app import OPENAPI_PATH, openapi_text
 from kiosk.sync.cloud_errors import ERRORS, STATUS, Code
+from kiosk_demo.cloud.app import OPENAPI_PATH, openapi_text
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_committed_document_is_what_the_routes_generate():
-    assert OPENAPI_PATH.read_text(encoding="utf-8") == openapi_text(), \
+    assert OPENAPI_PATH.read_text(encoding="utf-8") == openapi_text(), (
         "resources/openapi.json is stale: run `kiosk cloud-sim --write-openapi resources/openapi.json`"
+    )
 
 
 def test_running_simulator_serves_the_committed_document(cloud_sim):
@@ -32,10 +34,23 @@ def test_write_openapi_command_writes_the_same_document(tmp_path):
 
 def test_document_covers_the_interface_and_its_error_codes():
     doc = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
-    for path in ("/v1/auth/challenge", "/v1/auth/holder", "/v1/holder/balance", "/v1/holder/reserved/assign",
-                 "/v1/exchanges", "/v1/exchanges/{exchange_id}", "/v1/exchanges/{exchange_id}/commit",
-                 "/v1/exchanges/{exchange_id}/cancel", "/v1/settlements/batches", "/v1/reports/monthly",
-                 "/sim/holders", "/sim/issue", "/sim/clock", "/sim/faults", "/sim/terminals"):
+    for path in (
+        "/v1/auth/challenge",
+        "/v1/auth/holder",
+        "/v1/holder/balance",
+        "/v1/holder/reserved/assign",
+        "/v1/exchanges",
+        "/v1/exchanges/{exchange_id}",
+        "/v1/exchanges/{exchange_id}/commit",
+        "/v1/exchanges/{exchange_id}/cancel",
+        "/v1/settlements/batches",
+        "/v1/reports/monthly",
+        "/sim/holders",
+        "/sim/issue",
+        "/sim/clock",
+        "/sim/faults",
+        "/sim/terminals",
+    ):
         assert path in doc["paths"], path
     assert set(doc["components"]["schemas"]["Code"]["enum"]) == {c.value for c in Code}
     hold = doc["paths"]["/v1/exchanges"]["post"]

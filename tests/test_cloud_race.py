@@ -1,11 +1,12 @@
 """Two terminals racing for the same holder's last points: one wins, the sum never goes negative."""
+
 from __future__ import annotations
 
 import threading
 import uuid
 
 from kiosk.sync import cloud_errors as ce
-from tests.cloud_fixtures import client_for, login, sim  # noqa: F401 (sim is a fixture)
+from tests.cloud_fixtures import client_for, login
 
 ROUNDS = 15
 

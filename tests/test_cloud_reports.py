@@ -1,4 +1,5 @@
 """Monthly figures: issued / used / expired with counts, points and distinct holders."""
+
 from __future__ import annotations
 
 import uuid
@@ -7,7 +8,7 @@ import pytest
 
 from kiosk.rules import quote
 from kiosk.sync import cloud_errors as ce
-from tests.cloud_fixtures import client_for, login, sim  # noqa: F401 (sim is a fixture)
+from tests.cloud_fixtures import client_for, login
 
 
 def _exchange(sim, client, holder, event, points, at):

@@ -1,4 +1,5 @@
 """Settlement batches: accepted once, duplicates, gaps, edits, forged signatures, gzip."""
+
 from __future__ import annotations
 
 import uuid
@@ -9,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kiosk.rules import quote
 from kiosk.sync import cloud_errors as ce
 from kiosk.sync.settlement_record import GENESIS_HASH, seal
-from tests.cloud_fixtures import client_for, login, sim  # noqa: F401 (sim is a fixture)
+from tests.cloud_fixtures import client_for, login
 
 
 class Chain:
@@ -29,11 +30,24 @@ class Chain:
             xid, load_id, q = str(uuid.uuid4()), str(uuid.uuid4()), quote(points)
             self.client.hold(session, xid, self.event, points)
             self.client.commit(xid, card_ref="ref", load_id=load_id, loaded=q.loaded, fee=q.fee, balance_after=0)
-            record = seal({"record_id": str(uuid.uuid4()), "seq": seq, "terminal_id": self.term.terminal_id,
-                           "exchange_id": xid, "occurred_at": "2026-01-01T00:00:00+09:00",
-                           "mykey_id": session.mykey_id, "event_id": self.event, "points_used": points,
-                           "fee": q.fee, "loaded": q.loaded, "card_ref": "ref", "load_id": load_id,
-                           "prev_hash": prev}, self.term.device_key)
+            record = seal(
+                {
+                    "record_id": str(uuid.uuid4()),
+                    "seq": seq,
+                    "terminal_id": self.term.terminal_id,
+                    "exchange_id": xid,
+                    "occurred_at": "2026-01-01T00:00:00+09:00",
+                    "mykey_id": session.mykey_id,
+                    "event_id": self.event,
+                    "points_used": points,
+                    "fee": q.fee,
+                    "loaded": q.loaded,
+                    "card_ref": "ref",
+                    "load_id": load_id,
+                    "prev_hash": prev,
+                },
+                self.term.device_key,
+            )
             prev = record["hash"]
             self.records.append(record)
 
@@ -67,11 +81,13 @@ def test_edited_forged_and_unlinked_records_are_refused(sim):
     forged = seal({k: v for k, v in r1.items()}, Ed25519PrivateKey.generate())
     assert chain.client.upload_batch([edited])["rejected"] == [{"record_id": r1["record_id"], "code": "bad_hash"}]
     assert chain.client.upload_batch([forged])["rejected"] == [
-        {"record_id": r1["record_id"], "code": "bad_record_signature"}]
+        {"record_id": r1["record_id"], "code": "bad_record_signature"}
+    ]
     unlinked = seal(dict(r2, seq=1, prev_hash="1" * 64), chain.term.device_key)
     assert chain.client.upload_batch([unlinked])["rejected"][0]["code"] == "chain_broken"
-    lying = seal(dict(r1, points_used=r1["points_used"] + 11, fee=r1["fee"] + 1, loaded=r1["loaded"] + 10),
-                 chain.term.device_key)
+    lying = seal(
+        dict(r1, points_used=r1["points_used"] + 11, fee=r1["fee"] + 1, loaded=r1["loaded"] + 10), chain.term.device_key
+    )
     assert chain.client.upload_batch([lying])["rejected"][0]["code"] == "exchange_mismatch"
     assert chain.client.upload_batch([r1, r2])["accepted"] == _ids([r1, r2])
     resealed = seal(dict(r1, occurred_at="2026-01-02T00:00:00+09:00"), chain.term.device_key)
@@ -82,8 +98,12 @@ def test_batch_for_another_terminal_is_refused(sim):
     chain = Chain(sim, 1)
     other = client_for(sim.url, sim.terminal())
     with pytest.raises(ce.TerminalMismatch):
-        other._call("POST", "/v1/settlements/batches", key=str(uuid.uuid4()),
-                    body={"terminal_id": chain.term.terminal_id, "records": chain.records})
+        other._call(
+            "POST",
+            "/v1/settlements/batches",
+            key=str(uuid.uuid4()),
+            body={"terminal_id": chain.term.terminal_id, "records": chain.records},
+        )
     out = other.upload_batch([dict(chain.records[0])])
     assert out["rejected"][0]["code"] == "terminal_mismatch"
 
@@ -100,8 +120,11 @@ def test_a_stored_record_id_sent_again_with_a_new_seq_is_a_conflict(sim):
     assert chain.client.upload_batch([r1])["accepted"] == [r1["record_id"]]
     reused = seal(dict(r2, record_id=r1["record_id"]), chain.term.device_key)  # seq 2, r1's id
     out = chain.client.upload_batch([reused])
-    assert out == {"accepted": [], "duplicates": [], "rejected": [{"record_id": r1["record_id"],
-                                                                  "code": "record_conflict"}]}
+    assert out == {
+        "accepted": [],
+        "duplicates": [],
+        "rejected": [{"record_id": r1["record_id"], "code": "record_conflict"}],
+    }
     assert chain.client.upload_batch([r2])["accepted"] == [r2["record_id"]]  # the chain was not moved
 
 
@@ -111,6 +134,9 @@ def test_a_stored_record_id_above_the_head_is_a_conflict_even_when_it_also_leave
     assert chain.client.upload_batch([r1])["accepted"] == [r1["record_id"]]
     reused = seal(dict(r3, record_id=r1["record_id"]), chain.term.device_key)  # seq 3 (a gap), r1's id
     out = chain.client.upload_batch([reused])
-    assert out == {"accepted": [], "duplicates": [],
-                   "rejected": [{"record_id": r1["record_id"], "code": "record_conflict"}]}
+    assert out == {
+        "accepted": [],
+        "duplicates": [],
+        "rejected": [{"record_id": r1["record_id"], "code": "record_conflict"}],
+    }
     assert chain.client.upload_batch([r2, r3])["accepted"] == _ids([r2, r3])

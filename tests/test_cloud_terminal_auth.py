@@ -1,4 +1,5 @@
 """Unsigned, stale, forged and replayed terminal requests are refused (real server)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,12 +9,13 @@ import requests
 
 from kiosk.sync import cloud_errors as ce
 from kiosk.sync.terminal_auth import sign_headers
-from tests.cloud_fixtures import client_for, sim  # noqa: F401 (sim is a fixture)
+from tests.cloud_fixtures import client_for
 
 
 def _post(url, headers, body=b"{}"):
-    r = requests.post(url + "/v1/auth/challenge", data=body, timeout=5,
-                      headers={**headers, "Content-Type": "application/json"})
+    r = requests.post(
+        url + "/v1/auth/challenge", data=body, timeout=5, headers={**headers, "Content-Type": "application/json"}
+    )
     return r.status_code, r.json()["error"]["code"] if r.status_code >= 400 else None
 
 
@@ -31,11 +33,23 @@ def test_unsigned_request_is_refused(sim):
 def test_stale_and_future_requests_are_refused(sim):
     term = sim.terminal()
     for skew in (dt.timedelta(minutes=-6), dt.timedelta(minutes=6)):
-        headers = sign_headers(term.terminal_id, term.secret, "POST", "/v1/auth/challenge", b"{}",
-                               now=dt.datetime.now(dt.timezone.utc) + skew)
+        headers = sign_headers(
+            term.terminal_id,
+            term.secret,
+            "POST",
+            "/v1/auth/challenge",
+            b"{}",
+            now=dt.datetime.now(dt.UTC) + skew,
+        )
         assert _post(sim.url, headers) == (401, "stale_request")
-    headers = sign_headers(term.terminal_id, term.secret, "POST", "/v1/auth/challenge", b"{}",
-                           now=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=4))
+    headers = sign_headers(
+        term.terminal_id,
+        term.secret,
+        "POST",
+        "/v1/auth/challenge",
+        b"{}",
+        now=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=4),
+    )
     assert _post(sim.url, headers) == (200, None)
 
 

@@ -18,8 +18,10 @@ def test_explicit_missing_file_is_an_error(tmp_path):
 
 def test_values_override_defaults(tmp_path):
     path = tmp_path / "c.toml"
-    path.write_text('[rules]\nvalidity_days = 99\nvalidity_counting = "include_issue_day"\n'
-                    '[ui]\nlanguage = "en"\n', encoding="utf-8")
+    path.write_text(
+        '[rules]\nvalidity_days = 99\nvalidity_counting = "include_issue_day"\n[ui]\nlanguage = "en"\n',
+        encoding="utf-8",
+    )
     cfg = config.load(path)
     assert cfg.get("rules", "validity_days") == 99
     assert cfg.get("rules", "validity_counting") == "include_issue_day"
@@ -27,17 +29,23 @@ def test_values_override_defaults(tmp_path):
     assert cfg.get("rules", "clerk_threshold") == 50_000
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("[rules]\nvalidity_days = -1\n", "rules.validity_days = -1 is not allowed; expected whole days from 1 to 3650"),
-    ('[rules]\nvalidity_days = "100"\n', "rules.validity_days = '100' is not allowed"),
-    ("[rules]\nclerk_threshold = 1.5\n", "rules.clerk_threshold = 1.5 is not allowed"),
-    ('[ui]\nlanguage = "fr"\n', "ui.language = 'fr' is not allowed; expected \"ja\" or \"en\""),
-    ('[cloud]\nurl = "ftp://x"\n', "cloud.url = 'ftp://x' is not allowed"),
-    ("[rulez]\nx = 1\n", "unknown section [rulez]"),
-    ("[rules]\nvalidity = 1\n", "unknown key rules.validity"),
-    ("[rules\n", "not valid TOML"),
-    ("rules = 3\n", "[rules] must be a table"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        (
+            "[rules]\nvalidity_days = -1\n",
+            "rules.validity_days = -1 is not allowed; expected whole days from 1 to 3650",
+        ),
+        ('[rules]\nvalidity_days = "100"\n', "rules.validity_days = '100' is not allowed"),
+        ("[rules]\nclerk_threshold = 1.5\n", "rules.clerk_threshold = 1.5 is not allowed"),
+        ('[ui]\nlanguage = "fr"\n', 'ui.language = \'fr\' is not allowed; expected "ja" or "en"'),
+        ('[cloud]\nurl = "ftp://x"\n', "cloud.url = 'ftp://x' is not allowed"),
+        ("[rulez]\nx = 1\n", "unknown section [rulez]"),
+        ("[rules]\nvalidity = 1\n", "unknown key rules.validity"),
+        ("[rules\n", "not valid TOML"),
+        ("rules = 3\n", "[rules] must be a table"),
+    ],
+)
 def test_validation_errors_name_key_value_and_what_is_allowed(tmp_path, text, expected):
     path = tmp_path / "c.toml"
     path.write_text(text, encoding="utf-8")

@@ -1,6 +1,7 @@
 """`kiosk demo` as a newcomer runs it: one exchange on the real pcscd with the virtual cards
 and the simulator, continuing in the same folder on the next run; and the replay of the
 original experiment, whose report must equal the city's Table 1 and Table 2."""
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def kiosk(*args, timeout=600):
-    return subprocess.run([sys.executable, "-m", "kiosk", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_headless_demo_json_and_a_second_run_continues(tmp_path, pcscd):
@@ -52,6 +54,7 @@ def test_replay_reproduces_the_reports_tables(tmp_path, pcscd):
     assert report["totals"]["issued_holders"] == 23 and report["totals"]["used_holders"] == 19
     assert report["totals"]["expired_holders"] == 6
     from kiosk.store import Store
+
     with Store(tmp_path / "replay" / "kiosk.sqlite3") as store:
         big = store.query("SELECT COUNT(*) AS n FROM exchanges WHERE points = 370000 AND state = 'committed'")
         assert big[0]["n"] == 1

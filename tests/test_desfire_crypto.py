@@ -1,18 +1,23 @@
 """AES-CMAC (NIST SP 800-38B), the CMAC chain and Breka key diversification."""
+
 from __future__ import annotations
 
 import pytest
 from cryptography.hazmat.primitives import cmac as crypto_cmac
 from cryptography.hazmat.primitives.ciphers import algorithms
-from hypothesis import given, strategies as s
+from hypothesis import given
+from hypothesis import strategies as s
 
 from kiosk.cardio.breka import AID, card_key
 from kiosk.cardio.desfire_crypto import MacChain, aes_cmac, cmac_subkeys, diversify, rotl8, session_key
 
 NIST_KEY = bytes.fromhex("2b7e151628aed2a6abf7158809cf4f3c")
 NIST_MSG = bytes.fromhex(
-    "6bc1bee22e409f96e93d7e117393172a" "ae2d8a571e03ac9c9eb76fac45af8e51"
-    "30c81c46a35ce411e5fbc1191a0a52ef" "f69f2445df4f9b17ad2b417be66c3710")
+    "6bc1bee22e409f96e93d7e117393172a"
+    "ae2d8a571e03ac9c9eb76fac45af8e51"
+    "30c81c46a35ce411e5fbc1191a0a52ef"
+    "f69f2445df4f9b17ad2b417be66c3710"
+)
 
 
 def test_subkeys_match_sp800_38b():
@@ -21,12 +26,15 @@ def test_subkeys_match_sp800_38b():
     assert k2.hex() == "f7ddac306ae266ccf90bc11ee46d513b"
 
 
-@pytest.mark.parametrize("length, expected", [
-    (0, "bb1d6929e95937287fa37d129b756746"),
-    (16, "070a16b46b4d4144f79bdd9dd04a287c"),
-    (40, "dfa66747de9ae63030ca32611497c827"),
-    (64, "51f0bebf7e3b9d92fc49741779363cfe"),
-])
+@pytest.mark.parametrize(
+    "length, expected",
+    [
+        (0, "bb1d6929e95937287fa37d129b756746"),
+        (16, "070a16b46b4d4144f79bdd9dd04a287c"),
+        (40, "dfa66747de9ae63030ca32611497c827"),
+        (64, "51f0bebf7e3b9d92fc49741779363cfe"),
+    ],
+)
 def test_aes_cmac_matches_sp800_38b_examples(length, expected):
     assert aes_cmac(NIST_KEY, NIST_MSG[:length]).hex() == expected
 

@@ -1,5 +1,6 @@
 """`kiosk doctor`: the cloud, keyring, database, outbox and font checks, against real
 failures (a closed port, a silent server, a wrong secret, a corrupt file)."""
+
 from __future__ import annotations
 
 import email.utils
@@ -9,7 +10,7 @@ import socket
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import keyring
@@ -25,11 +26,27 @@ from kiosk.secrets import Secret, set_secret
 from kiosk.store import Store
 from kiosk.sync.outbox import Outbox
 from kiosk.ui.staff_auth import StaffAuth
-from tests.cloud_fixtures import free_port, sim  # noqa: F401
+from tests.cloud_fixtures import free_port
 from tests.doctor_helpers import doctor, provision, set_staff_pins, write_config
 
-EXPECTED = ["pcsc_service", "readers", "reader_access", "card", "cloud_reachable", "cloud_credentials",
-            "clock_skew", "keyring", "secrets", "database", "journal", "outbox", "staff_pins", "font_ja", "qt_binding", "qt_platform"]
+EXPECTED = [
+    "pcsc_service",
+    "readers",
+    "reader_access",
+    "card",
+    "cloud_reachable",
+    "cloud_credentials",
+    "clock_skew",
+    "keyring",
+    "secrets",
+    "database",
+    "journal",
+    "outbox",
+    "staff_pins",
+    "font_ja",
+    "qt_binding",
+    "qt_platform",
+]
 
 
 def checks(cfg_path, *modules) -> dict:
@@ -108,14 +125,14 @@ class _Skewed(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802
         body = json.dumps({"error": {"code": "stale_request", "message": "too old"}}).encode()
         self.send_response(401)
-        self.send_header("Date", email.utils.format_datetime(datetime.now(timezone.utc) + self.offset, usegmt=True))
+        self.send_header("Date", email.utils.format_datetime(datetime.now(UTC) + self.offset, usegmt=True))
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
 
     def date_time_string(self, timestamp=None):  # the server's own Date header: the skewed one wins
-        return email.utils.format_datetime(datetime.now(timezone.utc) + self.offset, usegmt=True)
+        return email.utils.format_datetime(datetime.now(UTC) + self.offset, usegmt=True)
 
     def log_message(self, *args):
         pass
@@ -194,15 +211,18 @@ def test_a_file_that_is_not_a_database_fails(tmp_path):
 def test_a_corrupt_page_fails_the_integrity_check(tmp_path):
     path = tmp_path / "kiosk.sqlite3"
     with Store(path) as store, store.transaction() as tx:
-        for i in range(400):
-            tx.execute("INSERT INTO exchanges(exchange_id, state, created_at, updated_at, event_id) "
-                       "VALUES (?, 'committed', 'x', 'x', ?)", (str(uuid.uuid4()), "e" * 200))
+        for _ in range(400):
+            tx.execute(
+                "INSERT INTO exchanges(exchange_id, state, created_at, updated_at, event_id) "
+                "VALUES (?, 'committed', 'x', 'x', ?)",
+                (str(uuid.uuid4()), "e" * 200),
+            )
     Store(path).close()  # checkpoint the WAL into the main file
     data = bytearray(path.read_bytes())
     page = 4096
     assert len(data) > 6 * page
     leaf = next(n for n in range(2, len(data) // page) if data[n * page] == 0x0D)  # a table leaf page
-    data[leaf * page + 1:leaf * page + 8] = b"\xff" * 7  # its header: freeblock, cell count, content offset
+    data[leaf * page + 1 : leaf * page + 8] = b"\xff" * 7  # its header: freeblock, cell count, content offset
     path.write_bytes(bytes(data))
     by = checks(write_config(tmp_path / "c.toml"), "store_checks")
     assert not by["database"].ok, by["database"]
@@ -212,15 +232,27 @@ def test_open_exchanges_and_an_old_unsent_record_fail(tmp_path, capsys):
     path = tmp_path / "kiosk.sqlite3"
     cfg = write_config(tmp_path / "c.toml", store=path)
     with Store(path) as store:
-        hour_ago = lambda: datetime.now(timezone.utc) - timedelta(hours=1)  # noqa: E731
+        hour_ago = lambda: datetime.now(UTC) - timedelta(hours=1)  # noqa: E731
         Journal(store, hour_ago).create("x-open-1", "ev", then=Step.HELD)
         box = Outbox(store, "T-DOC-1")
         with store.transaction() as tx:
-            tx.execute("INSERT INTO exchanges(exchange_id, state, created_at, updated_at, event_id) "
-                       "VALUES ('x-done', 'committed', 'x', 'x', 'ev')")
-            box.append(tx, device_key=os.urandom(32), exchange_id="x-done", mykey_id="MK1", event_id="ev",
-                       points_used=500, fee=45, loaded=455, card_ref="r", load_id="x-done")
-        two_days = (datetime.now(timezone.utc) - timedelta(days=2)).isoformat(timespec="milliseconds")
+            tx.execute(
+                "INSERT INTO exchanges(exchange_id, state, created_at, updated_at, event_id) "
+                "VALUES ('x-done', 'committed', 'x', 'x', 'ev')"
+            )
+            box.append(
+                tx,
+                device_key=os.urandom(32),
+                exchange_id="x-done",
+                mykey_id="MK1",
+                event_id="ev",
+                points_used=500,
+                fee=45,
+                loaded=455,
+                card_ref="r",
+                load_id="x-done",
+            )
+        two_days = (datetime.now(UTC) - timedelta(days=2)).isoformat(timespec="milliseconds")
         store.conn.execute("UPDATE outbox SET created_at = ?", (two_days,))
     by = checks(cfg, "store_checks")
     assert by["database"].ok and "schema version" in by["database"].detail
@@ -233,8 +265,9 @@ def test_japanese_font_check_follows_fontconfig(tmp_path, monkeypatch):
     by = checks(cfg, "font_check")
     assert by["font_ja"].ok, by["font_ja"]  # the dev/CI machine has fonts-ipafont-gothic
     monkeypatch.setenv("FONTCONFIG_FILE", str(tmp_path / "empty-fonts.conf"))
-    (tmp_path / "empty-fonts.conf").write_text("<?xml version='1.0'?><fontconfig><cachedir>"
-                                               f"{tmp_path}/fc</cachedir></fontconfig>")
+    (tmp_path / "empty-fonts.conf").write_text(
+        f"<?xml version='1.0'?><fontconfig><cachedir>{tmp_path}/fc</cachedir></fontconfig>"
+    )
     by = checks(cfg, "font_check")
     assert not by["font_ja"].ok and "fonts-ipafont-gothic" in by["font_ja"].hint
 
@@ -250,16 +283,24 @@ def test_doctor_against_a_demo_folder_with_its_keyring_file(tmp_path, cloud_sim,
     env = DemoEnv(tmp_path / "demo", ca_dir=cloud_ca.directory)
     use_demo_keyring(env.keyring_path)  # the conftest fixture puts the test keyring back afterwards
     env.provision(cloud_sim.url, terminal_id=f"demo-{uuid.uuid4().hex[:8]}")
-    proc = subprocess.run([sys.executable, "-m", "kiosk", "--config", str(env.config_path), "doctor", "--json"],
-                          capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "KIOSK_DEMO_KEYRING": str(env.keyring_path)})
+    proc = subprocess.run(
+        [sys.executable, "-m", "kiosk", "--config", str(env.config_path), "doctor", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "KIOSK_DEMO_KEYRING": str(env.keyring_path)},
+    )
     assert proc.returncode in (0, 1), proc.stderr
     by = {c["name"]: c for c in json.loads(proc.stdout)["checks"]}
     for name in ("cloud_reachable", "cloud_credentials", "clock_skew", "keyring", "secrets", "database"):
         assert by[name]["ok"], by[name]
     assert "DemoFileKeyring" in by["keyring"]["detail"]
-    proc = subprocess.run([sys.executable, "-m", "kiosk", "--config", str(env.config_path), "doctor", "--json"],
-                          capture_output=True, text=True, timeout=60)  # without the demo keyring: no secrets
+    proc = subprocess.run(
+        [sys.executable, "-m", "kiosk", "--config", str(env.config_path), "doctor", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # without the demo keyring: no secrets
     by = {c["name"]: c for c in json.loads(proc.stdout)["checks"]}
     assert proc.returncode == 1 and not (by["secrets"]["ok"] and by["cloud_credentials"]["ok"])
 
@@ -290,6 +331,7 @@ def test_a_check_that_raises_is_reported_not_fatal(tmp_path, monkeypatch):
 
     def run(env):
         raise RuntimeError("boom")
+
     broken.run = run
     monkeypatch.setitem(sys.modules, "kiosk_test_broken_check", broken)
     results = run_all(Environment(load(write_config(tmp_path / "c.toml"))), ("kiosk_test_broken_check",))
@@ -301,10 +343,12 @@ def test_doctor_never_imports_the_simulators(tmp_path):
     import sys
 
     cfg = write_config(tmp_path / "c.toml", url=f"http://127.0.0.1:{free_port()}")
-    code = ("import sys, contextlib, io\nfrom kiosk.cli import main\n"
-            "with contextlib.redirect_stdout(io.StringIO()):\n"
-            f"    main(['--config', {str(cfg)!r}, 'doctor', '--json'])\n"
-            "print(sorted(m for m in sys.modules if m.startswith('kiosk_demo')))\n")
+    code = (
+        "import sys, contextlib, io\nfrom kiosk.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    main(['--config', {str(cfg)!r}, 'doctor', '--json'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith('kiosk_demo')))\n"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"

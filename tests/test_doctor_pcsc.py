@@ -1,4 +1,5 @@
 """`kiosk doctor`'s PC/SC checks on the real pcscd with vpcd and the virtual cards."""
+
 from __future__ import annotations
 
 import json
@@ -8,15 +9,14 @@ import sys
 
 import pytest
 
-from kiosk.pcsc.context import PcscContext
 from kiosk.diagnostics.pcsc_checks import _readers
+from kiosk.pcsc.context import PcscContext
 from kiosk_demo.mynumber_card import MyNumberCard
 from kiosk_demo.mynumber_state import CardState
 from kiosk_demo.probe_card import ProbeCard
 from tests.breka_doubles import issue_card
-from tests.cloud_fixtures import sim  # noqa: F401
 from tests.doctor_helpers import doctor, provision, set_staff_pins, write_config
-from tests.mynumber_helpers import _issued_template, card_file, connect, inserted, jpki_ca  # noqa: F401
+from tests.mynumber_helpers import connect, inserted
 
 pytestmark = pytest.mark.pcsc
 
@@ -47,8 +47,7 @@ def test_everything_passes_on_a_provisioned_kiosk(tmp_path, vpcd_slot, sim, caps
     assert by["card"]["detail"].startswith("カードなし")
 
 
-def test_a_my_number_card_is_named_with_only_jpki_selected_and_no_pin(tmp_path, vpcd_slot, ctx, card_file,
-                                                                       capsys):
+def test_a_my_number_card_is_named_with_only_jpki_selected_and_no_pin(tmp_path, vpcd_slot, ctx, card_file, capsys):
     card = RecordingMyNumberCard.open(card_file)
     with inserted(card, vpcd_slot, ctx):
         connect(ctx, vpcd_slot.reader).close()  # pcscd has powered it: the doctor meets a ready card
@@ -75,8 +74,9 @@ def test_an_unknown_card_fails_with_its_atr(tmp_path, vpcd_slot, ctx, capsys):
 
 
 @pytest.mark.parametrize("exclusive", [True, False])
-def test_another_program_holding_the_reader_is_reported_and_its_card_left_alone(tmp_path, vpcd_slot, ctx, capsys,
-                                                                                exclusive):
+def test_another_program_holding_the_reader_is_reported_and_its_card_left_alone(
+    tmp_path, vpcd_slot, ctx, capsys, exclusive
+):
     card = ProbeCard()
     with inserted(card, vpcd_slot, ctx):
         connect(ctx, vpcd_slot.reader).close()
@@ -96,8 +96,13 @@ def test_another_program_holding_the_reader_is_reported_and_its_card_left_alone(
 def test_a_stopped_pcsc_service_is_reported_with_how_to_start_it(tmp_path, vpcd_slot):
     cfg = _cfg(tmp_path, vpcd_slot)
     env = {**os.environ, "PCSCLITE_CSOCK_NAME": str(tmp_path / "no-pcscd.comm")}  # a pcscd that is not there
-    proc = subprocess.run([sys.executable, "-m", "kiosk", "--config", str(cfg), "doctor", "--json"],
-                          capture_output=True, text=True, env=env, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "kiosk", "--config", str(cfg), "doctor", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert proc.returncode == 1, proc.stderr
     by = {c["name"]: c for c in json.loads(proc.stdout)["checks"]}
     assert not by["pcsc_service"]["ok"] and "not available" in by["pcsc_service"]["detail"]

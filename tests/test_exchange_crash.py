@@ -2,6 +2,7 @@
 just before or just after the step is written; a fresh kiosk then recovers. Whatever the
 point, the exchange ends committed or cancelled, and the cloud, the card and the settlement
 records agree: nothing lost, nothing doubled."""
+
 from __future__ import annotations
 
 import os
@@ -15,17 +16,17 @@ import pytest
 
 from kiosk import config as config_mod
 from kiosk.app import build
-from kiosk.pcsc.context import PcscContext
-from kiosk.pcsc.reader import PcscReader
 from kiosk.exchange.recovery import recover
 from kiosk.exchange.steps import Step
 from kiosk.exchange.view import Phase
+from kiosk.pcsc.context import PcscContext
+from kiosk.pcsc.reader import PcscReader
+from kiosk.sync.cloud import CloudClient
+from kiosk.sync.cloud_errors import ExchangeNotFound
 from kiosk_demo.breka_card import BrekaCard
 from kiosk_demo.demo_env import DemoEnv, usable_points
 from kiosk_demo.demo_keyring import DemoFileKeyring
 from kiosk_demo.mynumber_state import CardState
-from kiosk.sync.cloud import CloudClient
-from kiosk.sync.cloud_errors import ExchangeNotFound
 from tests.exchange_world import breka_balance, on_reader
 from tests.mynumber_helpers import wait_card
 
@@ -56,9 +57,22 @@ def test_crash_at_every_journal_step_then_recovery(shared, vpcd_slot, when, step
     admin.issue(admin.enrol(env.auth_cert_der(mn_path)), ISSUED)
 
     child = subprocess.run(
-        [sys.executable, "-m", "tests.crash_driver", str(env.root), str(vpcd_slot.port), vpcd_slot.reader, "c",
-         str(POINTS)], cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={**os.environ, f"KIOSK_CRASH_{when}": step.value})
+        [
+            sys.executable,
+            "-m",
+            "tests.crash_driver",
+            str(env.root),
+            str(vpcd_slot.port),
+            vpcd_slot.reader,
+            "c",
+            str(POINTS),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, f"KIOSK_CRASH_{when}": step.value},
+    )
     assert child.returncode == -9, child.stderr[-2000:]
 
     ctx = PcscContext()
@@ -96,8 +110,13 @@ def test_crash_at_every_journal_step_then_recovery(shared, vpcd_slot, when, step
                 except ExchangeNotFound:
                     pass
         # A crash after the card committed must never end cancelled (points would double).
-        if (when, step) in {("AFTER", Step.LOADED), ("AFTER", Step.COMMIT_REQUESTED), ("AFTER", Step.COMMITTED),
-                            ("BEFORE", Step.COMMIT_REQUESTED), ("BEFORE", Step.COMMITTED)}:
+        if (when, step) in {
+            ("AFTER", Step.LOADED),
+            ("AFTER", Step.COMMIT_REQUESTED),
+            ("AFTER", Step.COMMITTED),
+            ("BEFORE", Step.COMMIT_REQUESTED),
+            ("BEFORE", Step.COMMITTED),
+        }:
             assert committed
         client.close()
     finally:

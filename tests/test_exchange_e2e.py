@@ -1,14 +1,15 @@
 """The whole exchange through the engine, over the real pcscd, virtual cards swapped on one
 reader, and the cloud simulator process."""
+
 from __future__ import annotations
 
 import pytest
 
 from kiosk.exchange.steps import Step
 from kiosk.exchange.view import Phase
-from kiosk.sync.settlement_record import public_key_bytes
 from kiosk.secrets import Secret, require_secret
-from tests.exchange_world import World, breka_balance, cloud, world_dir  # noqa: F401 (fixtures)
+from kiosk.sync.settlement_record import public_key_bytes
+from tests.exchange_world import World, breka_balance
 
 pytestmark = pytest.mark.pcsc
 
@@ -45,8 +46,14 @@ def test_a_full_exchange_loads_the_card_commits_and_leaves_a_signed_record(world
     row = world.parts.journal.get(receipt.exchange_id)
     assert row.state is Step.COMMITTED
     assert world.parts.journal.steps(receipt.exchange_id) == [
-        Step.CREATED, Step.HOLD_REQUESTED, Step.HELD, Step.LOAD_INTENT, Step.LOADED,
-        Step.COMMIT_REQUESTED, Step.COMMITTED]
+        Step.CREATED,
+        Step.HOLD_REQUESTED,
+        Step.HELD,
+        Step.LOAD_INTENT,
+        Step.LOADED,
+        Step.COMMIT_REQUESTED,
+        Step.COMMITTED,
+    ]
     record = world.parts.outbox.record_for(receipt.exchange_id)
     assert record["points_used"] == 500 and record["loaded"] == 455 and record["mykey_id"] == mykey
     assert world.parts.outbox.verify(public_key_bytes(require_secret(Secret.DEVICE_KEY))) == []
@@ -60,11 +67,11 @@ def test_card_lifted_at_the_pin_step_is_said_at_once_and_a_later_removal_is_the_
     engine = world.engine
     with world.on_reader(mynumber):
         assert engine.card_tapped().phase is Phase.PIN
-    view = engine.card_removed()                  # the monitor's event, before any PIN is typed
+    view = engine.card_removed()  # the monitor's event, before any PIN is typed
     assert view.phase is Phase.WAIT_MYNUMBER and view.problem.code == "card_removed"
-    assert engine.enter_pin("1234").phase is Phase.WAIT_MYNUMBER   # a PIN typed late goes nowhere
-    with world.on_reader(mynumber):               # tapped again: the PIN step starts afresh
+    assert engine.enter_pin("1234").phase is Phase.WAIT_MYNUMBER  # a PIN typed late goes nowhere
+    with world.on_reader(mynumber):  # tapped again: the PIN step starts afresh
         assert engine.card_tapped().phase is Phase.PIN
         assert engine.enter_pin("1234").phase is Phase.AMOUNT
-    assert engine.card_removed() is None          # taking the My Number Card away now is expected
+    assert engine.card_removed() is None  # taking the My Number Card away now is expected
     assert engine.choose_amount("500").phase is Phase.CONFIRM

@@ -1,6 +1,7 @@
 """Tears and cloud faults at every step of a live exchange, over the real pcscd and the
 simulator: after the counter's own recovery (tap the same card again, or start over) the
 card, the cloud and the settlement records agree, and nothing is loaded twice."""
+
 from __future__ import annotations
 
 import itertools
@@ -9,7 +10,7 @@ import pytest
 
 from kiosk.exchange.steps import Step
 from kiosk.exchange.view import Phase
-from tests.exchange_world import World, breka_balance, cloud, world_dir  # noqa: F401 (fixtures)
+from tests.exchange_world import World, breka_balance
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.slow]
 
@@ -84,8 +85,7 @@ STATEFUL = ["/v1/exchanges", "/v1/exchanges/*/commit"]
 READS = ["/v1/auth/challenge", "/v1/auth/holder", "/v1/holder/balance"]
 
 
-@pytest.mark.parametrize("kind,phase", [("error", "before"), ("error", "after"), ("drop", "after"),
-                                        ("delay", "after")])
+@pytest.mark.parametrize("kind,phase", [("error", "before"), ("error", "after"), ("drop", "after"), ("delay", "after")])
 @pytest.mark.parametrize("path", STATEFUL)
 def test_faults_on_state_changing_calls_are_retried_without_double_effect(world, path, kind, phase):
     mynumber, breka, _ = world.citizen(f"fault-{next(_names)}", points=ISSUED)

@@ -1,4 +1,5 @@
 """The clerk's list of unfinished exchanges, and cancelling one with a reason (audited)."""
+
 from __future__ import annotations
 
 import json
@@ -7,9 +8,8 @@ import pytest
 
 from kiosk.cli import main
 from kiosk.exchange.steps import Step
-from kiosk.exchange.view import Phase
 from kiosk.store import audit
-from tests.exchange_world import World, breka_balance, cloud, world_dir  # noqa: F401 (fixtures)
+from tests.exchange_world import World, breka_balance
 
 pytestmark = pytest.mark.pcsc
 

@@ -8,6 +8,7 @@ outside the source tree, and the installed `kiosk` is started.
 
 Slow (two venvs; PySide6 comes from pip's cache after the first set-up), still run by CI.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,10 +35,13 @@ def test_the_wheel_holds_the_kiosk_and_its_resources_and_nothing_of_the_demo(whe
     source_packages = {str(p.parent.relative_to(ROOT)) for p in (ROOT / "kiosk").rglob("*.py")}
     assert {p for p in source_packages if "__pycache__" not in p} <= {str(Path(n).parent) for n in names}
     meta = next(n for n in names if n.endswith(".dist-info/METADATA"))
-    requires = [line for line in zipfile.ZipFile(wheel(wheels, "kiosk")).read(meta).decode().splitlines()
-                if line.startswith("Requires-Dist:")]
+    requires = [
+        line
+        for line in zipfile.ZipFile(wheel(wheels, "kiosk")).read(meta).decode().splitlines()
+        if line.startswith("Requires-Dist:")
+    ]
     for dist in ("fastapi", "uvicorn", "pynacl"):  # only under the demo extra
-        assert all("extra == \"demo\"" in line for line in requires if dist in line.lower()), requires
+        assert all('extra == "demo"' in line for line in requires if dist in line.lower()), requires
 
 
 def test_the_production_venv_has_no_demo_parts(production):
@@ -64,8 +68,14 @@ def test_installed_kiosk_version_help_and_absent_demo_verbs(production, tmp_path
 
 def test_installed_doctor_json_names_every_check(production, tmp_path):
     cfg = write_config(tmp_path / "config.toml", url=f"http://127.0.0.1:{free_port()}", timeout_s=1)
-    proc = subprocess.run([production / "kiosk", "--config", cfg, "doctor", "--json"], cwd=tmp_path,
-                          env=clean_env(tmp_path), capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [production / "kiosk", "--config", cfg, "doctor", "--json"],
+        cwd=tmp_path,
+        env=clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1, proc.stderr  # nothing is set up here
     by = {c["name"]: c for c in json.loads(proc.stdout)["checks"]}
     assert {"secrets", "staff_pins", "cloud_reachable", "qt_binding", "qt_platform", "font_ja"} <= set(by)
@@ -74,8 +84,14 @@ def test_installed_doctor_json_names_every_check(production, tmp_path):
 
 def test_installed_kiosk_run_on_a_bare_machine_shows_out_of_service_in_japanese(production, tmp_path):
     cfg = write_config(tmp_path / "config.toml", url=f"http://127.0.0.1:{free_port()}", timeout_s=1)
-    proc = subprocess.run([production / "kiosk", "--config", cfg, "run", "--smoke-test"], cwd=tmp_path,
-                          env=clean_env(tmp_path), capture_output=True, text=True, timeout=180)
+    proc = subprocess.run(
+        [production / "kiosk", "--config", cfg, "run", "--smoke-test"],
+        cwd=tmp_path,
+        env=clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     shown = json.loads(proc.stdout.strip().splitlines()[-1])
     assert shown["screen"] == "out_of_service"
@@ -86,13 +102,24 @@ def test_installed_kiosk_run_on_a_bare_machine_shows_out_of_service_in_japanese(
 @pytest.mark.pcsc
 def test_one_exchange_through_the_installed_kiosk_and_simulator(demo_install, tmp_path, pcscd):
     env = clean_env(tmp_path)
-    proc = subprocess.run([demo_install / "kiosk", "demo", "--headless", "--json", "--state", tmp_path / "demo"],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [demo_install / "kiosk", "demo", "--headless", "--json", "--state", tmp_path / "demo"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     one = json.loads(proc.stdout)
     assert (one["points_used"], one["fee"], one["loaded"]) == (500, 45, 455)
     assert (one["cloud_usable_before"], one["cloud_usable_after"]) == (10_000, 9_500)
     assert one["record_id"]
-    where = sh(demo_install / "python", "-c", "import kiosk, kiosk_demo; print(kiosk.__file__, kiosk_demo.__file__)",
-               cwd=tmp_path, env=env).stdout
+    where = sh(
+        demo_install / "python",
+        "-c",
+        "import kiosk, kiosk_demo; print(kiosk.__file__, kiosk_demo.__file__)",
+        cwd=tmp_path,
+        env=env,
+    ).stdout
     assert str(ROOT) not in where and "site-packages" in where

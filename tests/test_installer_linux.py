@@ -1,6 +1,7 @@
 """installer/linux/install.sh: the dry run lists everything and touches nothing; the real
 install into a temporary root writes exactly those files; the uninstall takes them away.
 apt, useradd and systemctl are replaced by recorders on PATH: the tests prove none runs."""
+
 from __future__ import annotations
 
 import os
@@ -15,10 +16,16 @@ from kiosk.config import load
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "installer" / "linux" / "install.sh"
-FILES = ["/etc/polkit-1/rules.d/60-kiosk-pcsc.rules", "/etc/polkit-1/localauthority/50-local.d/60-kiosk-pcsc.pkla",
-         "/usr/local/bin/kiosk", "/usr/share/applications/kiosk.desktop",
-         "/home/{u}/.config/autostart/kiosk.desktop", "/home/{u}/.config/kiosk/config.toml",
-         "/etc/systemd/user/kiosk-outbox.service", "/etc/systemd/user/kiosk-outbox.timer"]
+FILES = [
+    "/etc/polkit-1/rules.d/60-kiosk-pcsc.rules",
+    "/etc/polkit-1/localauthority/50-local.d/60-kiosk-pcsc.pkla",
+    "/usr/local/bin/kiosk",
+    "/usr/share/applications/kiosk.desktop",
+    "/home/{u}/.config/autostart/kiosk.desktop",
+    "/home/{u}/.config/kiosk/config.toml",
+    "/etc/systemd/user/kiosk-outbox.service",
+    "/etc/systemd/user/kiosk-outbox.timer",
+]
 SYSTEM_TOOLS = ("apt-get", "useradd", "systemctl", "python3", "chown", "loginctl")
 
 
@@ -57,8 +64,13 @@ def test_dry_run_lists_every_package_and_file_and_touches_nothing(tmp_path, reco
     assert f"{target}/opt/kiosk" in listed(out, "DIR")
     assert listed(out, "LINK") == [f"{target}/home/kiosk/.config/systemd/user/timers.target.wants/kiosk-outbox.timer"]
     runs = "\n".join(line for line in out.splitlines() if line.startswith("RUN"))
-    for command in ("apt-get install", "systemctl enable --now pcscd.socket", "useradd", "python3 -m venv",
-                    "/opt/kiosk/venv/bin/pip install"):
+    for command in (
+        "apt-get install",
+        "systemctl enable --now pcscd.socket",
+        "useradd",
+        "python3 -m venv",
+        "/opt/kiosk/venv/bin/pip install",
+    ):
         assert command in runs
     assert not target.exists() and not recorders[1].exists()
 
@@ -70,19 +82,33 @@ def test_dry_run_without_root_needs_no_privileges(recorders):
 
 def test_install_into_a_root_writes_the_listed_files_and_runs_no_system_tool(tmp_path, recorders):
     root = tmp_path / "root"
-    out = run("--root", str(root), "--user", "counter", "--cloud-url", "https://points.example.jp",
-              "--terminal-id", "kawasaki-st-02", recorders=recorders).stdout
+    out = run(
+        "--root",
+        str(root),
+        "--user",
+        "counter",
+        "--cloud-url",
+        "https://points.example.jp",
+        "--terminal-id",
+        "kawasaki-st-02",
+        recorders=recorders,
+    ).stdout
     assert not recorders[1].exists(), recorders[1].read_text()
-    assert all(line.startswith(("SKIP", "PACKAGE", "DIR", "FILE", "LINK", "DONE", " "))
-               for line in out.splitlines()), out
+    assert all(line.startswith(("SKIP", "PACKAGE", "DIR", "FILE", "LINK", "DONE", " ")) for line in out.splitlines()), (
+        out
+    )
     for f in FILES:
         assert (root / f.format(u="counter").lstrip("/")).is_file(), f
     rules = (root / "etc/polkit-1/rules.d/60-kiosk-pcsc.rules").read_text()
     assert 'subject.user == "counter"' in rules
     assert "org.debian.pcsc-lite.access_pcsc" in rules and "org.debian.pcsc-lite.access_card" in rules
-    assert "Identity=unix-user:counter" in (root / "etc/polkit-1/localauthority/50-local.d/60-kiosk-pcsc.pkla").read_text()
+    assert (
+        "Identity=unix-user:counter" in (root / "etc/polkit-1/localauthority/50-local.d/60-kiosk-pcsc.pkla").read_text()
+    )
     autostart = (root / "home/counter/.config/autostart/kiosk.desktop").read_text()
-    assert "Exec=/opt/kiosk/venv/bin/kiosk run --fullscreen" in autostart and "X-GNOME-Autostart-enabled=true" in autostart
+    assert (
+        "Exec=/opt/kiosk/venv/bin/kiosk run --fullscreen" in autostart and "X-GNOME-Autostart-enabled=true" in autostart
+    )
     assert "Exec=/opt/kiosk/venv/bin/kiosk run\n" in (root / "usr/share/applications/kiosk.desktop").read_text()
     service = (root / "etc/systemd/user/kiosk-outbox.service").read_text()
     assert "ExecStart=/opt/kiosk/venv/bin/kiosk outbox flush" in service

@@ -5,11 +5,11 @@ spec freezes what an office installs, never the checkout). Slow (a few minutes o
 2-core machines), still run by CI (`make test`). The same spec builds the Windows program
 folder that installer/windows/kiosk.iss packs.
 """
+
 from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -22,8 +22,24 @@ from tests.installed_fixtures import clean_env, sh
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "installer" / "windows" / "kiosk.spec"
-EXPECTED = ["pcsc_service", "readers", "reader_access", "card", "cloud_reachable", "cloud_credentials",
-            "clock_skew", "keyring", "secrets", "database", "journal", "outbox", "staff_pins", "font_ja", "qt_binding", "qt_platform"]
+EXPECTED = [
+    "pcsc_service",
+    "readers",
+    "reader_access",
+    "card",
+    "cloud_reachable",
+    "cloud_credentials",
+    "clock_skew",
+    "keyring",
+    "secrets",
+    "database",
+    "journal",
+    "outbox",
+    "staff_pins",
+    "font_ja",
+    "qt_binding",
+    "qt_platform",
+]
 
 
 @pytest.fixture(scope="module")
@@ -31,9 +47,26 @@ def build(tmp_path_factory, production):
     out = tmp_path_factory.mktemp("pyinstaller")
     sh(production / "pip", "install", "-q", "pyinstaller>=6,<7")
     started = time.monotonic()
-    proc = subprocess.run([production / "python", "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-                           "--distpath", out / "dist", "--workpath", out / "work", SPEC],
-                          cwd=out, capture_output=True, text=True, timeout=900, env=clean_env(out))
+    proc = subprocess.run(
+        [
+            production / "python",
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--log-level",
+            "WARN",
+            "--distpath",
+            out / "dist",
+            "--workpath",
+            out / "work",
+            SPEC,
+        ],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=clean_env(out),
+    )
     took = time.monotonic() - started
     assert proc.returncode == 0, proc.stderr[-4000:]
     print(f"\nPyInstaller build: {took:.0f} s")
@@ -59,8 +92,9 @@ def test_frozen_kiosk_starts_and_reports_its_version(build):
 @pytest.mark.timeout(900)
 def test_frozen_help_lists_only_verbs_it_has(build, tmp_path):
     folder, _ = build
-    proc = subprocess.run([str(folder / "kiosk"), "--help"], capture_output=True, text=True, timeout=60,
-                          env=clean_env(tmp_path))
+    proc = subprocess.run(
+        [str(folder / "kiosk"), "--help"], capture_output=True, text=True, timeout=60, env=clean_env(tmp_path)
+    )
     commands = proc.stdout.split("options:")[0]
     assert "    run " in commands and "    doctor " in commands
     for verb in ("demo", "cloud-sim", "bench", "cards"):
@@ -72,8 +106,14 @@ def test_frozen_help_lists_only_verbs_it_has(build, tmp_path):
 def test_frozen_kiosk_shows_its_first_screen_offscreen(build, tmp_path):
     folder, _ = build
     cfg = write_config(tmp_path / "config.toml", url=f"http://127.0.0.1:{free_port()}", timeout_s=1)
-    proc = subprocess.run([str(folder / "kiosk"), "--config", str(cfg), "run", "--smoke-test"],
-                          capture_output=True, text=True, timeout=180, cwd=tmp_path, env=clean_env(tmp_path))
+    proc = subprocess.run(
+        [str(folder / "kiosk"), "--config", str(cfg), "run", "--smoke-test"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+        env=clean_env(tmp_path),
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     shown = json.loads(proc.stdout.strip().splitlines()[-1])
     assert shown["screen"] == "out_of_service" and "休止中" in " ".join(shown["texts"])
@@ -84,8 +124,14 @@ def test_frozen_kiosk_shows_its_first_screen_offscreen(build, tmp_path):
 def test_frozen_doctor_prints_valid_json_with_every_check(build, tmp_path):
     folder, _ = build
     cfg = write_config(tmp_path / "config.toml", url=f"http://127.0.0.1:{free_port()}", timeout_s=2)
-    proc = subprocess.run([str(folder / "kiosk"), "--config", str(cfg), "doctor", "--json"],
-                          capture_output=True, text=True, timeout=120, cwd=tmp_path, env=clean_env(tmp_path))
+    proc = subprocess.run(
+        [str(folder / "kiosk"), "--config", str(cfg), "doctor", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=clean_env(tmp_path),
+    )
     assert proc.returncode in (0, 1), proc.stderr
     checks = json.loads(proc.stdout)["checks"]
     assert [c["name"] for c in checks] == EXPECTED

@@ -1,6 +1,7 @@
 """What may import what (docs/architecture.md), and the packaging facts that keep the
 production install apart from the demo: read from the sources, so a new import that breaks
 a rule fails here before it ships."""
+
 from __future__ import annotations
 
 import ast
@@ -32,26 +33,34 @@ def files(package: str) -> list[Path]:
 
 
 def offenders(package: str, forbidden: tuple[str, ...], allowed: tuple[str, ...] = ()) -> list[str]:
-    return [f"{path.relative_to(ROOT)} imports {name}"
-            for path in files(package) if str(path.relative_to(ROOT)) not in allowed
-            for name in sorted(imports(path)) if name.split(".")[0] in forbidden or name.startswith(forbidden)]
+    return [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in files(package)
+        if str(path.relative_to(ROOT)) not in allowed
+        for name in sorted(imports(path))
+        if name.split(".")[0] in forbidden or name.startswith(forbidden)
+    ]
 
 
-@pytest.mark.parametrize("package, forbidden", [
-    ("kiosk", ("kiosk_demo",)),                             # nothing of the product needs the demo
-    ("kiosk.cardio", ("smartcard", "PySide6", "kiosk.pcsc")),  # protocols: no platform, no Qt
-    ("kiosk.rules", ("smartcard", "PySide6", "requests", "sqlite3")),
-    ("kiosk.exchange", ("PySide6", "smartcard")),           # the engine: no Qt
-    ("kiosk.sync", ("PySide6", "smartcard")),
-    ("kiosk.store", ("PySide6", "smartcard")),
-])
+@pytest.mark.parametrize(
+    "package, forbidden",
+    [
+        ("kiosk", ("kiosk_demo",)),  # nothing of the product needs the demo
+        ("kiosk.cardio", ("smartcard", "PySide6", "kiosk.pcsc")),  # protocols: no platform, no Qt
+        ("kiosk.rules", ("smartcard", "PySide6", "requests", "sqlite3")),
+        ("kiosk.exchange", ("PySide6", "smartcard")),  # the engine: no Qt
+        ("kiosk.sync", ("PySide6", "smartcard")),
+        ("kiosk.store", ("PySide6", "smartcard")),
+    ],
+)
 def test_layer_rules(package, forbidden):
     assert offenders(package, forbidden) == []
 
 
 def test_one_module_imports_pyscard():
-    users = [str(p.relative_to(ROOT)) for p in files("kiosk") if any(n.split(".")[0] == "smartcard"
-                                                                     for n in imports(p))]
+    users = [
+        str(p.relative_to(ROOT)) for p in files("kiosk") if any(n.split(".")[0] == "smartcard" for n in imports(p))
+    ]
     assert users == ["kiosk/pcsc/context.py"]
 
 
@@ -59,8 +68,12 @@ def test_no_file_points_outside_the_repository():
     """Docs and code cite only what is in the repository: no ../shared, no design.md or specs/."""
     pattern = re.compile(r"\.\./shared|(?<![\w/])design\.md|(?<![\w/])specs/\w+\.md")
     texts = [*ROOT.glob("*.md"), *(ROOT / "docs").rglob("*.md"), *files("kiosk"), *files("demo/kiosk_demo")]
-    hits = [f"{p.relative_to(ROOT)}:{n}" for p in texts
-            for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+    hits = [
+        f"{p.relative_to(ROOT)}:{n}"
+        for p in texts
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
     assert hits == []
 
 

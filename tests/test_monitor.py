@@ -1,4 +1,5 @@
 """The supervised status-change loop: unit tests on a scripted context, then over pcscd."""
+
 from __future__ import annotations
 
 import queue
@@ -7,8 +8,8 @@ import threading
 import pytest
 
 from kiosk.cardio.errors import ServiceUnavailable
-from kiosk.pcsc.monitor import PNP_NOTIFICATION, EventKind, MonitorEvent, ReaderMonitor
 from kiosk.pcsc.context import PcscContext, ReaderState
+from kiosk.pcsc.monitor import PNP_NOTIFICATION, EventKind, MonitorEvent, ReaderMonitor
 from kiosk_demo.probe_card import PROBE_ATR, ProbeCard
 from tests.conftest import wait_for
 from tests.mynumber_helpers import inserted
@@ -19,7 +20,7 @@ ATR = bytes.fromhex("3B888001000005E0B381A1007F")
 class ScriptedContext:
     """Plays a script of get_status_change answers; an exception in the script is raised."""
 
-    def __init__(self, script: "queue.Queue", readers: list[str]):
+    def __init__(self, script: queue.Queue, readers: list[str]):
         self.script, self.readers = script, readers
         self.released = self.cancelled = False
 
@@ -110,7 +111,11 @@ def test_a_card_swapped_between_two_polls_is_reported_as_removal_and_insertion()
         script.put([_state("R0", True, 7)])  # out and in again before we looked
         wait_for(lambda: rec.kinds().count((EventKind.CARD_INSERTED, "R0")) == 2)
     assert [k for k, r in rec.kinds() if r == "R0"] == [
-        EventKind.READER_ADDED, EventKind.CARD_INSERTED, EventKind.CARD_REMOVED, EventKind.CARD_INSERTED]
+        EventKind.READER_ADDED,
+        EventKind.CARD_INSERTED,
+        EventKind.CARD_REMOVED,
+        EventKind.CARD_INSERTED,
+    ]
 
 
 class Fatal(BaseException):

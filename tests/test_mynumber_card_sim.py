@@ -1,4 +1,5 @@
 """The virtual My Number Card against the emulation sheet (jpki.md), APDU by APDU, no PC/SC."""
+
 from __future__ import annotations
 
 import hashlib
@@ -9,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, utils
 
 from kiosk_demo.mynumber_card import MyNumberCard, pkcs1_type1_sign
 from kiosk_demo.mynumber_state import CardState
-from tests.mynumber_helpers import PIN, SIGN_PASSWORD, _issued_template, card_file, jpki_ca  # noqa: F401
+from tests.mynumber_helpers import PIN, SIGN_PASSWORD
 
 JPKI = "00A4040C0AD392F000260100000001"
 

@@ -1,4 +1,5 @@
 """Acceptance: the kiosk's JPKI flow over the real pcscd, vpcd and the virtual My Number Card."""
+
 from __future__ import annotations
 
 import argparse
@@ -7,22 +8,24 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from kiosk.cardio.errors import (
-    LastTryNotConfirmed, PinBlocked, PinIncorrect, SecurityStatusNotSatisfied,
+    LastTryNotConfirmed,
+    PinBlocked,
+    PinIncorrect,
+    SecurityStatusNotSatisfied,
 )
 from kiosk.cardio.identify import CardKind, identify
-from kiosk_demo.commands.cards import KINDS
 from kiosk.cardio.mynumber import MyNumberSession
 from kiosk.pcsc.context import PcscContext
+from kiosk_demo.commands.cards import KINDS
 from kiosk_demo.mynumber_card import MYNUMBER_ATR, MyNumberCard
 from kiosk_demo.mynumber_state import CardState
 from kiosk_demo.probe_card import ProbeCard
 from tests.conftest import wait_for
-from tests.mynumber_helpers import (  # noqa: F401  (fixtures)
-    PIN, _issued_template, card_file, connect, inserted, jpki_ca, run_flow, verify_signature,
-)
+from tests.mynumber_helpers import PIN, connect, inserted, run_flow, verify_signature
 
 pytestmark = pytest.mark.pcsc
 
@@ -50,11 +53,13 @@ def test_identify_tries_verify_sign_chains_to_test_ca(vpcd_slot, ctx, card_file,
     cert = verify_signature(cert_der, signature, b"fresh cloud nonce")
     # The certificate chains to the test CA (the trust anchor the cloud simulator uses).
     jpki_ca.auth.cert.public_key().verify(
-        cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), cert.signature_hash_algorithm)
+        cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), cert.signature_hash_algorithm
+    )
     assert cert.issuer == jpki_ca.auth.cert.subject
-    with pytest.raises(Exception):
+    with pytest.raises(InvalidSignature):
         jpki_ca.sign.cert.public_key().verify(
-            cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), cert.signature_hash_algorithm)
+            cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), cert.signature_hash_algorithm
+        )
     assert cert_der == CardState.load(card_file).der("auth_cert")
     assert card.foreign_selects == []
 
@@ -134,7 +139,7 @@ def test_the_whole_flow_selects_no_other_application(vpcd_slot, ctx, card_file):
     selects = [a for a in card.received if a[1] == 0xA4]
     by_name = [a for a in selects if a[2] == 0x04]
     assert by_name == [bytes.fromhex("00A4040C0AD392F000260100000001")]
-    assert {a[5:7] for a in selects if a[2] == 0x02} <= {b"\x00\x06", b"\x00\x0A", b"\x00\x18", b"\x00\x17"}
+    assert {a[5:7] for a in selects if a[2] == 0x02} <= {b"\x00\x06", b"\x00\x0a", b"\x00\x18", b"\x00\x17"}
     assert card.foreign_selects == []
     assert len(card.received) <= 16
 

@@ -3,6 +3,7 @@
 Each case ends in CardRemoved (never a hang, never another exception), and the PIN
 counter the kiosk reads afterwards is exactly the one the card keeps.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -12,9 +13,7 @@ from kiosk.cardio.mynumber import MyNumberSession
 from kiosk.pcsc.context import PcscContext
 from kiosk_demo.mynumber_card import MyNumberCard
 from kiosk_demo.mynumber_state import CardState
-from tests.mynumber_helpers import (  # noqa: F401  (fixtures)
-    PIN, _issued_template, card_file, connect, inserted, jpki_ca, run_flow,
-)
+from tests.mynumber_helpers import PIN, connect, inserted, run_flow
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.slow]
 

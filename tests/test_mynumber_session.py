@@ -1,20 +1,23 @@
 """MyNumberSession unit tests: the session on the virtual card in-process (no PC/SC)."""
+
 from __future__ import annotations
 
 import pytest
 
 from kiosk.cardio.connection import Connection
 from kiosk.cardio.errors import (
-    ApplicationNotFound, InvalidPinFormat, LastTryNotConfirmed, PinBlocked, PinIncorrect,
+    ApplicationNotFound,
+    InvalidPinFormat,
+    LastTryNotConfirmed,
+    PinBlocked,
+    PinIncorrect,
     SecurityStatusNotSatisfied,
 )
 from kiosk.cardio.identify import CardKind, identify
 from kiosk.cardio.mynumber import MyNumberSession, TokenKind, der_length, sha256_digest_info
 from kiosk_demo.mynumber_card import MyNumberCard
 from kiosk_demo.probe_card import ProbeCard
-from tests.mynumber_helpers import (  # noqa: F401  (fixtures)
-    PIN, DirectConnection, _issued_template, card_file, jpki_ca, run_flow, verify_signature,
-)
+from tests.mynumber_helpers import PIN, DirectConnection, run_flow, verify_signature
 
 
 @pytest.fixture
@@ -102,7 +105,7 @@ class Refusing(Connection):
 
     def transmit_raw(self, apdu):
         self.sent.append(apdu)
-        return b"\x6A\x82" if apdu[1] == 0xA4 else b"\x6D\x00"
+        return b"\x6a\x82" if apdu[1] == 0xA4 else b"\x6d\x00"
 
 
 def test_no_jpki_application():

@@ -1,16 +1,15 @@
 """Every APDU is logged at TRAFFIC level, and a PIN never reaches that log (nor any other)."""
+
 from __future__ import annotations
 
 import pytest
 
 from kiosk.cardio.errors import PinIncorrect
 from kiosk.cardio.mynumber import MyNumberSession
-from kiosk.pcsc.context import PcscContext
 from kiosk.log import TRAFFIC
+from kiosk.pcsc.context import PcscContext
 from kiosk_demo.mynumber_card import MyNumberCard
-from tests.mynumber_helpers import (  # noqa: F401  (fixtures)
-    PIN, _issued_template, card_file, connect, inserted, jpki_ca, run_flow,
-)
+from tests.mynumber_helpers import PIN, connect, inserted, run_flow
 
 pytestmark = pytest.mark.pcsc
 

@@ -3,6 +3,7 @@ My Number Card, reads its user-authentication certificate and signs after the PI
 
 OpenSC (Debian package `opensc`) is required: the test fails, it does not skip.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,12 +19,15 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from kiosk.pcsc.context import PcscContext
 from kiosk_demo.mynumber_card import MyNumberCard
 from kiosk_demo.mynumber_state import CardState
-from tests.mynumber_helpers import PIN, _issued_template, card_file, inserted, jpki_ca, wait_card  # noqa: F401
+from tests.mynumber_helpers import PIN, inserted, wait_card
 
 pytestmark = pytest.mark.pcsc
 
-PKCS11_MODULES = ("/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so", "/usr/lib/aarch64-linux-gnu/opensc-pkcs11.so",
-                  "/usr/lib/opensc-pkcs11.so")
+PKCS11_MODULES = (
+    "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so",
+    "/usr/lib/aarch64-linux-gnu/opensc-pkcs11.so",
+    "/usr/lib/opensc-pkcs11.so",
+)
 
 
 @pytest.fixture(scope="module")
@@ -88,15 +92,50 @@ def test_opensc_binds_reads_the_certificate_and_signs(vpcd_slot, card_file, open
         message = tmp_path / "message.bin"
         message.write_bytes(b"signed by OpenSC through the virtual card")
         signature = tmp_path / "signature.bin"
-        _run(env, "pkcs11-tool", "--module", module, "--slot", slot, "--login", "--pin", PIN,
-             "--sign", "--mechanism", "SHA256-RSA-PKCS", "--id", "01",
-             "--input-file", str(message), "--output-file", str(signature))
+        _run(
+            env,
+            "pkcs11-tool",
+            "--module",
+            module,
+            "--slot",
+            slot,
+            "--login",
+            "--pin",
+            PIN,
+            "--sign",
+            "--mechanism",
+            "SHA256-RSA-PKCS",
+            "--id",
+            "01",
+            "--input-file",
+            str(message),
+            "--output-file",
+            str(signature),
+        )
         cert.public_key().verify(signature.read_bytes(), message.read_bytes(), padding.PKCS1v15(), hashes.SHA256())
 
         # A wrong PIN through OpenSC spends a try on the card, and OpenSC reads the count back.
-        wrong = _run(env, "pkcs11-tool", "--module", module, "--slot", slot, "--login", "--pin", "0000",
-                     "--sign", "--mechanism", "SHA256-RSA-PKCS", "--id", "01",
-                     "--input-file", str(message), "--output-file", str(tmp_path / "x.bin"), check=False)
+        wrong = _run(
+            env,
+            "pkcs11-tool",
+            "--module",
+            module,
+            "--slot",
+            slot,
+            "--login",
+            "--pin",
+            "0000",
+            "--sign",
+            "--mechanism",
+            "SHA256-RSA-PKCS",
+            "--id",
+            "01",
+            "--input-file",
+            str(message),
+            "--output-file",
+            str(tmp_path / "x.bin"),
+            check=False,
+        )
         assert wrong.returncode != 0
         assert card.tries() == 2
         pins = _run(env, "pkcs15-tool", "--reader", index, "--list-pins").stdout

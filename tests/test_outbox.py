@@ -15,10 +15,23 @@ def signed_records(store: Store, device_key: bytes, count: int = 5) -> Outbox:
     for i in range(count):
         xid = str(uuid.uuid4())
         with store.transaction() as tx:
-            tx.execute("INSERT INTO exchanges(exchange_id, state, created_at, updated_at, event_id) "
-                       "VALUES (?, 'committed', 'x', 'x', 'ev')", (xid,))
-            box.append(tx, device_key=device_key, exchange_id=xid, mykey_id=f"MK{i:06d}", event_id="ev",
-                       points_used=500 + i, fee=45, loaded=455 + i, card_ref="ref", load_id=xid)
+            tx.execute(
+                "INSERT INTO exchanges(exchange_id, state, created_at, updated_at, event_id) "
+                "VALUES (?, 'committed', 'x', 'x', 'ev')",
+                (xid,),
+            )
+            box.append(
+                tx,
+                device_key=device_key,
+                exchange_id=xid,
+                mykey_id=f"MK{i:06d}",
+                event_id="ev",
+                points_used=500 + i,
+                fee=45,
+                loaded=455 + i,
+                card_ref="ref",
+                load_id=xid,
+            )
     return box
 
 
@@ -72,9 +85,9 @@ def test_reordered_records_are_named(outbox):
 def test_a_record_resealed_without_the_device_key_is_named(outbox):
     box, pub = outbox
     from kiosk.sync.settlement_record import seal
+
     row = json.loads(box.store.query("SELECT record FROM outbox WHERE seq = 4")[0]["record"])
-    forged = seal({k: v for k, v in row.items() if k not in ("hash", "signature")} | {"loaded": 99_999},
-                  os.urandom(32))
+    forged = seal({k: v for k, v in row.items() if k not in ("hash", "signature")} | {"loaded": 99_999}, os.urandom(32))
     box.store.conn.execute("UPDATE outbox SET record = ?, hash = ? WHERE seq = 4", (json.dumps(forged), forged["hash"]))
     assert box.verify(pub)[0].code == "bad_record_signature"
 

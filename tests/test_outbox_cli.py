@@ -1,5 +1,6 @@
 """`kiosk outbox status | flush | verify`, run in-process through kiosk.cli.main with the
 test keyring holding the device key and the terminal secret."""
+
 from __future__ import annotations
 
 import json
@@ -11,14 +12,17 @@ from kiosk.cli import main
 from kiosk.secrets import Secret, set_secret
 from kiosk.store import Store
 from tests.test_outbox import signed_records
-from tests.cloud_fixtures import cloud_sim, sim  # noqa: F401
 from tests.test_uploader import BATCHES, KioskWorld, cloud_records
 
 
-def write_config(path, store_path, url: str = "http://127.0.0.1:9", terminal_id: str = "T-001",
-                 event_id: str = "kawasaki-h29-h30"):
-    path.write_text(f'[store]\npath = "{store_path}"\n[cloud]\nurl = "{url}"\nterminal_id = "{terminal_id}"\n'
-                    f'timeout_s = 5\n[rules]\nevent_id = "{event_id}"\n[log]\nlevel = "ERROR"\n', encoding="utf-8")
+def write_config(
+    path, store_path, url: str = "http://127.0.0.1:9", terminal_id: str = "T-001", event_id: str = "kawasaki-h29-h30"
+):
+    path.write_text(
+        f'[store]\npath = "{store_path}"\n[cloud]\nurl = "{url}"\nterminal_id = "{terminal_id}"\n'
+        f'timeout_s = 5\n[rules]\nevent_id = "{event_id}"\n[log]\nlevel = "ERROR"\n',
+        encoding="utf-8",
+    )
     return path
 
 
@@ -57,8 +61,9 @@ def test_verify_passes_an_intact_chain(local, capsys):
 def test_verify_names_an_edited_record(local, capsys):
     box, cfg = local
     record = _row(box, 3)
-    box.store.conn.execute("UPDATE outbox SET record = ? WHERE seq = 3",
-                           (json.dumps(dict(record, points_used=50_000)),))
+    box.store.conn.execute(
+        "UPDATE outbox SET record = ? WHERE seq = 3", (json.dumps(dict(record, points_used=50_000)),)
+    )
     code, out = _verify(cfg, capsys)
     assert code == 1 and out["first"]["seq"] == 3 and out["first"]["record_id"] == record["record_id"]
     assert out["first"]["code"] == "bad_hash"
@@ -72,8 +77,12 @@ def test_verify_names_the_record_after_a_deleted_one(local, capsys):
     after = _row(box, 3)
     box.store.conn.execute("DELETE FROM outbox WHERE seq = 2")
     code, out = _verify(cfg, capsys)
-    assert code == 1 and out["first"] == {"seq": 3, "record_id": after["record_id"], "code": "seq_gap",
-                                          "message": "seq 2 to 2 missing"}
+    assert code == 1 and out["first"] == {
+        "seq": 3,
+        "record_id": after["record_id"],
+        "code": "seq_gap",
+        "message": "seq 2 to 2 missing",
+    }
 
 
 def test_verify_names_a_reordered_record(local, capsys):
@@ -85,7 +94,10 @@ def test_verify_names_a_reordered_record(local, capsys):
     conn.execute("UPDATE outbox SET record = ?, hash = ?, record_id = 'tmp2' WHERE seq = 4", rows[2])
     code, out = _verify(cfg, capsys)
     assert code == 1 and (out["first"]["seq"], out["first"]["record_id"], out["first"]["code"]) == (
-        2, moved, "seq_mismatch")
+        2,
+        moved,
+        "seq_mismatch",
+    )
 
 
 def test_verify_without_the_device_key_is_a_configuration_error(local, capsys, test_keyring):
@@ -110,8 +122,9 @@ def test_flush_uploads_everything_and_status_shows_it(sim, cloud_sim, tmp_path, 
         for points in (500, 11, 1234):
             world.exchange(holder, points)
         install_secrets(world.device_key, world.term.secret)
-        cfg = str(write_config(tmp_path / "config.toml", world.store.path, sim.url, world.term.terminal_id,
-                               world.event))
+        cfg = str(
+            write_config(tmp_path / "config.toml", world.store.path, sim.url, world.term.terminal_id, world.event)
+        )
         assert main(["--config", cfg, "outbox", "status", "--json"]) == 0
         before = json.loads(capsys.readouterr().out)
         assert (before["total"], before["unsent"], before["last_seq"]) == (3, 3, 3)
@@ -151,6 +164,10 @@ def test_the_cli_can_use_the_demo_folders_keyring(tmp_path):
     ring.set_password(SERVICE, Secret.DEVICE_KEY.value, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
     config = tmp_path / "c.toml"
     config.write_text(f'[store]\npath = "{tmp_path / "k.sqlite3"}"\n')
-    out = subprocess.run([sys.executable, "-m", "kiosk", "--config", str(config), "outbox", "verify"],
-                         capture_output=True, text=True, env={**os.environ, "KIOSK_DEMO_KEYRING": str(tmp_path / "ring.json")})
+    out = subprocess.run(
+        [sys.executable, "-m", "kiosk", "--config", str(config), "outbox", "verify"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KIOSK_DEMO_KEYRING": str(tmp_path / "ring.json")},
+    )
     assert out.returncode == 0, out.stderr

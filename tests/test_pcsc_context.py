@@ -1,4 +1,5 @@
 """kiosk.pcsc.context: sharing violations, power-down, context rebuild."""
+
 from __future__ import annotations
 
 import logging
@@ -10,8 +11,8 @@ import pytest
 import smartcard
 from smartcard import scard
 
-from kiosk.pcsc import context as pcsc
 from kiosk.cardio.errors import NoCard, ServiceUnavailable, SharingViolation
+from kiosk.pcsc import context as pcsc
 from kiosk.pcsc.context import PcscContext
 from kiosk_demo.probe_card import PROBE_ATR, ProbeCard
 from tests.conftest import wait_for
@@ -39,8 +40,13 @@ def named_holder(tmp_path):
     def start(reader: str, mode: str) -> subprocess.Popen:
         # Behind a symlink the interpreter does not find the venv: point it at pyscard.
         site = os.path.dirname(os.path.dirname(smartcard.__file__))
-        proc = subprocess.Popen([str(exe), "-c", HOLDER, reader, mode], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=site))
+        proc = subprocess.Popen(
+            [str(exe), "-c", HOLDER, reader, mode],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ, PYTHONPATH=site),
+        )
         procs.append(proc)
         assert proc.stdout.readline().strip() == "ready"
         return proc

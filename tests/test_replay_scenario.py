@@ -1,4 +1,5 @@
 """The original experiment's scenario replays to the report's Table 1 and Table 2 exactly."""
+
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -24,6 +25,7 @@ def run(events, until=jst(2019, 3, 11, 0)):
 
 # -- the table --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("index", range(len(sc.MONTHS)))
 def test_every_month_row_equals_the_report(result, index):
     assert result.table["months"][index] == EXPECTED["months"][index]
@@ -44,19 +46,17 @@ def test_distinct_people(result):
 
 def test_expected_is_the_report_and_adds_up():
     totals = EXPECTED["totals"]
-    for column in ("issued_count", "issued_points", "used_count", "used_points",
-                   "expired_count", "expired_points"):
+    for column in ("issued_count", "issued_points", "used_count", "used_points", "expired_count", "expired_points"):
         assert sum(row[column] for row in EXPECTED["months"]) == totals[column], column
     assert (totals["issued_count"], totals["issued_points"]) == (89, 448_151)
     assert (totals["used_count"], totals["used_points"]) == (32, 435_751)
     assert (totals["expired_count"], totals["expired_points"]) == (6, 12_400)
-    expired = {r["month"]: (r["expired_count"], r["expired_points"])
-               for r in EXPECTED["months"] if r["expired_count"]}
-    assert expired == {"2018-03": (2, 5_200), "2018-05": (1, 5_000),
-                       "2018-09": (2, 2_000), "2019-01": (1, 200)}
+    expired = {r["month"]: (r["expired_count"], r["expired_points"]) for r in EXPECTED["months"] if r["expired_count"]}
+    assert expired == {"2018-03": (2, 5_200), "2018-05": (1, 5_000), "2018-09": (2, 2_000), "2019-01": (1, 200)}
 
 
 # -- invariants -------------------------------------------------------------------------
+
 
 def test_issued_is_used_plus_expired_plus_nothing_outstanding(result):
     t = result.table["totals"]
@@ -84,16 +84,20 @@ def test_no_exchange_exceeds_usable_and_takes_earliest_expiring_first(result):
 def test_lots_follow_the_default_validity_rule(result):
     for lot in result.lots:
         issue_day = lot.issued_at.astimezone(JST).date()
-        assert lot.expires_at == datetime.combine(issue_day + timedelta(days=101),
-                                                  datetime.min.time(), JST)
+        assert lot.expires_at == datetime.combine(issue_day + timedelta(days=101), datetime.min.time(), JST)
         assert lot.expires_at == ValidityRule().expires_at(lot.issued_at)
 
 
 def test_six_expirations_of_six_people(result):
     got = [(e.holder, month_of(e.at), e.points) for e in result.expirations]
-    assert got == [("H01", "2018-03", 200), ("H02", "2018-03", 5_000),
-                   ("H12", "2018-05", 5_000), ("H21", "2018-09", 1_000),
-                   ("H09", "2018-09", 1_000), ("H23", "2019-01", 200)]
+    assert got == [
+        ("H01", "2018-03", 200),
+        ("H02", "2018-03", 5_000),
+        ("H12", "2018-05", 5_000),
+        ("H21", "2018-09", 1_000),
+        ("H09", "2018-09", 1_000),
+        ("H23", "2019-01", 200),
+    ]
     assert len({holder for holder, _, _ in got}) == 6
     never_exchanged = set(sc.HOLDERS) - {e.holder for e in EXCHANGES}
     assert never_exchanged == {"H02", "H12", "H21", "H23"}
@@ -116,6 +120,7 @@ def test_one_exchange_of_370000_in_august_2018(result):
 
 
 # -- the scenario's own constraints -----------------------------------------------------
+
 
 def test_scenario_shape():
     assert len(ISSUANCES) == 89 and len(EXCHANGES) == 32
@@ -155,6 +160,7 @@ def test_simulation_is_deterministic():
 
 # -- the model refuses impossible scenarios ---------------------------------------------
 
+
 def test_exchange_larger_than_usable_raises():
     events = [Issuance("X", jst(2018, 1, 5), 1_000), Exchange("X", jst(2018, 1, 10), 1_001)]
     with pytest.raises(ScenarioError, match=r"exceeds the holder's usable points 1,000"):
@@ -176,8 +182,7 @@ def test_another_holders_points_are_not_usable():
 
 def test_breaking_the_real_scenario_is_detected():
     # H18 asks for 10,000 more than the 370,000 they hold
-    events = [Exchange(e.holder, e.at, 380_000) if e.points == 370_000 else e
-              for e in sc.EVENTS]
+    events = [Exchange(e.holder, e.at, 380_000) if e.points == 370_000 else e for e in sc.EVENTS]
     with pytest.raises(ScenarioError, match="H18"):
         run(events)
 
@@ -189,12 +194,15 @@ def test_issuance_outside_the_event_period_raises():
         run([Issuance("X", jst(2018, 12, 1, 0, 0), 500)])
 
 
-@pytest.mark.parametrize("bad", [
-    Issuance("X", datetime(2018, 1, 5, 12), 500),   # naive
-    Issuance("X", jst(2018, 1, 5), 500.0),          # float
-    Issuance("X", jst(2018, 1, 5), True),           # bool
-    Issuance("X", jst(2018, 1, 5), 0),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        Issuance("X", datetime(2018, 1, 5, 12), 500),  # naive
+        Issuance("X", jst(2018, 1, 5), 500.0),  # float
+        Issuance("X", jst(2018, 1, 5), True),  # bool
+        Issuance("X", jst(2018, 1, 5), 0),
+    ],
+)
 def test_bad_events_raise(bad):
     with pytest.raises(ScenarioError):
         run([bad])

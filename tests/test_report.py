@@ -1,5 +1,6 @@
 """The monthly claim: a small known history in the real simulator, the kiosk's own records,
 hand-checked figures in csv / json / pdf, and the months where kiosk and cloud disagree."""
+
 from __future__ import annotations
 
 import csv
@@ -14,7 +15,7 @@ import pytest
 from kiosk.cli import main
 from kiosk.rules import quote
 from kiosk.sync.report import MonthError, build, collect, jst_month, local_records, months_between, to_csv
-from tests.cloud_fixtures import cloud_sim, login, sim  # noqa: F401
+from tests.cloud_fixtures import login
 from tests.test_outbox_cli import install_secrets, write_config
 from tests.test_uploader import KioskWorld
 
@@ -53,12 +54,30 @@ def _month(report_dict, month):
 
 
 def test_monthly_rows_totals_and_mismatches(history):
-    report = collect(history.client, local_records(history.store), "2017-11", "2018-06", history.event,
-                     history.term.terminal_id).as_dict()
-    assert [m["month"] for m in report["months"]] == ["2017-11", "2017-12", "2018-01", "2018-02", "2018-03",
-                                                      "2018-04", "2018-05", "2018-06"]
-    pick = ("issued_count", "issued_points", "issued_holders", "used_count", "used_points", "used_holders",
-            "expired_count", "expired_points", "expired_holders")
+    report = collect(
+        history.client, local_records(history.store), "2017-11", "2018-06", history.event, history.term.terminal_id
+    ).as_dict()
+    assert [m["month"] for m in report["months"]] == [
+        "2017-11",
+        "2017-12",
+        "2018-01",
+        "2018-02",
+        "2018-03",
+        "2018-04",
+        "2018-05",
+        "2018-06",
+    ]
+    pick = (
+        "issued_count",
+        "issued_points",
+        "issued_holders",
+        "used_count",
+        "used_points",
+        "used_holders",
+        "expired_count",
+        "expired_points",
+        "expired_holders",
+    )
     expected = {
         "2017-11": (2, 5000, 2, 0, 0, 0, 0, 0, 0),
         "2017-12": (2, 1200, 2, 1, 3500, 1, 0, 0, 0),
@@ -75,10 +94,19 @@ def test_monthly_rows_totals_and_mismatches(history):
     assert _month(report, "2017-12")["claim_points"] == 3500  # points used, not the 3,182 loaded
     assert [m["month"] for m in report["months"] if m["mismatch"]] == ["2018-01", "2018-02"]
     assert report["mismatches"] == [
-        {"month": "2018-01", "fields": ["count", "points", "holders"],
-         "kiosk": {"count": 1, "points": 2000, "holders": 1}, "cloud": {"count": 2, "points": 2300, "holders": 2}},
-        {"month": "2018-02", "fields": ["count", "points", "holders"],
-         "kiosk": {"count": 1, "points": 300, "holders": 1}, "cloud": {"count": 0, "points": 0, "holders": 0}}]
+        {
+            "month": "2018-01",
+            "fields": ["count", "points", "holders"],
+            "kiosk": {"count": 1, "points": 2000, "holders": 1},
+            "cloud": {"count": 2, "points": 2300, "holders": 2},
+        },
+        {
+            "month": "2018-02",
+            "fields": ["count", "points", "holders"],
+            "kiosk": {"count": 1, "points": 300, "holders": 1},
+            "cloud": {"count": 0, "points": 0, "holders": 0},
+        },
+    ]
     t = report["totals"]
     assert (t["issued_count"], t["issued_points"], t["issued_holders"]) == (4, 6200, 3)
     assert (t["used_count"], t["used_points"], t["used_holders"]) == (3, 5800, 2)
@@ -89,8 +117,9 @@ def test_monthly_rows_totals_and_mismatches(history):
 
 def _cli(history, tmp_path, *args):
     install_secrets(history.device_key, history.term.secret)
-    cfg = write_config(tmp_path / "config.toml", history.store.path, history.sim.url, history.term.terminal_id,
-                       history.event)
+    cfg = write_config(
+        tmp_path / "config.toml", history.store.path, history.sim.url, history.term.terminal_id, history.event
+    )
     return main(["--config", str(cfg), "report", "monthly", *args])
 
 
@@ -107,11 +136,25 @@ def test_cli_csv_and_json(history, tmp_path, capsys):
     out = tmp_path / "claim.json"
     assert _cli(history, tmp_path, "--from", "2017-12", "--to", "2017-12", "--format", "json", "--out", str(out)) == 0
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["months"] == [{
-        "month": "2017-12", "issued_count": 2, "issued_points": 1200, "issued_holders": 2,
-        "used_count": 1, "used_points": 3500, "used_holders": 1, "expired_count": 0, "expired_points": 0,
-        "expired_holders": 0, "cloud_used_count": 1, "cloud_used_points": 3500, "cloud_used_holders": 1,
-        "claim_points": 3500, "mismatch": False}]
+    assert data["months"] == [
+        {
+            "month": "2017-12",
+            "issued_count": 2,
+            "issued_points": 1200,
+            "issued_holders": 2,
+            "used_count": 1,
+            "used_points": 3500,
+            "used_holders": 1,
+            "expired_count": 0,
+            "expired_points": 0,
+            "expired_holders": 0,
+            "cloud_used_count": 1,
+            "cloud_used_points": 3500,
+            "cloud_used_holders": 1,
+            "claim_points": 3500,
+            "mismatch": False,
+        }
+    ]
     assert data["mismatches"] == [] and data["totals"]["used_holders"] == 1 and data["event_id"] == history.event
 
 
@@ -127,15 +170,16 @@ def test_pdf_is_a_japanese_a4_claim(history, tmp_path, capsys):
     assert _cli(history, tmp_path, "--from", "2017-11", "--to", "2018-06", "--format", "pdf", "--out", str(pdf)) == 0
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF-") and b"/FontFile2" in data  # the TrueType font is embedded
-    assert b"/MediaBox [ 0 0 595.2756 841.8898 ]" in data        # A4
+    assert b"/MediaBox [ 0 0 595.2756 841.8898 ]" in data  # A4
     if shutil.which("pdftotext") is None:
         pytest.skip("poppler-utils (pdftotext) is not installed: the text check needs it")
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert TITLE in text and "表1 発行・利用" in text and "表2 失効" in text
     assert "5,800 円" in text and "2018-01 ※" in text and "不一致" in text
     if shutil.which("pdftoppm"):
-        subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
-                       check=True)
+        subprocess.run(
+            ["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")], check=True
+        )
         assert (tmp_path / "page-1.png").stat().st_size > 10_000
 
 
@@ -153,8 +197,10 @@ def test_months_and_jst_boundaries():
     for bad in ("2018-00", "18-01", "2018-1", "", "2018-01-01"):
         with pytest.raises(MonthError):
             months_between(bad, "2019-01")
-    records = [{"occurred_at": "2018-01-31T15:00:00Z", "mykey_id": "m", "points_used": 11, "event_id": "e"},
-               {"occurred_at": "2018-02-02T00:00:00+09:00", "mykey_id": "m", "points_used": 12, "event_id": "other"}]
+    records = [
+        {"occurred_at": "2018-01-31T15:00:00Z", "mykey_id": "m", "points_used": 11, "event_id": "e"},
+        {"occurred_at": "2018-02-02T00:00:00+09:00", "mykey_id": "m", "points_used": 12, "event_id": "other"},
+    ]
     report = build(records, {"months": [], "totals": {}}, "2018-02", "2018-02", event_id="e")
     row = report.months[0]
     assert (row["used_count"], row["used_points"], report.totals["used_holders"]) == (1, 11, 1)

@@ -1,8 +1,13 @@
 import pytest
 
 from kiosk.rules import (
-    AmountLimits, MoreThanCardHolds, MoreThanUsable, NeedsClerkApproval, NotAWholeNumber,
-    NotPositive, validate_amount,
+    AmountLimits,
+    MoreThanCardHolds,
+    MoreThanUsable,
+    NeedsClerkApproval,
+    NotAWholeNumber,
+    NotPositive,
+    validate_amount,
 )
 
 LIMITS = AmountLimits(usable=400_000, card_balance=1_000, card_upper_limit=1_000_000, clerk_threshold=50_000)
@@ -13,11 +18,22 @@ def test_valid_amounts_pass(raw, expected):
     assert validate_amount(raw, LIMITS) == expected
 
 
-@pytest.mark.parametrize("raw,error", [
-    ("0", NotPositive), (0, NotPositive), ("-3", NotPositive), (-1, NotPositive),
-    ("abc", NotAWholeNumber), ("1.5", NotAWholeNumber), (1.5, NotAWholeNumber), ("1e3", NotAWholeNumber),
-    ("", NotAWholeNumber), (True, NotAWholeNumber), ("５００", NotAWholeNumber),
-])
+@pytest.mark.parametrize(
+    "raw,error",
+    [
+        ("0", NotPositive),
+        (0, NotPositive),
+        ("-3", NotPositive),
+        (-1, NotPositive),
+        ("abc", NotAWholeNumber),
+        ("1.5", NotAWholeNumber),
+        (1.5, NotAWholeNumber),
+        ("1e3", NotAWholeNumber),
+        ("", NotAWholeNumber),
+        (True, NotAWholeNumber),
+        ("５００", NotAWholeNumber),
+    ],
+)
 def test_bad_input_names_what_is_wrong(raw, error):
     with pytest.raises(error) as info:
         validate_amount(raw, LIMITS)

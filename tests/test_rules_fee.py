@@ -1,12 +1,18 @@
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kiosk.rules import fee_for, points_for_loaded, quote
 
 # rules.md: the fee table, every row.
 FEE_TABLE = [
-    (1, 0, 1), (10, 0, 10), (11, 1, 10), (12, 1, 11), (500, 45, 455),
-    (10_000, 909, 9_091), (370_000, 33_636, 336_364),
+    (1, 0, 1),
+    (10, 0, 10),
+    (11, 1, 10),
+    (12, 1, 11),
+    (500, 45, 455),
+    (10_000, 909, 9_091),
+    (370_000, 33_636, 336_364),
 ]
 
 

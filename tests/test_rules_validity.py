@@ -1,12 +1,12 @@
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from kiosk.rules import JST, Counting, Lot, ValidityRule, allocate, consumption_order, usable_points
-from kiosk.rules import EventPeriod
+from kiosk.rules import JST, Counting, EventPeriod, Lot, ValidityRule, allocate, consumption_order, usable_points
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def jst(y, m, d, hh=0, mm=0):
@@ -44,8 +44,10 @@ def test_bad_lengths_are_refused(days):
         ValidityRule(days=days)
 
 
-@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1),
-                    timezones=st.just(JST)), st.integers(min_value=1, max_value=3650))
+@given(
+    st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(JST)),
+    st.integers(min_value=1, max_value=3650),
+)
 def test_any_moment_of_the_issue_day_gives_the_same_expiry(moment, days):
     rule = ValidityRule(days=days)
     start_of_day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -58,10 +60,9 @@ def lot(lot_id, points, issued, rule=ValidityRule()):
 
 
 def test_allocation_takes_the_earliest_expiring_lot_first():
-    lots = [lot("late", 500, jst(2018, 3, 1)), lot("early", 300, jst(2018, 1, 5)),
-            lot("mid", 200, jst(2018, 2, 1))]
+    lots = [lot("late", 500, jst(2018, 3, 1)), lot("early", 300, jst(2018, 1, 5)), lot("mid", 200, jst(2018, 2, 1))]
     now = jst(2018, 3, 2)
-    assert [l.lot_id for l in consumption_order(lots, now)] == ["early", "mid", "late"]
+    assert [lot.lot_id for lot in consumption_order(lots, now)] == ["early", "mid", "late"]
     assert allocate(lots, 600, now) == [("early", 300), ("mid", 200), ("late", 100)]
     assert allocate(lots, 100, now) == [("early", 100)]
 
@@ -75,8 +76,7 @@ def test_expired_lots_are_not_usable_or_allocated():
         allocate(lots, 201, now)
 
 
-@given(st.lists(st.tuples(st.integers(1, 10_000), st.integers(0, 400)), min_size=1, max_size=8),
-       st.integers(1, 50_000))
+@given(st.lists(st.tuples(st.integers(1, 10_000), st.integers(0, 400)), min_size=1, max_size=8), st.integers(1, 50_000))
 def test_allocation_covers_exactly_the_amount_or_refuses(specs, amount):
     base = jst(2018, 1, 1)
     lots = [lot(f"l{i}", pts, base + timedelta(days=d)) for i, (pts, d) in enumerate(specs)]
@@ -88,7 +88,7 @@ def test_allocation_covers_exactly_the_amount_or_refuses(specs, amount):
         return
     taken = allocate(lots, amount, now)
     assert sum(p for _, p in taken) == amount
-    by_id = {l.lot_id: l for l in lots}
+    by_id = {lot.lot_id: lot for lot in lots}
     assert all(0 < p <= by_id[i].points and by_id[i].usable_at(now) for i, p in taken)
     expiries = [by_id[i].expires_at for i, _ in taken]
     assert expiries == sorted(expiries)

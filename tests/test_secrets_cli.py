@@ -1,4 +1,5 @@
 """`kiosk secrets`: values from stdin only, never printed, changes audited."""
+
 from __future__ import annotations
 
 import base64
@@ -44,12 +45,15 @@ def test_set_reads_hex_from_stdin_stores_it_prints_nothing_secret_and_audits(cfg
         assert key.hex() not in json.dumps(last.detail) and verify(store) is None
 
 
-@pytest.mark.parametrize("name, text, fragment", [
-    ("breka-k1-master", "00" * 15, "15"),                          # wrong length
-    ("breka-k1-master", base64.b64encode(b"k" * 16).decode(), "hex"),  # masters are hex only
-    ("terminal-secret", "not a secret!", "base64"),
-    ("terminal-secret", "", "base64"),
-])
+@pytest.mark.parametrize(
+    "name, text, fragment",
+    [
+        ("breka-k1-master", "00" * 15, "15"),  # wrong length
+        ("breka-k1-master", base64.b64encode(b"k" * 16).decode(), "hex"),  # masters are hex only
+        ("terminal-secret", "not a secret!", "base64"),
+        ("terminal-secret", "", "base64"),
+    ],
+)
 def test_bad_values_are_refused_with_one_line_and_status_2(cfg, monkeypatch, capsys, name, text, fragment):
     assert secrets_cli(cfg, monkeypatch, "set", name, stdin=text) == 2
     err = capsys.readouterr().err.strip()
@@ -98,8 +102,9 @@ def test_status_shows_presence_and_backend_never_values(cfg, monkeypatch, capsys
     assert get_secret(Secret.BREKA_LOAD_MASTER).hex() not in out
     set_secret(Secret.CARD_REF_KEY, b"short")
     assert secrets_cli(cfg, monkeypatch, "status", "--json") == 1
-    assert {r["name"]: r["state"] for r in json.loads(capsys.readouterr().out)["secrets"]}["card-ref-key"] == \
-        "malformed"
+    assert {r["name"]: r["state"] for r in json.loads(capsys.readouterr().out)["secrets"]}[
+        "card-ref-key"
+    ] == "malformed"
 
 
 def test_delete_needs_yes_and_is_audited(cfg, store_path, monkeypatch, capsys):

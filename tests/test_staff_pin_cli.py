@@ -1,4 +1,5 @@
 """`kiosk staff-pin`: staff PINs are set at installation, from stdin or a hidden prompt, never shown."""
+
 from __future__ import annotations
 
 import io
@@ -24,7 +25,7 @@ def staff_pin(cfg, monkeypatch, *args, stdin: str = ""):
 
 
 def test_set_reads_the_pin_from_stdin_stores_only_a_hash_and_audits(cfg, tmp_path, monkeypatch, capsys):
-    assert staff_pin(cfg, monkeypatch, "status") == 1                        # a fresh kiosk: no staff mode yet
+    assert staff_pin(cfg, monkeypatch, "status") == 1  # a fresh kiosk: no staff mode yet
     assert staff_pin(cfg, monkeypatch, "set", "technician", stdin="97531864\n") == 0
     out = capsys.readouterr()
     assert "97531864" not in out.out + out.err
@@ -43,7 +44,7 @@ def test_set_reads_the_pin_from_stdin_stores_only_a_hash_and_audits(cfg, tmp_pat
 
 def test_a_set_pin_is_changed_only_with_replace_and_bad_pins_are_refused(cfg, tmp_path, monkeypatch, capsys):
     assert staff_pin(cfg, monkeypatch, "set", "clerk", stdin="2468\n") == 0
-    assert staff_pin(cfg, monkeypatch, "set", "clerk", stdin="1357\n") == 2         # already set
+    assert staff_pin(cfg, monkeypatch, "set", "clerk", stdin="1357\n") == 2  # already set
     assert "--replace" in capsys.readouterr().err
     for bad in ("12", "abcd", "1234567890123", ""):
         assert staff_pin(cfg, monkeypatch, "set", "clerk", "--replace", stdin=bad + "\n") == 2

@@ -2,8 +2,7 @@ import sqlite3
 
 import pytest
 
-from kiosk.store import Store, StoreError
-from kiosk.store import audit
+from kiosk.store import Store, StoreError, audit
 from kiosk.store.migrations import MIGRATIONS
 
 

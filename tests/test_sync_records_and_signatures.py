@@ -1,4 +1,5 @@
 """Unit tests of the pure shared pieces: terminal signature and settlement records."""
+
 from __future__ import annotations
 
 import ast
@@ -7,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kiosk.sync import settlement_record as sr
 from kiosk.sync import terminal_auth as ta
@@ -17,9 +19,21 @@ PUB = KEY.public_key()
 
 
 def _fields(seq: int, prev: str, **over) -> dict:
-    return {"record_id": f"r{seq}", "seq": seq, "terminal_id": "t1", "exchange_id": f"x{seq}",
-            "occurred_at": "2018-08-01T10:00:00+09:00", "mykey_id": "mk-1", "event_id": "ev", "points_used": 500,
-            "fee": 45, "loaded": 455, "card_ref": "c", "load_id": f"l{seq}", "prev_hash": prev} | over
+    return {
+        "record_id": f"r{seq}",
+        "seq": seq,
+        "terminal_id": "t1",
+        "exchange_id": f"x{seq}",
+        "occurred_at": "2018-08-01T10:00:00+09:00",
+        "mykey_id": "mk-1",
+        "event_id": "ev",
+        "points_used": 500,
+        "fee": 45,
+        "loaded": 455,
+        "card_ref": "c",
+        "load_id": f"l{seq}",
+        "prev_hash": prev,
+    } | over
 
 
 def _chain(n: int) -> list[dict]:
@@ -63,8 +77,10 @@ def test_chain_shows_gaps_edits_deletions_and_forgeries():
     # an untrustworthy record also leaves a hole the next record points across
     assert sr.chain_problems(chain[:2] + [edited] + chain[3:], PUB) == [("r3", "bad_hash"), ("r4", "seq_gap")]
     forged = sr.seal(_fields(3, chain[1]["hash"], loaded=1), Ed25519PrivateKey.generate())
-    assert sr.chain_problems(chain[:2] + [forged] + chain[3:], PUB) == [("r3", "bad_record_signature"),
-                                                                         ("r4", "seq_gap")]
+    assert sr.chain_problems(chain[:2] + [forged] + chain[3:], PUB) == [
+        ("r3", "bad_record_signature"),
+        ("r4", "seq_gap"),
+    ]
     relinked = sr.seal(_fields(3, "f" * 64), KEY)
     assert sr.chain_problems(chain[:2] + [relinked], PUB) == [("r3", "chain_broken")]
 
@@ -82,7 +98,7 @@ def test_any_change_to_a_sealed_record_is_detected(points, text):
         sr.verify_record(dict(record, points_used=points + 1), PUB)
 
 
-NOW = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
 
 
 def _verify(headers, secret=b"s" * 32, method="POST", path="/v1/x?a=1", body=b"{}", now=NOW):
@@ -113,9 +129,11 @@ def test_timestamp_window_is_five_minutes_either_way():
 
 def test_missing_or_malformed_headers_are_unauthenticated():
     headers = ta.sign_headers("t1", b"s" * 32, "GET", "/", None, now=NOW)
-    for broken in ({k: v for k, v in headers.items() if k != ta.HEADER_SIGNATURE},
-                   dict(headers, **{ta.HEADER_TIMESTAMP: "yesterday"}),
-                   dict(headers, **{ta.HEADER_NONCE: "../.."})):
+    for broken in (
+        {k: v for k, v in headers.items() if k != ta.HEADER_SIGNATURE},
+        dict(headers, **{ta.HEADER_TIMESTAMP: "yesterday"}),
+        dict(headers, **{ta.HEADER_NONCE: "../.."}),
+    ):
         with pytest.raises(ta.SignatureProblem) as caught:
             ta.parse_headers(broken)
         assert caught.value.code == "unauthenticated"
@@ -125,7 +143,12 @@ def test_sync_never_imports_sim_pyscard_or_qt():
     sync = Path(__file__).resolve().parents[1] / "kiosk" / "sync"
     for file in sync.glob("*.py"):
         for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             for name in names:
                 assert not name.startswith(("kiosk_demo", "smartcard", "PySide6")), f"{file.name} imports {name}"

@@ -1,6 +1,7 @@
 """The whole counter flow driven through the GUI (pytest-qt), over the real pcscd, the
 virtual cards swapped on one reader and the cloud simulator process. The GUI gets its
 views from the card worker thread; the test only clicks and waits (no sleeps)."""
+
 from __future__ import annotations
 
 import itertools
@@ -11,13 +12,13 @@ import pytest
 from PySide6.QtCore import Qt
 
 from kiosk.app import build
-from kiosk.pcsc.context import PcscContext
-from kiosk.pcsc.reader import PcscReader
 from kiosk.exchange.steps import Step
 from kiosk.exchange.view import Phase
+from kiosk.pcsc.context import PcscContext
+from kiosk.pcsc.reader import PcscReader
 from kiosk.ui.app import Kiosk
 from kiosk.ui.window import UiSettings
-from tests.exchange_world import World, breka_balance, cloud, world_dir  # noqa: F401 (fixtures)
+from tests.exchange_world import World, breka_balance
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.timeout(180)]
 _names = itertools.count()
@@ -55,6 +56,7 @@ class UiWorld:
             except BaseException as exc:  # noqa: BLE001 - reported on the test thread
                 box["error"] = exc
                 inside.set()
+
         thread = threading.Thread(target=hold, name="counter", daemon=True)
         thread.start()
         self.qtbot.waitUntil(inside.is_set, timeout=WAIT_MS)
@@ -85,7 +87,7 @@ class UiWorld:
     def enter_pin(self, pin: str = "1234") -> None:
         page = self.win.pages["pin"]
         self.keys(page.keypad, pin)
-        assert page.entry.text() == "●" * len(pin)   # masked
+        assert page.entry.text() == "●" * len(pin)  # masked
         self.click(page.ok)
 
     def sign_in(self, mynumber, pin: str = "1234") -> None:
@@ -127,7 +129,7 @@ def test_success_through_the_screens(ui):
     amount = ui.win.pages["amount"]
     assert "10,000" in amount.usable.text()
     ui.keys(amount.keypad, "500")
-    assert "45" in amount.quote.text() and "455" in amount.quote.text()   # fee and Breka points as typed
+    assert "45" in amount.quote.text() and "455" in amount.quote.text()  # fee and Breka points as typed
     ui.click(amount.next)
     ui.wait_page("confirm")
     assert [v.text() for v in ui.win.pages["confirm"].values] == ["500", "45", "455"]
@@ -143,15 +145,17 @@ def test_success_through_the_screens(ui):
     assert ui.world.usable(mynumber) == 9_500
     ui.click(ui.win.pages["done"].ok)
     ui.qtbot.waitUntil(lambda: ui.win.current_page() == "wait" and ui.win.view.receipt is None)
-    print(f"longest GUI-thread stall during the exchange: {stall:.1f} ms; first screen {ui.kiosk.first_screen_ms:.0f} ms")
-    assert ui.kiosk.heartbeat.ticks > 10 and stall < 100   # target < 50 ms (docs/performance.md)
+    print(
+        f"longest GUI-thread stall during the exchange: {stall:.1f} ms; first screen {ui.kiosk.first_screen_ms:.0f} ms"
+    )
+    assert ui.kiosk.heartbeat.ticks > 10 and stall < 100  # target < 50 ms (docs/performance.md)
 
 
 def test_card_lifted_at_the_pin_screen_is_said_before_any_pin_is_typed(ui):
     mynumber, _, _ = ui.citizen()
     with ui.on_reader(mynumber):
         ui.wait_page("pin")
-    ui.wait_page("wait")                  # the monitor saw the card go: no PIN typed, no submit
+    ui.wait_page("wait")  # the monitor saw the card go: no PIN typed, no submit
     assert ui.win.view.problem.code == "card_removed"
     assert not ui.win.pages["pin"].entry.text().strip()
     with ui.on_reader(mynumber):
@@ -180,7 +184,7 @@ def test_a_breka_card_put_down_while_the_amount_is_typed_keeps_the_digits(ui):
     amount = ui.win.pages["amount"]
     ui.keys(amount.keypad, "700")
     runs = ui.kiosk.worker.events_run
-    with ui.on_reader(breka):                     # too early: the kiosk does not want it yet
+    with ui.on_reader(breka):  # too early: the kiosk does not want it yet
         ui.qtbot.waitUntil(lambda: ui.kiosk.worker.events_run > runs, timeout=WAIT_MS)
         ui.wait_page("amount")
     assert amount.keypad.text() == "700"
@@ -213,7 +217,7 @@ def test_locked_card_sends_the_holder_to_the_municipal_office(ui):
             ui.qtbot.waitUntil(lambda left=left: ui.win.view.tries_left == left and not ui.win.busy, timeout=WAIT_MS)
         ui.keys(page.keypad, "9999")
         ui.click(page.ok)
-        assert page.last_try.isVisible()           # the plain warning, and nothing sent yet
+        assert page.last_try.isVisible()  # the plain warning, and nothing sent yet
         assert ui.win.view.tries_left == 1
         ui.click(page.last_go)
         ui.wait_page("locked")
@@ -225,8 +229,9 @@ def test_locked_card_sends_the_holder_to_the_municipal_office(ui):
 def test_breka_card_tapped_first_asks_for_the_my_number_card(ui):
     _mynumber, breka, _ = ui.citizen()
     with ui.on_reader(breka):
-        ui.qtbot.waitUntil(lambda: ui.win.pages["wait"].banner.code == "mynumber_first" and not ui.win.busy,
-                           timeout=WAIT_MS)
+        ui.qtbot.waitUntil(
+            lambda: ui.win.pages["wait"].banner.code == "mynumber_first" and not ui.win.busy, timeout=WAIT_MS
+        )
     assert ui.win.current_page() == "wait"
     assert "マイナンバーカード" in ui.win.pages["wait"].banner.instruction.text()
 
@@ -238,8 +243,10 @@ def test_card_pulled_during_the_load_then_tapped_again_loads_once(ui):
     ui.confirm()
     exchange_id = ui.win.view.exchange_id
     with ui.on_reader(breka, remove_after=9, remove_mode="after") as holder:
-        ui.qtbot.waitUntil(lambda: not ui.win.busy and (ui.win.view.problem is not None
-                                                        or ui.win.view.phase is Phase.DONE), timeout=WAIT_MS)
+        ui.qtbot.waitUntil(
+            lambda: not ui.win.busy and (ui.win.view.problem is not None or ui.win.view.phase is Phase.DONE),
+            timeout=WAIT_MS,
+        )
         holder.wait_removed(timeout=2.0)
     if ui.win.view.phase is not Phase.DONE:
         assert ui.win.current_page() == "tap_breka"

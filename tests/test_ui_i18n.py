@@ -1,6 +1,7 @@
 """The Japanese translation file is complete and current: every source string of kiosk/ui
 has a Japanese translation with the same placeholders, the .ts matches the sources
 (pyside6-lupdate would change nothing) and the committed .qm is what lrelease makes."""
+
 from __future__ import annotations
 
 import re
@@ -37,8 +38,9 @@ def test_the_ts_file_is_up_to_date_with_the_sources(tmp_path):
     copy = tmp_path / TS.name
     shutil.copy(TS, copy)
     subprocess.run(lupdate_args(copy), check=True, capture_output=True, cwd=ROOT)
-    assert copy.read_text(encoding="utf-8") == TS.read_text(encoding="utf-8"), \
+    assert copy.read_text(encoding="utf-8") == TS.read_text(encoding="utf-8"), (
         "run: pyside6-lupdate -locations none -no-obsolete kiosk/ui/*.py -ts resources/i18n/kiosk_ja.ts"
+    )
 
 
 def test_the_qm_file_is_compiled_from_the_ts(tmp_path):

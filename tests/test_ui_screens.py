@@ -1,56 +1,27 @@
 """The screens alone, over a stand-in worker (no cards): what each View shows, the PIN
 handshake, the last-try confirmation, the amount as typed, the idle wipe, the language
 switch, and screenshots of every screen at 1280x800 and 1920x1080."""
+
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
 
 from kiosk.exchange.view import LotView, Phase, Problem, Receipt, View
 from kiosk.store import Store, audit
 from kiosk.ui.app import qt_app
-from kiosk.ui.i18n import Languages
 from kiosk.ui.staff_auth import StaffAuth
-from kiosk.ui.window import KioskWindow, UiSettings
 
 SHOTS = Path(os.environ.get("KIOSK_UI_SHOTS", "")) if os.environ.get("KIOSK_UI_SHOTS") else None
 
 
-class FakeWorker(QObject):
-    view_changed = Signal(object)
-    busy_changed = Signal(str)
-    reader_event = Signal(object)
-    job_done = Signal(str, object)
-
-    def __init__(self):
-        super().__init__()
-        self.calls: list[tuple] = []
-
-    def __getattr__(self, name):
-        if name in ("tap", "submit_pin", "choose", "confirm", "cancel", "reset", "call"):
-            return lambda *a, **k: self.calls.append((name, a, k))
-        raise AttributeError(name)
-
-    def readers(self):
-        return {"Virtual PCD 00 00": bytes.fromhex("3B8880010000000000000000")}
-
-
-class FakeParts:
-    def __init__(self, store):
-        from kiosk.exchange.journal import Journal
-        from kiosk.sync.outbox import Outbox
-
-        self.store, self.journal, self.outbox = store, Journal(store), Outbox(store, "t-1")
-        self.engine = type("E", (), {"event_id": "ev"})()
-        self.finisher = object()   # used only inside worker jobs, which the stand-in worker records
-
-
 LOTS = (LotView(3_000, "2026-12-10T15:00:00+00:00"), LotView(7_000, "2027-02-20T15:00:00+00:00"))
-RECEIPT = Receipt("4f2a9c1e-0000-4000-8000-000000000000", "mk-1", 500, 45, 455, 1_200, 1_655,
-                  "2026-11-27T13:05:00+09:00", "rec-1")
+RECEIPT = Receipt(
+    "4f2a9c1e-0000-4000-8000-000000000000", "mk-1", 500, 45, 455, 1_200, 1_655, "2026-11-27T13:05:00+09:00", "rec-1"
+)
 
 
 def views() -> dict[str, View]:
@@ -68,22 +39,6 @@ def views() -> dict[str, View]:
         "done": View(Phase.DONE, receipt=RECEIPT),
         "error_cloud": View(Phase.FAILED, Problem("cloud_unavailable")),
     }
-
-
-@pytest.fixture
-def kiosk(qtbot, tmp_path):
-    app = qt_app()
-    languages = Languages(app)
-    languages.use("ja")
-    store = Store(tmp_path / "k.sqlite3")
-    worker = FakeWorker()
-    win = KioskWindow(worker, UiSettings(idle_timeout_s=60), languages, StaffAuth(store), FakeParts(store))
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    yield win, worker, store
-    languages.use("en")
-    store.close()
 
 
 def click(qtbot, widget):
@@ -110,10 +65,10 @@ def test_pin_is_masked_and_handed_to_the_worker_once(kiosk, qtbot):
     assert page.entry.text() == "●●●●"
     click(qtbot, page.ok)
     assert worker.calls == [("submit_pin", ("1234", False), {})]
-    assert page.keypad.text() == ""          # not kept after the handshake
+    assert page.keypad.text() == ""  # not kept after the handshake
     for d in "0012":
         click(qtbot, page.keypad.keys[d])
-    assert page.keypad.text() == "0012"      # a PIN keeps its leading zeros
+    assert page.keypad.text() == "0012"  # a PIN keeps its leading zeros
 
 
 def test_last_try_needs_an_explicit_confirmation(kiosk, qtbot):
@@ -132,12 +87,12 @@ def test_amount_shows_fee_and_breka_points_as_typed(kiosk, qtbot):
     win, worker, _ = kiosk
     worker.view_changed.emit(views()["amount"])
     page = win.pages["amount"]
-    assert "2026年12月10日" in page.lots.text()   # first unusable instant 11 Dec 00:00 JST
+    assert "2026年12月10日" in page.lots.text()  # first unusable instant 11 Dec 00:00 JST
     for d in "500":
         click(qtbot, page.keypad.keys[d])
     assert page.entry.text() == "500" and "45" in page.quote.text() and "455" in page.quote.text()
     click(qtbot, page.keypad.keys["0"])
-    click(qtbot, page.keypad.keys["0"])      # 50,000 > usable
+    click(qtbot, page.keypad.keys["0"])  # 50,000 > usable
     assert not page.next.isEnabled() and page.banner.code == "more_than_usable"
     click(qtbot, page.all_button)
     assert page.keypad.text() == "10000" and page.next.isEnabled()
@@ -179,11 +134,12 @@ def test_staff_pin_is_a_salted_scrypt_hash_locks_after_wrong_entries_and_is_audi
     assert stored.startswith("scrypt$") and "2468" not in stored
     staff.set_pin("technician", "2468", by="technician")
     other = store.query("SELECT value FROM settings WHERE key = 'staff.technician.pin'")[0]["value"]
-    assert other.split("$")[4] != stored.split("$")[4]      # salted
+    assert other.split("$")[4] != stored.split("$")[4]  # salted
     assert staff.check("clerk", "2468")
     for _ in range(5):
         assert not staff.check("clerk", "0000")
     from kiosk.ui.staff_auth import StaffLocked
+
     with pytest.raises(StaffLocked):
         staff.check("clerk", "2468")
     now[0] += 301
@@ -231,9 +187,9 @@ def test_a_configured_printer_gets_the_receipt_as_an_escpos_raster_and_a_cut(kio
     assert isinstance(printer, EscPosPrinter)
     assert printer.print_receipt(RECEIPT) is True
     data = device.read_bytes()
-    assert b"\x1dv0" in data                  # GS v 0: a raster bit image (the Japanese text drawn)
-    assert b"\x1dV" in data[-16:]            # GS V: the paper is cut after it
-    assert len(data) > 384 // 8 * 150          # at least 150 lines of 384 dots
+    assert b"\x1dv0" in data  # GS v 0: a raster bit image (the Japanese text drawn)
+    assert b"\x1dV" in data[-16:]  # GS V: the paper is cut after it
+    assert len(data) > 384 // 8 * 150  # at least 150 lines of 384 dots
 
 
 def test_an_unreachable_printer_leaves_the_receipt_on_screen(kiosk):

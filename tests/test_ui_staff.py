@@ -1,6 +1,7 @@
 """Clerk and technician screens over a stand-in worker: the clerk sees the exchanges that
 wait for their card and cancels one only with a reason; the technician's live APDU trace
 never shows the PIN; provisioning puts a key in the keyring and audits only its name."""
+
 from __future__ import annotations
 
 import base64
@@ -13,7 +14,6 @@ from kiosk.cardio.connection import Connection
 from kiosk.exchange.steps import Step
 from kiosk.secrets import Secret, get_secret
 from kiosk.store import audit
-from tests.test_ui_screens import kiosk  # noqa: F401 (fixture)
 
 
 def click(qtbot, widget):
@@ -34,14 +34,15 @@ def enter_staff(win, qtbot, role: str, pin: str) -> None:
 def test_clerk_lists_unfinished_exchanges_and_cancels_only_with_a_reason(kiosk, qtbot):  # noqa: F811
     win, worker, store = kiosk
     journal = win.parts.journal
-    journal.create("aaaaaaaa-0000-4000-8000-000000000000", "ev", Step.HOLD_REQUESTED, mykey_id="mk", points=500,
-                   fee=45, loaded=455)
+    journal.create(
+        "aaaaaaaa-0000-4000-8000-000000000000", "ev", Step.HOLD_REQUESTED, mykey_id="mk", points=500, fee=45, loaded=455
+    )
     journal.advance("aaaaaaaa-0000-4000-8000-000000000000", Step.LOAD_INTENT, card_uid="04aa", balance_before=0)
     enter_staff(win, qtbot, "clerk", "2468")
     page = win.pages["clerk"]
     assert page.unfinished.count() == 1 and "AAAAAAAA" in page.unfinished.item(0).text()
     page.unfinished.setCurrentRow(0)
-    click(qtbot, page.cancel_button)                   # no reason: refused
+    click(qtbot, page.cancel_button)  # no reason: refused
     assert not [c for c in worker.calls if c[0] == "call"]
     page.reason.setText("card lost, holder informed")
     click(qtbot, page.cancel_button)
@@ -60,7 +61,7 @@ def test_a_mode_without_a_pin_stays_closed_and_no_pin_is_created_at_the_screen(k
     for d in "24682468":
         click(qtbot, page.keypad.keys[d])
     click(qtbot, page.ok)
-    assert win.current_page() == "staff_pin" and "未設定" in page.banner.title.text()   # "No PIN is set …"
+    assert win.current_page() == "staff_pin" and "未設定" in page.banner.title.text()  # "No PIN is set …"
     assert not win.staff.has_pin(role)
     assert "set_staff_pin" not in [e.action for e in audit.entries(store)]
 
@@ -93,7 +94,7 @@ def test_technician_trace_redacts_the_pin_and_provisioning_is_audited_without_th
     win, _worker, store = kiosk
     enter_staff(win, qtbot, "technician", "135790")
     page = win.pages["technician"]
-    EchoCard().transmit(CommandApdu(0x00, 0x20, 0x00, 0x80, b"1234"))   # VERIFY with a PIN
+    EchoCard().transmit(CommandApdu(0x00, 0x20, 0x00, 0x80, b"1234"))  # VERIFY with a PIN
     EchoCard().transmit(CommandApdu(0x00, 0xA4, 0x04, 0x0C, bytes.fromhex("D392F000260100000001")))
     qtbot.waitUntil(lambda: "A4" in page.trace.toPlainText(), timeout=5000)
     trace = page.trace.toPlainText()
@@ -108,7 +109,7 @@ def test_technician_trace_redacts_the_pin_and_provisioning_is_audited_without_th
     assert key.hex() not in str(audit.entries(store))
     click(qtbot, page.close_button)
     EchoCard().transmit(CommandApdu(0x00, 0xB0, 0x00, 0x00, le=4))
-    assert "B0" not in page.trace.toPlainText()       # the trace is off once the screen is closed
+    assert "B0" not in page.trace.toPlainText()  # the trace is off once the screen is closed
     assert audit.verify(store) is None
 
 

@@ -1,6 +1,7 @@
 """The card worker thread over a stand-in engine: events run off the GUI thread (the GUI
 keeps ticking while an event blocks), views come back by signal, the PIN is a handshake
 that leaves nothing behind, and a failing event becomes a plain error view."""
+
 from __future__ import annotations
 
 import threading
@@ -60,7 +61,7 @@ def test_events_run_on_the_worker_and_the_gui_never_stalls(qtbot):
             worker.choose("5")
         assert got.args[0].phase is Phase.FAILED and got.args[0].problem.code == "internal_error"
         assert beat.ticks > 20
-        assert beat.max_stall_ms < 50, beat.max_stall_ms     # 0.9 s of blocking events, none on the GUI
+        assert beat.max_stall_ms < 50, beat.max_stall_ms  # 0.9 s of blocking events, none on the GUI
     finally:
         beat.stop()
         worker.stop()

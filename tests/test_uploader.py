@@ -1,5 +1,6 @@
 """The outbox uploader against the real simulator process: batches, seq order, resends,
 faults on /v1/settlements/batches with backoff, and nothing lost, doubled or deleted."""
+
 from __future__ import annotations
 
 import gzip
@@ -16,7 +17,7 @@ from kiosk.rules import quote
 from kiosk.store import Store
 from kiosk.sync.outbox import Outbox
 from kiosk.sync.uploader import Backoff, Uploader, batch_key
-from tests.cloud_fixtures import client_for, cloud_sim, login, sim  # noqa: F401
+from tests.cloud_fixtures import client_for, login
 from tests.conftest import wait_for
 
 BATCHES = "/v1/settlements/batches"
@@ -34,7 +35,8 @@ class KioskWorld:
         self.store = Store(db_path)
         self.outbox = Outbox(self.store, self.term.terminal_id)
         self.device_key = self.term.device_key.private_bytes(
-            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+        )
         self.sessions: dict[str, object] = {}
 
     def holder(self, points: int, at: str | None = None):
@@ -58,11 +60,24 @@ class KioskWorld:
         """The kiosk's side of a committed exchange: its row and its settlement record, in one transaction."""
         q = quote(points)
         with self.store.transaction() as tx:
-            tx.execute("INSERT INTO exchanges(exchange_id, state, created_at, updated_at, event_id, mykey_id, points) "
-                       "VALUES (?, 'committed', 'x', 'x', ?, ?, ?)", (xid, self.event, mykey_id, points))
-            return self.outbox.append(tx, device_key=self.device_key, exchange_id=xid, mykey_id=mykey_id,
-                                      event_id=self.event, points_used=points, fee=q.fee, loaded=q.loaded,
-                                      card_ref=card_ref, load_id=xid, occurred_at=occurred_at)
+            tx.execute(
+                "INSERT INTO exchanges(exchange_id, state, created_at, updated_at, event_id, mykey_id, points) "
+                "VALUES (?, 'committed', 'x', 'x', ?, ?, ?)",
+                (xid, self.event, mykey_id, points),
+            )
+            return self.outbox.append(
+                tx,
+                device_key=self.device_key,
+                exchange_id=xid,
+                mykey_id=mykey_id,
+                event_id=self.event,
+                points_used=points,
+                fee=q.fee,
+                loaded=q.loaded,
+                card_ref=card_ref,
+                load_id=xid,
+                occurred_at=occurred_at,
+            )
 
     def close(self) -> None:
         self.client.close()
@@ -88,8 +103,12 @@ def cloud_records(cloud_sim, terminal_id: str) -> list[int]:
     """The seqs the simulator stored for a terminal (read-only look into its database)."""
     conn = sqlite3.connect(f"file:{cloud_sim.db}?mode=ro", uri=True)
     try:
-        return [r[0] for r in conn.execute("SELECT seq FROM settlement_records WHERE terminal_id = ? ORDER BY seq",
-                                           (terminal_id,))]
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT seq FROM settlement_records WHERE terminal_id = ? ORDER BY seq", (terminal_id,)
+            )
+        ]
     finally:
         conn.close()
 
@@ -157,25 +176,37 @@ def test_2500_records_go_up_in_three_gzip_batches_then_resends_are_harmless(worl
     assert cloud_records(cloud_sim, world.term.terminal_id) == list(range(1, 2501))
 
 
-@pytest.mark.parametrize("fault", [
-    {"kind": "error", "phase": "before", "status": 500, "count": 3},
-    {"kind": "error", "phase": "after", "status": 503, "count": 2},
-    {"kind": "drop", "phase": "after", "count": 2},
-    {"kind": "drop", "phase": "before", "count": 1},
-    {"kind": "delay", "phase": "after", "delay_ms": 1500, "count": 1},
-    {"kind": "delay", "phase": "before", "delay_ms": 1500, "count": 1},
-], ids=lambda f: f"{f['kind']}-{f['phase']}")
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "error", "phase": "before", "status": 500, "count": 3},
+        {"kind": "error", "phase": "after", "status": 503, "count": 2},
+        {"kind": "drop", "phase": "after", "count": 2},
+        {"kind": "drop", "phase": "before", "count": 1},
+        {"kind": "delay", "phase": "after", "delay_ms": 1500, "count": 1},
+        {"kind": "delay", "phase": "before", "delay_ms": 1500, "count": 1},
+    ],
+    ids=lambda f: f"{f['kind']}-{f['phase']}",
+)
 def test_faults_are_retried_with_backoff_and_nothing_is_lost_or_doubled(world, sim, cloud_sim, fault):
     _fill(world, 25)
     sim.fault(BATCHES, **fault)
     slept: list[float] = []
     spy = Spy(world.client)
-    up = Uploader(world.outbox, spy, batch_size=10, attempts=6, base_delay_s=0.05, max_delay_s=0.15,
-                  sleep=slept.append, rand=lambda: 1.0)
+    up = Uploader(
+        world.outbox,
+        spy,
+        batch_size=10,
+        attempts=6,
+        base_delay_s=0.05,
+        max_delay_s=0.15,
+        sleep=slept.append,
+        rand=lambda: 1.0,
+    )
     summary = up.upload_once()
     assert summary.ok, summary
     assert summary.failures == len(slept) == fault["count"]
-    assert slept == [min(0.15, 0.05 * 2 ** i) for i in range(fault["count"])]  # exponential, capped
+    assert slept == [min(0.15, 0.05 * 2**i) for i in range(fault["count"])]  # exponential, capped
     assert summary.accepted + summary.duplicates == 25 and not summary.rejected
     # a retried batch is the same batch under the same key
     firsts = [s[0] for s, _, _ in spy.calls]

@@ -1,4 +1,5 @@
 """The foundation's proof: an APDU through pyscard, the real pcscd and a virtual card."""
+
 from __future__ import annotations
 
 import pytest
@@ -27,14 +28,15 @@ def test_pyscard_round_trip_through_pcscd(vpcd_slot):
     with CardInReader(card, vpcd_slot.port):
         atr = wait_for(lambda: _card_present(hcontext, vpcd_slot.reader))
         assert atr == PROBE_ATR
-        code, hcard, proto = scard.SCardConnect(hcontext, vpcd_slot.reader, scard.SCARD_SHARE_EXCLUSIVE,
-                                                scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1)
+        code, hcard, proto = scard.SCardConnect(
+            hcontext, vpcd_slot.reader, scard.SCARD_SHARE_EXCLUSIVE, scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1
+        )
         assert code == scard.SCARD_S_SUCCESS
         code, resp = scard.SCardTransmit(hcard, proto, [0x00, 0xCA, 0x01, 0x00, 0x00])
         assert code == scard.SCARD_S_SUCCESS
         assert bytes(resp) == PROBE_TEXT + b"\x90\x00"
         code, resp = scard.SCardTransmit(hcard, proto, [0x00, 0x99, 0x00, 0x00])
-        assert bytes(resp) == b"\x6D\x00"
+        assert bytes(resp) == b"\x6d\x00"
         scard.SCardDisconnect(hcard, scard.SCARD_UNPOWER_CARD)
     assert card.received[0] == bytes.fromhex("00CA010000")
     wait_for(lambda: _card_present(hcontext, vpcd_slot.reader) is None)
@@ -47,8 +49,9 @@ def test_card_removal_is_seen_by_pyscard(vpcd_slot):
     card = ProbeCard()
     holder = CardInReader(card, vpcd_slot.port).insert(remove_after=1, remove_mode="before")
     wait_for(lambda: _card_present(hcontext, vpcd_slot.reader))
-    code, hcard, proto = scard.SCardConnect(hcontext, vpcd_slot.reader, scard.SCARD_SHARE_EXCLUSIVE,
-                                            scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1)
+    code, hcard, proto = scard.SCardConnect(
+        hcontext, vpcd_slot.reader, scard.SCARD_SHARE_EXCLUSIVE, scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1
+    )
     assert code == scard.SCARD_S_SUCCESS
     code, resp = scard.SCardTransmit(hcard, proto, [0x00, 0xCA, 0x01, 0x00, 0x00])
     # vpcd reports a vanished card either as an error or as an answer without a status

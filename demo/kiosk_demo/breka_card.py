@@ -9,6 +9,7 @@ state file before the answer leaves, so "applied, reply lost" is a real case her
 Tests can make the card spoil the CMAC of its next reply to a given INS
 (`tamper_next_reply(ins)`), as a disturbed RF link or a forged answer would.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -18,8 +19,16 @@ from pathlib import Path
 from kiosk.cardio import desfire_status as st
 from kiosk.cardio.apdu import CommandApdu
 from kiosk.cardio.breka import (
-    INS_ABORT, INS_AUTHENTICATE_AES, INS_COMMIT, INS_CREDIT, INS_DEBIT, INS_GET_VALUE, INS_MORE,
-    INS_READ_RECORDS, INS_SELECT, INS_WRITE_RECORD,
+    INS_ABORT,
+    INS_AUTHENTICATE_AES,
+    INS_COMMIT,
+    INS_CREDIT,
+    INS_DEBIT,
+    INS_GET_VALUE,
+    INS_MORE,
+    INS_READ_RECORDS,
+    INS_SELECT,
+    INS_WRITE_RECORD,
 )
 from kiosk.cardio.desfire_crypto import MacChain, cbc_decrypt, cbc_encrypt, rotl8, session_key
 from kiosk_demo.breka_state import Application, CardState, RecordFile, ValueFile
@@ -45,13 +54,13 @@ class BrekaCard(VirtualCard):
 
     def __init__(self, state: CardState, path: Path | None = None) -> None:
         self.state, self.path = state, Path(path) if path else None
-        self.received: list[int] = []   # INS of every native command, for tests
-        self.commits = 0                # commits applied (saved), for tests
+        self.received: list[int] = []  # INS of every native command, for tests
+        self.commits = 0  # commits applied (saved), for tests
         self._tamper: set[int] = set()
         self._end_volatile()
 
     @classmethod
-    def open(cls, path: Path) -> "BrekaCard":
+    def open(cls, path: Path) -> BrekaCard:
         return cls(CardState.load(path), path)
 
     @property
@@ -93,10 +102,10 @@ class BrekaCard(VirtualCard):
 
     # -- APDU dispatch ------------------------------------------------------------
     def process(self, apdu: bytes) -> bytes:
-        if apdu[:2] == b"\xFF\xCA":  # GET UID, answered for the reader (vpcd passes it on)
+        if apdu[:2] == b"\xff\xca":  # GET UID, answered for the reader (vpcd passes it on)
             return self.state.uid + b"\x90\x00"
         if apdu[0] != 0x90:
-            return b"\x6E\x00"
+            return b"\x6e\x00"
         try:
             cmd = CommandApdu.parse(apdu)
         except ValueError:
@@ -137,11 +146,11 @@ class BrekaCard(VirtualCard):
             self._tamper.discard(ins)
             mac = bytes((mac[0] ^ 0x01,)) + mac[1:]
         full = data + mac
-        return self._send_frames([full[i:i + MAX_FRAME] for i in range(0, len(full), MAX_FRAME)])
+        return self._send_frames([full[i : i + MAX_FRAME] for i in range(0, len(full), MAX_FRAME)])
 
     def _send_frames(self, frames: list[bytes]) -> bytes:
         first, self._frames = frames[0], frames[1:]
-        return first + (b"\x91\xAF" if self._frames else b"\x91\x00")
+        return first + (b"\x91\xaf" if self._frames else b"\x91\x00")
 
     # -- select and authentication -------------------------------------------------
     def _select(self, data: bytes) -> bytes:
@@ -167,7 +176,7 @@ class BrekaCard(VirtualCard):
         rnd_b = os.urandom(16)
         enc = cbc_encrypt(self._app.keys[data[0]], bytes(16), rnd_b)
         self._auth_step = (data[0], rnd_b, enc)
-        return enc + b"\x91\xAF"
+        return enc + b"\x91\xaf"
 
     def _authenticate_finish(self, step: tuple[int, bytes, bytes], data: bytes) -> bytes:
         key_no, rnd_b, enc_rnd_b = step
@@ -199,8 +208,11 @@ class BrekaCard(VirtualCard):
         if ins in (INS_GET_VALUE, INS_CREDIT, INS_DEBIT):
             if not isinstance(file, ValueFile):
                 raise _Reject(st.PARAMETER_ERROR)
-            allowed = {INS_GET_VALUE: (a.read, a.write, a.read_write), INS_CREDIT: (a.read_write,),
-                       INS_DEBIT: (a.read, a.write, a.read_write)}[ins]
+            allowed = {
+                INS_GET_VALUE: (a.read, a.write, a.read_write),
+                INS_CREDIT: (a.read_write,),
+                INS_DEBIT: (a.read, a.write, a.read_write),
+            }[ins]
         else:
             if not isinstance(file, RecordFile):
                 raise _Reject(st.PARAMETER_ERROR)
@@ -236,7 +248,7 @@ class BrekaCard(VirtualCard):
         newest_first = file.records[::-1]  # committed records only
         if offset > len(newest_first) or offset + count > len(newest_first):
             raise _Reject(st.BOUNDARY_ERROR)
-        chosen = newest_first[offset:offset + count] if count else newest_first[offset:]
+        chosen = newest_first[offset : offset + count] if count else newest_first[offset:]
         return self._reply(INS_READ_RECORDS, b"".join(chosen))
 
     def _write_record(self, file: RecordFile, args: bytes) -> bytes:
@@ -252,7 +264,7 @@ class BrekaCard(VirtualCard):
             self._pending_record_file = file
         elif self._pending_record_file is not file:
             raise _Reject(st.COMMAND_ABORTED)  # one record file per transaction is all we need
-        self._pending_record[offset:offset + length] = body
+        self._pending_record[offset : offset + length] = body
         return self._reply(INS_WRITE_RECORD)
 
     def _commit(self) -> bytes:
@@ -268,7 +280,7 @@ class BrekaCard(VirtualCard):
             log = self._pending_record_file
             if log is not None:
                 log.records.append(bytes(self._pending_record))
-                del log.records[:-log.usable]
+                del log.records[: -log.usable]
             self._pending_delta, self._pending_value_file = 0, None
             self._pending_record, self._pending_record_file = None, None
             if self.path is not None:

@@ -3,6 +3,7 @@
 Fixed so that demo cards issued on one machine work with a demo kiosk on another; a real
 kiosk holds only the K1 and K3 masters, in the OS keyring (kiosk.secrets).
 """
+
 from __future__ import annotations
 
 import hashlib

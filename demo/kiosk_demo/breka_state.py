@@ -9,6 +9,7 @@ Issuing follows a technician's order of work — blank card, create application,
 keys, create files — as functions over the state, used by `kiosk cards issue breka`,
 the demo and the tests alike.
 """
+
 from __future__ import annotations
 
 import json
@@ -76,17 +77,20 @@ class CardState:
             for no, f in app.files.items():
                 base = {"access": vars(f.access), "comm_mode": f.comm_mode}
                 if isinstance(f, ValueFile):
-                    files[str(no)] = {"type": "value", "value": f.value, "lower": f.lower,
-                                      "upper": f.upper, **base}
+                    files[str(no)] = {"type": "value", "value": f.value, "lower": f.lower, "upper": f.upper, **base}
                 else:
-                    files[str(no)] = {"type": "cyclic", "record_size": f.record_size,
-                                      "max_records": f.max_records,
-                                      "records": [r.hex() for r in f.records], **base}
+                    files[str(no)] = {
+                        "type": "cyclic",
+                        "record_size": f.record_size,
+                        "max_records": f.max_records,
+                        "records": [r.hex() for r in f.records],
+                        **base,
+                    }
             apps[aid.hex()] = {"keys": [k.hex() for k in app.keys], "files": files}
         return {"format": FORMAT, "uid": self.uid.hex(), "applications": apps}
 
     @classmethod
-    def from_json(cls, doc: dict) -> "CardState":
+    def from_json(cls, doc: dict) -> CardState:
         if doc.get("format") != FORMAT:
             raise ValueError(f"not a virtual Breka card state ({doc.get('format')!r})")
         state = cls(bytes.fromhex(doc["uid"]))
@@ -97,8 +101,13 @@ class CardState:
                 if f["type"] == "value":
                     app.files[int(no)] = ValueFile(f["value"], f["lower"], f["upper"], access, f["comm_mode"])
                 else:
-                    app.files[int(no)] = RecordFile(f["record_size"], f["max_records"], access,
-                                                    [bytes.fromhex(r) for r in f["records"]], f["comm_mode"])
+                    app.files[int(no)] = RecordFile(
+                        f["record_size"],
+                        f["max_records"],
+                        access,
+                        [bytes.fromhex(r) for r in f["records"]],
+                        f["comm_mode"],
+                    )
             state.applications[app.aid] = app
         return state
 
@@ -106,7 +115,7 @@ class CardState:
         save_atomically(path, json.dumps(self.to_json(), indent=1).encode())
 
     @classmethod
-    def load(cls, path: Path) -> "CardState":
+    def load(cls, path: Path) -> CardState:
         return cls.from_json(json.loads(Path(path).read_bytes()))
 
 
@@ -148,15 +157,15 @@ def change_key(app: Application, key_no: int, key: bytes) -> None:
     app.keys[key_no] = key
 
 
-def create_value_file(app: Application, file_no: int, lower: int, upper: int, initial: int,
-                      access: Access) -> None:
+def create_value_file(app: Application, file_no: int, lower: int, upper: int, initial: int, access: Access) -> None:
     if not lower <= initial <= upper:
         raise ValueError(f"initial value {initial} outside [{lower}, {upper}]")
     app.files[file_no] = ValueFile(initial, lower, upper, access)
 
 
-def create_cyclic_record_file(app: Application, file_no: int, record_size: int, max_records: int,
-                              access: Access) -> None:
+def create_cyclic_record_file(
+    app: Application, file_no: int, record_size: int, max_records: int, access: Access
+) -> None:
     app.files[file_no] = RecordFile(record_size, max_records, access)
 
 
@@ -165,17 +174,25 @@ def personalise_breka(state: CardState, masters: dict[int, bytes], balance: int 
     app = create_application(state, AID, KEY_COUNT)
     for key_no in range(KEY_COUNT):
         change_key(app, key_no, breka.card_key(masters[key_no], state.uid, key_no))
-    create_value_file(app, VALUE_FILE, 0, UPPER_LIMIT, balance,
-                      Access(read=breka.KEY_READ, write=breka.KEY_DEBIT, read_write=breka.KEY_LOAD,
-                             change=breka.KEY_MASTER))
-    create_cyclic_record_file(app, LOG_FILE, RECORD_SIZE, LOG_RECORDS,
-                              Access(read=breka.KEY_READ, write=breka.KEY_LOAD, read_write=breka.KEY_LOAD,
-                                     change=breka.KEY_MASTER))
+    create_value_file(
+        app,
+        VALUE_FILE,
+        0,
+        UPPER_LIMIT,
+        balance,
+        Access(read=breka.KEY_READ, write=breka.KEY_DEBIT, read_write=breka.KEY_LOAD, change=breka.KEY_MASTER),
+    )
+    create_cyclic_record_file(
+        app,
+        LOG_FILE,
+        RECORD_SIZE,
+        LOG_RECORDS,
+        Access(read=breka.KEY_READ, write=breka.KEY_LOAD, read_write=breka.KEY_LOAD, change=breka.KEY_MASTER),
+    )
     return state
 
 
-def issue_breka_card(path: Path, masters: dict[int, bytes], balance: int = 0,
-                     uid: bytes | None = None) -> CardState:
+def issue_breka_card(path: Path, masters: dict[int, bytes], balance: int = 0, uid: bytes | None = None) -> CardState:
     """Blank card → Breka application → saved state file (refuses to overwrite a card)."""
     path = Path(path)
     if path.exists():

@@ -6,6 +6,7 @@ watches: on Linux the kernel sends the child SIGTERM when the parent dies
 id (KIOSK_PARENT_PID) and stops itself when it was re-parented, which covers a parent
 thread that forked and then ended, and platforms without prctl.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -14,7 +15,7 @@ import signal
 import sys
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 PARENT_ENV = "KIOSK_PARENT_PID"
 PR_SET_PDEATHSIG = 1

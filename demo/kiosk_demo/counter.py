@@ -7,10 +7,11 @@ event counter moved), not only until the reader looks empty: vpcd is polled abou
 does not see a card (seen right after a process holding the reader was killed), the card
 is tapped again, as a citizen would.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from kiosk.pcsc.context import PcscContext, ReaderState
 from kiosk.pcsc.reader import wait_for_state
@@ -43,8 +44,10 @@ class VirtualCounter:
 
     def _take_away(self, holder: CardInReader, seen_count: int | None) -> None:
         holder.remove()
-        self._wait(lambda s: not s.present and (seen_count is None or s.event_count != seen_count),
-                   "pcscd to count the removal")
+        self._wait(
+            lambda s: not s.present and (seen_count is None or s.event_count != seen_count),
+            "pcscd to count the removal",
+        )
 
     def _wait(self, done, what: str, timeout: float = 5.0, fail: bool = True) -> ReaderState | None:
         state = wait_for_state(self.context, self.reader, done, timeout)

@@ -5,10 +5,10 @@ Everything is created once and reused, so a second demo run continues where the 
 left off: the same cards (balances, PIN counters), the same cloud database, the same
 terminal credentials.
 """
+
 from __future__ import annotations
 
 import base64
-import os
 import secrets
 import socket
 import subprocess
@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk.config import defaults, render_toml
 from kiosk.secrets import Secret, get_secret, set_secret
-from kiosk_demo.children import child_options
 from kiosk_demo.breka_demo_keys import DEMO_MASTER_KEYS, install_demo_masters_in_keyring
+from kiosk_demo.children import child_options
 from kiosk_demo.jpki_ca import TestJpkiCa
 
 EVENT_ID = "kawasaki-h29-h30"
@@ -56,8 +56,14 @@ def usable_points(client, card_state) -> int:
 class CloudProcess:
     """`python -m kiosk cloud-sim` as a child process on loopback."""
 
-    def __init__(self, db: Path, trust: Path | list[Path], port: int | None = None,
-                 extra: list[str] | None = None, scheme: str = "http"):
+    def __init__(
+        self,
+        db: Path,
+        trust: Path | list[Path],
+        port: int | None = None,
+        extra: list[str] | None = None,
+        scheme: str = "http",
+    ):
         self.port = port or free_port()
         self.url = f"{scheme}://127.0.0.1:{self.port}"
         self.verify: str | bool = True  # a CA bundle path when the simulator serves HTTPS
@@ -183,26 +189,35 @@ class DemoEnv:
         cloud.wait_ready()
         return cloud
 
-    def provision(self, cloud_url: str, terminal_id: str = TERMINAL_ID,
-                  event_window: tuple[str, str] | None = None) -> SimAdmin:
+    def provision(
+        self, cloud_url: str, terminal_id: str = TERMINAL_ID, event_window: tuple[str, str] | None = None
+    ) -> SimAdmin:
         """Secrets into the (current) keyring, the terminal and event into the simulator,
         and a config.toml that points the kiosk at all of it. Idempotent."""
         secret = get_secret(Secret.TERMINAL_SECRET) or secrets.token_bytes(32)
         set_secret(Secret.TERMINAL_SECRET, secret)
         device_key = get_secret(Secret.DEVICE_KEY) or Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+        )
         set_secret(Secret.DEVICE_KEY, device_key)
         if get_secret(Secret.CARD_REF_KEY) is None:
             set_secret(Secret.CARD_REF_KEY, secrets.token_bytes(32))
         install_demo_masters_in_keyring()
-        public = Ed25519PrivateKey.from_private_bytes(device_key).public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        public = (
+            Ed25519PrivateKey.from_private_bytes(device_key)
+            .public_key()
+            .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        )
         admin = SimAdmin(cloud_url)
         issue_from, issue_until = event_window or ("2017-11-20T00:00:00+09:00", "2099-12-01T00:00:00+09:00")
-        admin.post("/sim/events", {"event_id": EVENT_ID, "issue_from": issue_from,
-                                   "issue_until": issue_until, "exchange_until": None})
-        admin.post("/sim/terminals", {"terminal_id": terminal_id, "secret": b64(secret),
-                                      "device_public_key": b64(public), "events": [EVENT_ID]})
+        admin.post(
+            "/sim/events",
+            {"event_id": EVENT_ID, "issue_from": issue_from, "issue_until": issue_until, "exchange_until": None},
+        )
+        admin.post(
+            "/sim/terminals",
+            {"terminal_id": terminal_id, "secret": b64(secret), "device_public_key": b64(public), "events": [EVENT_ID]},
+        )
         values = defaults()
         values["cloud"]["url"] = cloud_url
         values["cloud"]["terminal_id"] = terminal_id

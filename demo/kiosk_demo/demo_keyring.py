@@ -4,6 +4,7 @@ The demo runs on machines with no Secret Service (CI, a fresh VM), and a second 
 must find the same terminal secret and device key. A real kiosk uses the OS keyring
 (kiosk.secrets); this backend is installed only by the demo wiring and never by default.
 """
+
 from __future__ import annotations
 
 import json

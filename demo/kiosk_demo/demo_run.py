@@ -1,19 +1,20 @@
 """The demo world running: pcscd, the cloud simulator, the kiosk's parts and a virtual
 counter, all from one state folder. `kiosk demo` and `kiosk demo replay` drive it."""
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 from kiosk import config as config_mod
 from kiosk.app import Parts, build
-from kiosk.pcsc.context import PcscContext
-from kiosk.pcsc.reader import PcscReader
 from kiosk.exchange.recovery import recover
 from kiosk.exchange.view import Phase, View
+from kiosk.pcsc.context import PcscContext
+from kiosk.pcsc.reader import PcscReader
 from kiosk_demo import pcscd
 from kiosk_demo.breka_card import BrekaCard
 from kiosk_demo.counter import VirtualCounter
@@ -21,6 +22,7 @@ from kiosk_demo.demo_env import CloudProcess, DemoEnv, SimAdmin, usable_points
 from kiosk_demo.demo_keyring import use_demo_keyring
 from kiosk_demo.mynumber_card import MyNumberCard
 from kiosk_demo.vpcd_slots import SlotLease
+
 
 class DemoError(RuntimeError):
     pass
@@ -56,17 +58,24 @@ class Demo:
 
 
 @contextmanager
-def running_demo(state_dir: Path, clock: Callable | None = None, say: Callable[[str], None] = lambda _: None,
-                 event_window: tuple[str, str] | None = None) -> Iterator[Demo]:
+def running_demo(
+    state_dir: Path,
+    clock: Callable | None = None,
+    say: Callable[[str], None] = lambda _: None,
+    event_window: tuple[str, str] | None = None,
+) -> Iterator[Demo]:
     """Everything up; torn down (only what it started) on exit."""
     env = DemoEnv(state_dir)
     use_demo_keyring(env.keyring_path)
     lease = SlotLease()
     with ExitStack() as undo:  # torn down in reverse: parts, simulator, reader slot, pcscd
         undo.enter_context(pcscd.ensure_running(env.root / "pcscd.log", say))
-        slot = lease.acquire(on_wait=lambda: say(
-            "仮想リーダーが空くのを待っています (別のデモか試験が使用中) / waiting for a free virtual reader "
-            "(another demo or test run holds both)"))
+        slot = lease.acquire(
+            on_wait=lambda: say(
+                "仮想リーダーが空くのを待っています (別のデモか試験が使用中) / waiting for a free virtual reader "
+                "(another demo or test run holds both)"
+            )
+        )
         undo.callback(lease.release)
         say("クラウドシミュレータを起動します / starting the cloud simulator")
         cloud = env.start_cloud()
@@ -79,13 +88,23 @@ def running_demo(state_dir: Path, clock: Callable | None = None, say: Callable[[
         undo.callback(parts.close)
         report = recover(parts.journal, parts.finisher)
         if report.committed or report.cancelled:
-            say(f"未完了の交換を処理しました / recovered unfinished exchanges: "
-                f"{len(report.committed)} committed, {len(report.cancelled)} cancelled")
+            say(
+                f"未完了の交換を処理しました / recovered unfinished exchanges: "
+                f"{len(report.committed)} committed, {len(report.cancelled)} cancelled"
+            )
         yield Demo(env, cloud, admin, parts, VirtualCounter(slot.reader, slot.port, context), cfg)
 
 
-def exchange(demo: Demo, mynumber: MyNumberCard, breka: BrekaCard, points: int, *, pin: str = "1234",
-             clerk: str | None = None, say: Callable[[str], None] = lambda _: None) -> tuple[View, dict]:
+def exchange(
+    demo: Demo,
+    mynumber: MyNumberCard,
+    breka: BrekaCard,
+    points: int,
+    *,
+    pin: str = "1234",
+    clerk: str | None = None,
+    say: Callable[[str], None] = lambda _: None,
+) -> tuple[View, dict]:
     """One exchange at the counter: My Number Card, PIN, amount, Breka card. Returns the final
     view and the timings (ms per phase) and APDU counts (per card)."""
     engine, reader = demo.parts.engine, demo.parts.reader
@@ -96,7 +115,9 @@ def exchange(demo: Demo, mynumber: MyNumberCard, breka: BrekaCard, points: int, 
         t = time.perf_counter()
         view = engine.card_tapped()
         _expect(view, Phase.PIN)
-        say(f"マイナンバーカード: 暗証番号の残り回数 {view.tries_left} / My Number Card: {view.tries_left} PIN tries left")
+        say(
+            f"マイナンバーカード: 暗証番号の残り回数 {view.tries_left} / My Number Card: {view.tries_left} PIN tries left"
+        )
         view = engine.enter_pin(pin)
         apdus["mynumber"] = reader.last.apdus
         ms["authenticate"] = _ms(t)
@@ -106,8 +127,10 @@ def exchange(demo: Demo, mynumber: MyNumberCard, breka: BrekaCard, points: int, 
     t = time.perf_counter()
     view = engine.choose_amount(points, clerk=clerk)
     _expect(view, Phase.CONFIRM)
-    say(f"交換 {view.points:,} → 手数料 {view.fee:,}、ブレカ {view.loaded:,} / "
-        f"exchange {view.points:,}: fee {view.fee:,}, Breka points {view.loaded:,}")
+    say(
+        f"交換 {view.points:,} → 手数料 {view.fee:,}、ブレカ {view.loaded:,} / "
+        f"exchange {view.points:,}: fee {view.fee:,}, Breka points {view.loaded:,}"
+    )
     view = engine.confirm()
     ms["hold"] = _ms(t)
     _expect(view, Phase.TAP_BREKA)
@@ -119,8 +142,10 @@ def exchange(demo: Demo, mynumber: MyNumberCard, breka: BrekaCard, points: int, 
     _expect(view, Phase.DONE)
     ms["total_with_card_swaps"] = _ms(t0)
     ms["total"] = round(ms["authenticate"] + ms["hold"] + ms["load_and_commit"], 2)
-    say(f"完了: ブレカ残高 {view.receipt.card_balance_before:,} → {view.receipt.card_balance_after:,} / "
-        f"done: Breka balance {view.receipt.card_balance_before:,} → {view.receipt.card_balance_after:,}")
+    say(
+        f"完了: ブレカ残高 {view.receipt.card_balance_before:,} → {view.receipt.card_balance_after:,} / "
+        f"done: Breka balance {view.receipt.card_balance_before:,} → {view.receipt.card_balance_after:,}"
+    )
     return view, {"ms": ms, "apdus": apdus, "cloud_usable_before": usable_before}
 
 

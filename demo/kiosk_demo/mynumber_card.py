@@ -9,6 +9,7 @@ The other applications (券面事項入力補助AP, 券面AP, 住基AP) exist em
 and record it, so a test can prove the kiosk never goes there. They hold no data at all,
 certainly no individual number.
 """
+
 from __future__ import annotations
 
 import logging
@@ -41,12 +42,12 @@ SW_LOGICAL_CHANNEL = b"\x68\x81"
 SW_SECURITY = b"\x69\x82"
 SW_BLOCKED = b"\x69\x84"
 SW_NO_CURRENT_EF = b"\x69\x86"
-SW_NOT_FOUND = b"\x6A\x82"
-SW_WRONG_P1P2 = b"\x6A\x86"
-SW_OFFSET = b"\x6B\x00"
-SW_INS = b"\x6D\x00"
-SW_CLA = b"\x6E\x00"
-SW_TECHNICAL = b"\x6F\x00"
+SW_NOT_FOUND = b"\x6a\x82"
+SW_WRONG_P1P2 = b"\x6a\x86"
+SW_OFFSET = b"\x6b\x00"
+SW_INS = b"\x6d\x00"
+SW_CLA = b"\x6e\x00"
+SW_TECHNICAL = b"\x6f\x00"
 
 # EF ids of the JPKI AP
 EF_SIGN_CERT, EF_SIGN_CA, EF_TOKEN, EF_CERT_FLAGS = 0x0001, 0x0002, 0x0006, 0x0008
@@ -67,6 +68,7 @@ _DIGEST_INFO_PREFIXES = {
 @dataclass
 class ForeignSelect:
     """A SELECT that reached an application other than JPKI (what the tests look for)."""
+
     application: str
     apdu: bytes
 
@@ -88,7 +90,8 @@ _PINS = {
 @dataclass
 class _Volatile:
     """What power-down forgets."""
-    application: str | None = None       # "JPKI", a foreign AP name, or None
+
+    application: str | None = None  # "JPKI", a foreign AP name, or None
     ef: int | None = None
     verified: set[int] = field(default_factory=set)  # PIN EFs verified since power-on
 
@@ -109,13 +112,13 @@ class MyNumberCard(VirtualCard):
             EF_SIGN_CERT: state.der("sign_cert"),
             EF_SIGN_CA: state.der("sign_ca_cert"),
             EF_TOKEN: token.ljust(TOKEN_FILE_SIZE, b"\x00"),
-            EF_CERT_FLAGS: b"\x8F\x8F\x00",
+            EF_CERT_FLAGS: b"\x8f\x8f\x00",
             EF_AUTH_CERT: state.der("auth_cert"),
             EF_AUTH_CA: state.der("auth_ca_cert"),
         }
 
     @classmethod
-    def open(cls, state_path: Path | str) -> "MyNumberCard":
+    def open(cls, state_path: Path | str) -> MyNumberCard:
         return cls(CardState.load(Path(state_path)), Path(state_path))
 
     # -- power -------------------------------------------------------------------
@@ -231,7 +234,7 @@ class MyNumberCard(VirtualCard):
             return SW_SECURITY
         if offset >= len(content):
             return SW_OFFSET
-        chunk = content[offset:offset + le]
+        chunk = content[offset : offset + le]
         return chunk + (SW_OK if len(chunk) == le else SW_EOF_BEFORE_LE)
 
     def _verify(self, p1: int, p2: int, data: bytes) -> bytes:
@@ -255,8 +258,7 @@ class MyNumberCard(VirtualCard):
             return bytes((0x63, 0xC0 | tries))
         if tries == 0:
             return SW_BLOCKED
-        matches = (self.state.auth_pin_matches(data) if pin.ef == EF_AUTH_PIN
-                   else self.state.sign_password_matches(data))
+        matches = self.state.auth_pin_matches(data) if pin.ef == EF_AUTH_PIN else self.state.sign_password_matches(data)
         # One atomic step from the host's view: the counter is on disk before any
         # answer leaves, so a card pulled right after acting keeps the right count.
         if matches:
@@ -305,7 +307,7 @@ def pkcs1_type1_sign(key: rsa.RSAPrivateKey, data: bytes) -> bytes:
     """
     for prefix, algorithm in _DIGEST_INFO_PREFIXES.items():
         if data.startswith(prefix) and len(data) == len(prefix) + algorithm.digest_size:
-            return key.sign(data[len(prefix):], padding.PKCS1v15(), utils.Prehashed(algorithm))
+            return key.sign(data[len(prefix) :], padding.PKCS1v15(), utils.Prehashed(algorithm))
     k = key.key_size // 8
     em = b"\x00\x01" + b"\xff" * (k - 3 - len(data)) + b"\x00" + data
     n = key.private_numbers()
@@ -327,5 +329,5 @@ def _parse_short(body: bytes) -> tuple[bytes, int | None]:
     if len(body) == 1 + lc:
         return body[1:], None
     if len(body) == 2 + lc:
-        return body[1:1 + lc], body[-1] or 256
+        return body[1 : 1 + lc], body[-1] or 256
     raise ValueError("malformed")

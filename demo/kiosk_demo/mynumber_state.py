@@ -5,6 +5,7 @@ killed card process never leaves a half-written card and PIN counters survive re
 as the EEPROM of a real card does. The PIN and the signing password are stored only as
 salted hashes: a state file never shows them.
 """
+
 from __future__ import annotations
 
 import base64
@@ -44,17 +45,17 @@ def _b64(data: bytes) -> str:
 @dataclass
 class CardState:
     token: str
-    salt: str                 # base64; salts both secret hashes
+    salt: str  # base64; salts both secret hashes
     auth_pin_hash: str
     auth_tries: int
     sign_password_hash: str
     sign_tries: int
     auth_key_pem: str
-    auth_cert: str            # base64 DER (what EF 000A holds)
-    auth_ca_cert: str         # base64 DER (EF 000B)
+    auth_cert: str  # base64 DER (what EF 000A holds)
+    auth_ca_cert: str  # base64 DER (EF 000B)
     sign_key_pem: str
-    sign_cert: str            # base64 DER (EF 0001)
-    sign_ca_cert: str         # base64 DER (EF 0002)
+    sign_cert: str  # base64 DER (EF 0001)
+    sign_ca_cert: str  # base64 DER (EF 0002)
     format: str = FORMAT
 
     # -- secrets -------------------------------------------------------------------
@@ -83,7 +84,7 @@ class CardState:
         save_atomic(Path(path), json.dumps(asdict(self), indent=1).encode("utf-8"))
 
     @classmethod
-    def load(cls, path: Path) -> "CardState":
+    def load(cls, path: Path) -> CardState:
         raw = json.loads(Path(path).read_text("utf-8"))
         if raw.get("format") != FORMAT:
             raise ValueError(f"{path}: not a virtual My Number Card state file")
@@ -134,16 +135,24 @@ def issue_card(ca: TestJpkiCa, pin: str = "1234", sign_password: str = "ABC123")
     sign_cert = ca.sign.issue(sign_key.public_key())
 
     def pem(key: rsa.RSAPrivateKey) -> str:
-        return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                 serialization.NoEncryption()).decode("ascii")
+        return key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode("ascii")
 
     def der(cert: x509.Certificate) -> str:
         return _b64(cert.public_bytes(serialization.Encoding.DER))
 
     return CardState(
-        token=TOKEN, salt=_b64(salt),
-        auth_pin_hash=_hash(salt, pin.encode("ascii")), auth_tries=AUTH_PIN_TRIES,
-        sign_password_hash=_hash(salt, sign_password.encode("ascii")), sign_tries=SIGN_PASSWORD_TRIES,
-        auth_key_pem=pem(auth_key), auth_cert=der(auth_cert), auth_ca_cert=der(ca.auth.cert),
-        sign_key_pem=pem(sign_key), sign_cert=der(sign_cert), sign_ca_cert=der(ca.sign.cert),
+        token=TOKEN,
+        salt=_b64(salt),
+        auth_pin_hash=_hash(salt, pin.encode("ascii")),
+        auth_tries=AUTH_PIN_TRIES,
+        sign_password_hash=_hash(salt, sign_password.encode("ascii")),
+        sign_tries=SIGN_PASSWORD_TRIES,
+        auth_key_pem=pem(auth_key),
+        auth_cert=der(auth_cert),
+        auth_ca_cert=der(ca.auth.cert),
+        sign_key_pem=pem(sign_key),
+        sign_cert=der(sign_cert),
+        sign_ca_cert=der(ca.sign.cert),
     )

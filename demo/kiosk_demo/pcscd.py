@@ -3,15 +3,16 @@
 On a machine without systemd (CI, containers) nothing starts pcscd; the demo and the test
 harness start it themselves and stop only what they started.
 """
+
 from __future__ import annotations
 
 import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 from kiosk_demo.children import child_options
 
@@ -35,8 +36,9 @@ def vpcd_listening(port: int = VPCD_PORT) -> bool:
 def start(log_path: Path) -> subprocess.Popen:
     exe = shutil.which("pcscd") or "/usr/sbin/pcscd"
     if not Path(exe).exists():
-        raise PcscdError("pcscd is not installed: `make demo` / `make test` install it "
-                         "(Debian packages pcscd and vsmartcard-vpcd)")
+        raise PcscdError(
+            "pcscd is not installed: `make demo` / `make test` install it (Debian packages pcscd and vsmartcard-vpcd)"
+        )
     log_path.parent.mkdir(parents=True, exist_ok=True)
     options = child_options()  # a pcscd we started ends with us, even when we are killed
     return subprocess.Popen([exe, "--foreground"], stdout=subprocess.DEVNULL, stderr=log_path.open("ab"), **options)
@@ -48,8 +50,10 @@ def wait_vpcd(proc: subprocess.Popen | None = None, timeout: float = 10.0, port:
         if proc is not None and proc.poll() is not None:
             raise PcscdError(f"pcscd exited with status {proc.returncode} (run as root, or start the pcscd service)")
         if time.monotonic() > deadline:
-            raise PcscdError("pcscd runs but the vpcd reader does not listen on 35963: "
-                             "is vsmartcard-vpcd installed (/etc/reader.conf.d/vpcd)?")
+            raise PcscdError(
+                "pcscd runs but the vpcd reader does not listen on 35963: "
+                "is vsmartcard-vpcd installed (/etc/reader.conf.d/vpcd)?"
+            )
         time.sleep(0.05)
 
 

@@ -4,6 +4,7 @@ It answers GET DATA (CA 01 00) with a fixed text and everything else as an unkno
 instruction. `kiosk doctor` and the harness test use it to show pcscd, vpcd and
 pyscard working together before any real card profile is involved.
 """
+
 from __future__ import annotations
 
 from kiosk_demo.vpcd import VirtualCard
@@ -29,4 +30,4 @@ class ProbeCard(VirtualCard):
         self.received.append(apdu)
         if apdu[:4] == bytes((0x00, 0xCA, 0x01, 0x00)):
             return PROBE_TEXT + b"\x90\x00"
-        return b"\x6D\x00"
+        return b"\x6d\x00"

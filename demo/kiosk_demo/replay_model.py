@@ -9,18 +9,18 @@ No I/O, integers only; a bad scenario raises ScenarioError, never a silent fix.
     result = simulate_scenario()            # the original experiment (replay_scenario)
     result.table == replay_scenario.EXPECTED
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Iterable, Sequence
 
 from kiosk.rules import JST, EventPeriod, Lot, ValidityRule, allocate, usable_points
 from kiosk_demo import replay_scenario
 from kiosk_demo.replay_scenario import Exchange, Issuance
 
-COLUMNS = ("issued_count", "issued_points", "used_count", "used_points",
-           "expired_count", "expired_points")
+COLUMNS = ("issued_count", "issued_points", "used_count", "used_points", "expired_count", "expired_points")
 
 
 class ScenarioError(ValueError):
@@ -32,26 +32,26 @@ class ExchangeRecord:
     holder: str
     at: datetime
     points: int
-    usable_before: int                    # the holder's usable points just before
-    taken: tuple[tuple[str, int], ...]    # (lot_id, points) earliest-expiring first
+    usable_before: int  # the holder's usable points just before
+    taken: tuple[tuple[str, int], ...]  # (lot_id, points) earliest-expiring first
 
 
 @dataclass(frozen=True)
 class Expiration:
     holder: str
     lot_id: str
-    at: datetime     # the lot's expiry instant
-    points: int      # what was left in it
+    at: datetime  # the lot's expiry instant
+    points: int  # what was left in it
 
 
 @dataclass(frozen=True)
 class SimulationResult:
-    table: dict                                 # {"months": [...], "totals": {...}}
-    lots: tuple[Lot, ...]                       # every lot as issued (full points)
-    lot_holder: dict[str, str]                  # lot_id -> holder
+    table: dict  # {"months": [...], "totals": {...}}
+    lots: tuple[Lot, ...]  # every lot as issued (full points)
+    lot_holder: dict[str, str]  # lot_id -> holder
     exchanges: tuple[ExchangeRecord, ...]
     expirations: tuple[Expiration, ...]
-    outstanding: dict[str, int]                 # holder -> points still usable at `until`
+    outstanding: dict[str, int]  # holder -> points still usable at `until`
     until: datetime
 
     @property
@@ -80,7 +80,7 @@ def simulate(
     """
     _require_aware(until, "until")
     ordered = _ordered(events)
-    lots: dict[str, Lot] = {}               # current state (remaining points)
+    lots: dict[str, Lot] = {}  # current state (remaining points)
     issued: list[Lot] = []
     lot_holder: dict[str, str] = {}
     by_holder: dict[str, list[str]] = {}
@@ -93,16 +93,17 @@ def simulate(
 
     def count(month: str, kind: str, points: int) -> None:
         if month not in rows:
-            raise ScenarioError(f"{kind} in {month}, outside the table's months "
-                                f"{months[0]}..{months[-1]}")
+            raise ScenarioError(f"{kind} in {month}, outside the table's months {months[0]}..{months[-1]}")
         rows[month][f"{kind}_count"] += 1
         rows[month][f"{kind}_points"] += points
         totals[f"{kind}_count"] += 1
         totals[f"{kind}_points"] += points
 
     def expire_up_to(now: datetime) -> None:
-        due = sorted((lot for lot in lots.values() if lot.points > 0 and lot.expires_at <= now),
-                     key=lambda lot: (lot.expires_at, lot.issued_at, lot.lot_id))
+        due = sorted(
+            (lot for lot in lots.values() if lot.points > 0 and lot.expires_at <= now),
+            key=lambda lot: (lot.expires_at, lot.issued_at, lot.lot_id),
+        )
         for lot in due:
             holder = lot_holder[lot.lot_id]
             expirations.append(Expiration(holder, lot.lot_id, lot.expires_at, lot.points))
@@ -116,8 +117,10 @@ def simulate(
         holder_lots = [lots[i] for i in by_holder.get(event.holder, [])]
         if isinstance(event, Issuance):
             if event_period is not None and not event_period.is_issuing(event.at):
-                raise ScenarioError(f"{_describe(event)} is outside the event period "
-                                    f"{event_period.issue_from}..{event_period.issue_until}")
+                raise ScenarioError(
+                    f"{_describe(event)} is outside the event period "
+                    f"{event_period.issue_from}..{event_period.issue_until}"
+                )
             n = len(holder_lots) + 1
             lot = Lot(f"{event.holder}#{n}", event.points, event.at, rule.expires_at(event.at))
             lots[lot.lot_id] = lot
@@ -129,13 +132,11 @@ def simulate(
         else:
             usable = usable_points(holder_lots, event.at)
             if event.points > usable:
-                raise ScenarioError(f"{_describe(event)} exceeds the holder's usable points "
-                                    f"{usable:,} at that moment")
+                raise ScenarioError(f"{_describe(event)} exceeds the holder's usable points {usable:,} at that moment")
             taken = allocate(holder_lots, event.points, event.at)
             for lot_id, part in taken:
                 lots[lot_id] = replace(lots[lot_id], points=lots[lot_id].points - part)
-            records.append(ExchangeRecord(event.holder, event.at, event.points, usable,
-                                          tuple(taken)))
+            records.append(ExchangeRecord(event.holder, event.at, event.points, usable, tuple(taken)))
             used_holders.add(event.holder)
             count(month_of(event.at), "used", event.points)
     expire_up_to(until)
@@ -147,20 +148,25 @@ def simulate(
             outstanding[holder] = outstanding.get(holder, 0) + lot.points
     table = {
         "months": [{"month": m, **rows[m]} for m in months],
-        "totals": {**totals,
-                   "issued_holders": len(issued_holders),
-                   "used_holders": len(used_holders),
-                   "expired_holders": len({e.holder for e in expirations})},
+        "totals": {
+            **totals,
+            "issued_holders": len(issued_holders),
+            "used_holders": len(used_holders),
+            "expired_holders": len({e.holder for e in expirations}),
+        },
     }
-    return SimulationResult(table, tuple(issued), lot_holder, tuple(records),
-                            tuple(expirations), outstanding, until)
+    return SimulationResult(table, tuple(issued), lot_holder, tuple(records), tuple(expirations), outstanding, until)
 
 
 def simulate_scenario(rule: ValidityRule = ValidityRule()) -> SimulationResult:
     """The original experiment (kiosk_demo.replay_scenario) through the model."""
-    return simulate(replay_scenario.EVENTS, until=replay_scenario.SIMULATE_UNTIL,
-                    months=replay_scenario.MONTHS, rule=rule,
-                    event_period=replay_scenario.EVENT_PERIOD)
+    return simulate(
+        replay_scenario.EVENTS,
+        until=replay_scenario.SIMULATE_UNTIL,
+        months=replay_scenario.MONTHS,
+        rule=rule,
+        event_period=replay_scenario.EVENT_PERIOD,
+    )
 
 
 def _ordered(events: Iterable[Issuance | Exchange]) -> list[Issuance | Exchange]:

@@ -6,15 +6,23 @@ record — over the real pcscd with the virtual cards, the simulator's clock and
 kiosk's journal both set to the scenario's time. Expirations follow from the clock.
 The monthly report over the result must equal the report's Table 1 and Table 2.
 """
+
 from __future__ import annotations
 
-from datetime import timezone
+from collections.abc import Callable
+from datetime import UTC
 from pathlib import Path
-from typing import Callable
 
 from kiosk_demo.demo_run import exchange, running_demo
 from kiosk_demo.replay_scenario import (
-    EVENT_PERIOD, EVENTS, EXCHANGES, HOLDERS, MONTHS, SIMULATE_UNTIL, Exchange, Issuance,
+    EVENT_PERIOD,
+    EVENTS,
+    EXCHANGES,
+    HOLDERS,
+    MONTHS,
+    SIMULATE_UNTIL,
+    Exchange,
+    Issuance,
 )
 
 
@@ -24,8 +32,7 @@ def run_replay(state_dir: Path, say: Callable[[str], None] = lambda _: None) -> 
         raise RuntimeError(f"{state_dir} is not empty: the replay starts from nothing; give a new folder")
     now = [EVENTS[0].at]
     window = (EVENT_PERIOD.issue_from.isoformat(), EVENT_PERIOD.issue_until.isoformat())
-    with running_demo(state_dir, clock=lambda: now[0].astimezone(timezone.utc), say=say,
-                      event_window=window) as demo:
+    with running_demo(state_dir, clock=lambda: now[0].astimezone(UTC), say=say, event_window=window) as demo:
         say(f"{len(HOLDERS)} 人のカードを発行します / issuing cards for {len(HOLDERS)} holders")
         exchanging = {e.holder for e in EXCHANGES}
         cards = {h: (demo.mynumber(h), demo.breka(h) if h in exchanging else None) for h in HOLDERS}
@@ -43,8 +50,7 @@ def run_replay(state_dir: Path, say: Callable[[str], None] = lambda _: None) -> 
             else:
                 assert isinstance(event, Exchange)
                 mynumber, breka = cards[event.holder]
-                exchange(demo, mynumber, breka, event.points,
-                         clerk="replay" if event.points > threshold else None)
+                exchange(demo, mynumber, breka, event.points, clerk="replay" if event.points > threshold else None)
                 say(f"  {event.at:%m-%d %H:%M} {event.holder} {event.points:,} pt")
         now[0] = SIMULATE_UNTIL
         demo.admin.clock(SIMULATE_UNTIL.isoformat())
@@ -55,8 +61,9 @@ def run_replay(state_dir: Path, say: Callable[[str], None] = lambda _: None) -> 
 
 def flat_report(figures: dict, records: list[dict]) -> dict:
     """The cloud's monthly figures in the report's flat shape, checked against the kiosk's records."""
-    from kiosk.rules import JST
     from datetime import datetime
+
+    from kiosk.rules import JST
 
     own: dict[str, list[dict]] = {}
     for record in records:

@@ -9,6 +9,7 @@ longer is a command APDU, answered by one response APDU.
 Without TCP_NODELAY and TCP_QUICKACK every APDU costs ~48 ms here (Nagle + delayed ACK);
 Linux clears QUICKACK after use, so it is re-armed before every receive.
 """
+
 from __future__ import annotations
 
 import logging
@@ -46,7 +47,7 @@ class VirtualCard(ABC):
 
 class RemoveMode(str, Enum):
     BEFORE = "before"  # the card leaves before acting on the N-th APDU
-    AFTER = "after"    # the card acts on it, then leaves before the answer goes out
+    AFTER = "after"  # the card acts on it, then leaves before the answer goes out
 
 
 class CardRemoved(Exception):
@@ -56,8 +57,14 @@ class CardRemoved(Exception):
 class VpcdLink:
     """One card in one vpcd slot: connect = insert, close = remove."""
 
-    def __init__(self, card: VirtualCard, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
-                 remove_after: int | None = None, remove_mode: RemoveMode | str = RemoveMode.BEFORE):
+    def __init__(
+        self,
+        card: VirtualCard,
+        host: str = "127.0.0.1",
+        port: int = DEFAULT_PORT,
+        remove_after: int | None = None,
+        remove_mode: RemoveMode | str = RemoveMode.BEFORE,
+    ):
         if remove_after is not None and remove_after < 1:
             raise ValueError("remove_after counts APDUs from 1")
         self.card, self.host, self.port = card, host, port
@@ -76,7 +83,8 @@ class VpcdLink:
                 if time.monotonic() > deadline:
                     raise ConnectionError(
                         f"cannot reach vpcd at {self.host}:{self.port} (is pcscd running "
-                        f"with the vsmartcard-vpcd driver?): {exc}") from exc
+                        f"with the vsmartcard-vpcd driver?): {exc}"
+                    ) from exc
                 time.sleep(0.1)
         sock.settimeout(None)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -177,7 +185,7 @@ class CardInReader:
         self._thread: threading.Thread | None = None
         self.outcome: str | None = None
 
-    def insert(self, remove_after: int | None = None, remove_mode: RemoveMode | str = "before") -> "CardInReader":
+    def insert(self, remove_after: int | None = None, remove_mode: RemoveMode | str = "before") -> CardInReader:
         self.remove()
         link = VpcdLink(self.card, self.host, self.port, remove_after, remove_mode)
         link.connect()
@@ -210,7 +218,7 @@ class CardInReader:
     def _run(self, link: VpcdLink) -> None:
         self.outcome = link.serve()
 
-    def __enter__(self) -> "CardInReader":
+    def __enter__(self) -> CardInReader:
         return self if self.inserted else self.insert()
 
     def __exit__(self, *exc: object) -> None:

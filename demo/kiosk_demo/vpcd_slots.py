@@ -4,6 +4,7 @@ one machine at once never put their virtual cards into the same reader.
 A lease is an flock on /tmp/kiosk-vpcd-slot<N>.lock (the directory can be moved with
 $KIOSK_VPCD_LOCK_DIR): a free slot is taken at once, else the first slot is waited for.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -34,7 +35,7 @@ class SlotLease:
     def acquire(self, on_wait=None) -> VpcdSlot:
         """A free slot at once, else wait for the first one (`on_wait()` is told first)."""
         handles = [open(lock_dir() / f"kiosk-vpcd-slot{i}.lock", "w") for i in range(VPCD_SLOTS)]
-        for i, fh in enumerate(handles):
+        for i, fh in enumerate(handles):  # noqa: B007 - i is the slot taken, used after the loop
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:

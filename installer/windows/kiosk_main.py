@@ -1,4 +1,5 @@
 """Entry point of the frozen kiosk (PyInstaller): the same `kiosk` command line."""
+
 import multiprocessing
 
 from kiosk.cli import main

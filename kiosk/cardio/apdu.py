@@ -1,4 +1,5 @@
 """Command and response APDUs (ISO 7816-4, short form only: the cards need nothing more)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,11 +34,11 @@ class CommandApdu:
             out += bytes((self.le & 0xFF,))
         return out
 
-    def with_le(self, le: int) -> "CommandApdu":
+    def with_le(self, le: int) -> CommandApdu:
         return CommandApdu(self.cla, self.ins, self.p1, self.p2, self.data, le)
 
     @classmethod
-    def parse(cls, raw: bytes) -> "CommandApdu":
+    def parse(cls, raw: bytes) -> CommandApdu:
         if len(raw) < 4:
             raise ValueError("APDU shorter than its header")
         cla, ins, p1, p2 = raw[:4]
@@ -49,7 +50,7 @@ class CommandApdu:
         lc = body[0]
         if lc == 0 or len(body) not in (1 + lc, 2 + lc):
             raise ValueError("extended or malformed APDU")
-        data = body[1:1 + lc]
+        data = body[1 : 1 + lc]
         le = (body[1 + lc] or 256) if len(body) == 2 + lc else None
         return cls(cla, ins, p1, p2, data, le)
 
@@ -72,7 +73,7 @@ class ResponseApdu:
         return self.data + bytes((self.sw1, self.sw2))
 
     @classmethod
-    def parse(cls, raw: bytes) -> "ResponseApdu":
+    def parse(cls, raw: bytes) -> ResponseApdu:
         if len(raw) < 2:
             raise ValueError("response shorter than its status word")
         return cls(bytes(raw[:-2]), raw[-2], raw[-1])

@@ -7,6 +7,7 @@ is to be treated exactly like a lost reply. Error statuses raise the exceptions 
 kiosk.cardio.desfire_status. Master keys come from the OS keyring (kiosk.secrets);
 only the per-card diversified key is used on the wire, and no key reaches a log.
 """
+
 from __future__ import annotations
 
 import os
@@ -61,11 +62,12 @@ class LoadRecord:
     type: int = TYPE_LOAD
 
     def to_bytes(self) -> bytes:
-        return _RECORD.pack(self.load_id.bytes, self.delta, self.balance_after,
-                            self.terminal_no, self.unix_time, self.type, 0)
+        return _RECORD.pack(
+            self.load_id.bytes, self.delta, self.balance_after, self.terminal_no, self.unix_time, self.type, 0
+        )
 
     @classmethod
-    def from_bytes(cls, raw: bytes) -> "LoadRecord":
+    def from_bytes(cls, raw: bytes) -> LoadRecord:
         load_id, delta, after, terminal, when, kind, _reserved = _RECORD.unpack(raw)
         return cls(uuid.UUID(bytes=load_id), delta, after, terminal, when, kind)
 
@@ -170,7 +172,7 @@ class BrekaSession:
         data = self._secure(INS_READ_RECORDS, payload)
         if len(data) % RECORD_SIZE:
             raise NotABrekaCard("load log data is not whole records")
-        return [LoadRecord.from_bytes(data[i:i + RECORD_SIZE]) for i in range(0, len(data), RECORD_SIZE)]
+        return [LoadRecord.from_bytes(data[i : i + RECORD_SIZE]) for i in range(0, len(data), RECORD_SIZE)]
 
     def balance(self) -> int:
         """The committed balance (a pending credit is not visible until commit)."""

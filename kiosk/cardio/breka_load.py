@@ -12,12 +12,14 @@ load record and commits. Its outcome is one of three, and never a guess:
   as BoundaryError, has been journalled as "not happened"; an error before the first
   write command left no intent at all).
 """
+
 from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 from kiosk.cardio.breka import KEY_LOAD, LOG_USABLE_RECORDS, TYPE_LOAD, BrekaSession, LoadRecord
 from kiosk.cardio.connection import Connection
@@ -68,6 +70,7 @@ def open_for_load(connection: Connection, load_master: bytes | None = None) -> B
     """UID, select and authentication with K1 (its master from the OS keyring by default)."""
     if load_master is None:
         from kiosk.secrets import Secret, require_secret
+
         load_master = require_secret(Secret.BREKA_LOAD_MASTER)
     session = BrekaSession(connection)
     session.authenticate_with_master(KEY_LOAD, load_master)
@@ -94,8 +97,15 @@ def resolve(card: BrekaSession, journal: LoadJournal) -> list[Settlement]:
     return settle(card.uid, card.load_records(), journal)
 
 
-def load(card: BrekaSession, load_id: uuid.UUID, amount: int, journal: LoadJournal, *,
-         terminal_no: int = 0, clock: Callable[[], float] = time.time) -> int:
+def load(
+    card: BrekaSession,
+    load_id: uuid.UUID,
+    amount: int,
+    journal: LoadJournal,
+    *,
+    terminal_no: int = 0,
+    clock: Callable[[], float] = time.time,
+) -> int:
     """Load `amount` points once under `load_id`; returns the new balance (see module doc)."""
     if not isinstance(amount, int) or amount <= 0:
         raise ValueError(f"load amount must be a positive integer, got {amount!r}")

@@ -3,6 +3,7 @@
 Protocol sessions (mynumber, breka) take a `Connection`; pcsc.py provides the real one,
 tests may provide their own. 61xx and 6Cxx are resolved here, once, for every transport.
 """
+
 from __future__ import annotations
 
 import logging
@@ -49,7 +50,7 @@ class Connection(ABC):
             log.log(TRAFFIC, "%s < %s", self.reader, answer.hex(" ").upper())
         return ResponseApdu.parse(answer)
 
-    def __enter__(self) -> "Connection":
+    def __enter__(self) -> Connection:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -5,6 +5,7 @@ which `cryptography`'s CMAC cannot express, so CMAC is built here from AES-ECB (
 and AES-CBC (the chain); with a zero IV it equals the standard CMAC (tests check both).
 Pure functions plus one small chain object; no I/O, no pyscard.
 """
+
 from __future__ import annotations
 
 import hmac

@@ -4,6 +4,7 @@ The card answers every native command with SW1 = 91 and a DESFire status in SW2.
 error status ends the card's session and discards a pending transaction, so each of
 these means "the card did not apply it" — unlike a lost or unverifiable reply.
 """
+
 from __future__ import annotations
 
 from kiosk.cardio.errors import ApduError, ApplicationNotFound
@@ -38,6 +39,7 @@ class DesfireError(ApduError):
 
 class CommandIntegrityError(DesfireError):
     """The card rejected our command's CMAC (status 1E): the command was not applied."""
+
     status, text = INTEGRITY_ERROR, "the card found the command's CMAC wrong"
 
 
@@ -55,16 +57,19 @@ class ParameterError(DesfireError):
 
 class DesfireApplicationNotFound(DesfireError, ApplicationNotFound):
     """The card has no Breka-DF application: not a Breka card."""
+
     status, text = APPLICATION_NOT_FOUND, "no Breka application on this card"
 
 
 class AuthenticationError(DesfireError):
     """Wrong key, or a command that needs a session before one was established."""
+
     status, text = AUTHENTICATION_ERROR, "authentication failed"
 
 
 class BoundaryError(DesfireError):
     """The value would leave [lower, upper] (or a record range is out of the file)."""
+
     status, text = BOUNDARY_ERROR, "value or range out of bounds"
 
 
@@ -80,10 +85,20 @@ class UnexpectedStatus(DesfireError):
     text = "unexpected DESFire status"
 
 
-_BY_STATUS = {cls.status: cls for cls in (
-    CommandIntegrityError, DesfireLengthError, PermissionDenied, ParameterError,
-    DesfireApplicationNotFound, AuthenticationError, BoundaryError, CommandAborted,
-    DesfireMemoryError)}
+_BY_STATUS = {
+    cls.status: cls
+    for cls in (
+        CommandIntegrityError,
+        DesfireLengthError,
+        PermissionDenied,
+        ParameterError,
+        DesfireApplicationNotFound,
+        AuthenticationError,
+        BoundaryError,
+        CommandAborted,
+        DesfireMemoryError,
+    )
+}
 
 
 def error_for_status(status: int) -> DesfireError:

@@ -2,6 +2,7 @@
 
 The UI maps these types to screens; nothing above this layer reads status words.
 """
+
 from __future__ import annotations
 
 

@@ -8,6 +8,7 @@ Breka SelectApplication (`90 5A 00 00 03 42 52 4B 00`, a Breka card answers `91 
 For a My Number Card the result carries the MyNumberSession already opened (JPKI AP
 selected, token read), so the flow does not pay for a second SELECT.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,16 +23,19 @@ BREKA_SELECT = CommandApdu(0x90, 0x5A, 0x00, 0x00, bytes.fromhex("42524B"), le=0
 BREKA_OK = 0x9100
 
 # ATR hints (never decisive). My Number ATRs from PCSCT / OSC-W (jpki.md §1).
-_MYNUMBER_ATRS = {bytes.fromhex(h.replace(" ", "")) for h in (
-    "3B DA 13 FF 81 31 FB 46 80 12 39 2F 31 C1 73 C6 01 C0 3B",
-    "3B C5 FF 81 31 FB 45 80 73 C6 01 00 00",
-    "3B F5 91 00 FF 91 81 71 FE 40 00 42 00 01 00 D1 D6",
-    "3B F5 91 00 FF 91 81 71 FE 40 00 42 00 01 B3 A1 15",
-    "3B 88 80 01 00 00 05 E0 B3 81 A1 00 7F",
-    "3B 88 80 01 00 00 41 E0 B3 81 A1 00 3B",
-    "3B 88 80 01 00 4B 51 FF 00 81 D1 00 BC",
-    "3B 88 80 01 00 4B 51 FF B3 81 D1 00 0F",
-)}
+_MYNUMBER_ATRS = {
+    bytes.fromhex(h.replace(" ", ""))
+    for h in (
+        "3B DA 13 FF 81 31 FB 46 80 12 39 2F 31 C1 73 C6 01 C0 3B",
+        "3B C5 FF 81 31 FB 45 80 73 C6 01 00 00",
+        "3B F5 91 00 FF 91 81 71 FE 40 00 42 00 01 00 D1 D6",
+        "3B F5 91 00 FF 91 81 71 FE 40 00 42 00 01 B3 A1 15",
+        "3B 88 80 01 00 00 05 E0 B3 81 A1 00 7F",
+        "3B 88 80 01 00 00 41 E0 B3 81 A1 00 3B",
+        "3B 88 80 01 00 4B 51 FF 00 81 D1 00 BC",
+        "3B 88 80 01 00 4B 51 FF B3 81 D1 00 0F",
+    )
+}
 _DESFIRE_ATR = bytes.fromhex("3B8180018080")
 
 
@@ -45,8 +49,8 @@ class CardKind(str, Enum):
 class Identification:
     kind: CardKind
     atr: bytes
-    atr_hint: CardKind          # what the ATR alone would suggest (informative only)
-    token: str | None = None    # My Number: the token text of EF 0006
+    atr_hint: CardKind  # what the ATR alone would suggest (informative only)
+    token: str | None = None  # My Number: the token text of EF 0006
     token_kind: TokenKind | None = None
     session: MyNumberSession | None = None  # My Number: the session, JPKI AP selected
 

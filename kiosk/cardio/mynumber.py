@@ -13,6 +13,7 @@ password; it knows only EF 0006, 000A, 000B, 0018 and 0017.
 
 Flow cost: 13 APDUs for a certificate of up to 1 KiB (3 + 5 + 2 + 1 + 2).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,8 +22,12 @@ from enum import Enum
 from kiosk.cardio.apdu import CommandApdu, ResponseApdu
 from kiosk.cardio.connection import Connection
 from kiosk.cardio.errors import (
-    ApplicationNotFound, InvalidPinFormat, LastTryNotConfirmed, PinBlocked,
-    UnexpectedResponse, error_for_sw,
+    ApplicationNotFound,
+    InvalidPinFormat,
+    LastTryNotConfirmed,
+    PinBlocked,
+    UnexpectedResponse,
+    error_for_sw,
 )
 
 JPKI_AID = bytes.fromhex("D392F000260100000001")
@@ -34,15 +39,19 @@ _MAX_CERT = 0x7FFF  # READ BINARY offsets are 15 bits
 
 
 class TokenKind(str, Enum):
-    CARD = "card"          # JPKIAPICCTOKEN2: the plastic My Number Card
-    JUKI = "juki"          # JPKIAPICCTOKEN: the old Basic Resident Registration card
-    ANDROID = "android"    # JPKIAPGPSETOKEN: certificate held on an Android phone
-    IPHONE = "iphone"      # JPKIAPIOSTOKEN
+    CARD = "card"  # JPKIAPICCTOKEN2: the plastic My Number Card
+    JUKI = "juki"  # JPKIAPICCTOKEN: the old Basic Resident Registration card
+    ANDROID = "android"  # JPKIAPGPSETOKEN: certificate held on an Android phone
+    IPHONE = "iphone"  # JPKIAPIOSTOKEN
     UNKNOWN = "unknown"
 
 
-_TOKENS = {"JPKIAPICCTOKEN2": TokenKind.CARD, "JPKIAPICCTOKEN": TokenKind.JUKI,
-           "JPKIAPGPSETOKEN": TokenKind.ANDROID, "JPKIAPIOSTOKEN": TokenKind.IPHONE}
+_TOKENS = {
+    "JPKIAPICCTOKEN2": TokenKind.CARD,
+    "JPKIAPICCTOKEN": TokenKind.JUKI,
+    "JPKIAPGPSETOKEN": TokenKind.ANDROID,
+    "JPKIAPIOSTOKEN": TokenKind.IPHONE,
+}
 
 
 def sha256_digest_info(message: bytes) -> bytes:
@@ -67,7 +76,7 @@ def der_length(header: bytes) -> int:
     n = first & 0x7F
     if n == 0 or n > 2 or len(header) < 2 + n:
         raise UnexpectedResponse("unsupported DER length in the certificate header")
-    return 2 + n + int.from_bytes(header[2:2 + n], "big")
+    return 2 + n + int.from_bytes(header[2 : 2 + n], "big")
 
 
 class MyNumberSession:

@@ -1,11 +1,15 @@
 """`kiosk config path|show|check`: where the configuration is and what it says."""
+
 from __future__ import annotations
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("config", help="設定の確認 / show or check the configuration")
-    p.add_argument("action", choices=["path", "show", "check"], help="path: file used; show: effective values; "
-                   "check: validate and exit 0/2")
+    p.add_argument(
+        "action",
+        choices=["path", "show", "check"],
+        help="path: file used; show: effective values; check: validate and exit 0/2",
+    )
     p.set_defaults(func=run)
 
 

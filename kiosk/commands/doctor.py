@@ -5,6 +5,7 @@ the card on it, cloud reachable, terminal credentials, clock skew, keyring, secr
 database, open exchanges, outbox backlog, Japanese font. Nothing is changed and no PIN
 is ever verified. Exit 0 when every check passes, 1 otherwise.
 """
+
 from __future__ import annotations
 
 import json

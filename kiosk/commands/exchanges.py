@@ -4,6 +4,7 @@ An exchange whose Breka card left during the load waits for that card (only its 
 say whether the points arrived). It stays on this list, with its age, until the card is
 tapped again or a clerk cancels it with a reason (audited).
 """
+
 from __future__ import annotations
 
 import json
@@ -61,8 +62,10 @@ def _act(args, store, journal) -> int:
     try:
         if args.verb == "recover":
             report = recover(parts.journal, parts.finisher)
-            print(f"committed {len(report.committed)}, cancelled {len(report.cancelled)}, "
-                  f"waiting for a card {len(report.waiting_for_card)}, postponed {len(report.failed)}")
+            print(
+                f"committed {len(report.committed)}, cancelled {len(report.cancelled)}, "
+                f"waiting for a card {len(report.waiting_for_card)}, postponed {len(report.failed)}"
+            )
             return 1 if report.failed else 0
         try:
             parts.finisher.cancel_by_clerk(args.exchange_id, args.reason, args.clerk)
@@ -71,8 +74,11 @@ def _act(args, store, journal) -> int:
         except ValueError as exc:
             raise UsageError(f"取り消せません / cannot cancel: {exc}") from None
         except CloudError as exc:
-            print(f"kiosk exchanges: クラウドに届きません。後で自動で再送します / the cloud did not answer "
-                  f"({exc.code}); the cancel is retried by `kiosk exchanges recover`", file=sys.stderr)
+            print(
+                f"kiosk exchanges: クラウドに届きません。後で自動で再送します / the cloud did not answer "
+                f"({exc.code}); the cancel is retried by `kiosk exchanges recover`",
+                file=sys.stderr,
+            )
             return 1
         print(f"取り消しました / cancelled {args.exchange_id}")
         return 0
@@ -81,9 +87,16 @@ def _act(args, store, journal) -> int:
 
 
 def _row(r) -> dict:
-    return {"exchange_id": r.exchange_id, "state": r.state.value, "points": r.points, "loaded": r.loaded,
-            "created_at": r.created_at, "age_s": round(r.age_seconds()), "needs_card": r.needs_card,
-            "last_error": r.last_error}
+    return {
+        "exchange_id": r.exchange_id,
+        "state": r.state.value,
+        "points": r.points,
+        "loaded": r.loaded,
+        "created_at": r.created_at,
+        "age_s": round(r.age_seconds()),
+        "needs_card": r.needs_card,
+        "last_error": r.last_error,
+    }
 
 
 def _age(seconds: float) -> str:

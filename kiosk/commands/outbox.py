@@ -5,6 +5,7 @@ the oldest unsent one. flush: upload now (exit 1 if anything stays unsent). veri
 check the hash chain and every signature with the device key's public half and name
 the first bad record (exit 1).
 """
+
 from __future__ import annotations
 
 import json
@@ -74,7 +75,7 @@ def _status(args, box) -> int:
 
 def _flush(args, box) -> int:
     from kiosk.sync.cloud import CloudClient
-    from kiosk.sync.uploader import UploadSummary, Uploader
+    from kiosk.sync.uploader import Uploader, UploadSummary
 
     if box is None:
         summary = UploadSummary()
@@ -87,20 +88,26 @@ def _flush(args, box) -> int:
     if args.json:
         print(json.dumps(summary.as_dict()))
     else:
-        print(f"送信 {summary.sent:,} 件（受理 {summary.accepted:,}・重複 {summary.duplicates:,}・"
-              f"拒否 {len(summary.rejected):,}）、未送信 {summary.remaining:,} 件 / sent {summary.sent:,} "
-              f"(accepted {summary.accepted:,}, duplicates {summary.duplicates:,}, "
-              f"rejected {len(summary.rejected):,}), "
-              f"unsent {summary.remaining:,}")
+        print(
+            f"送信 {summary.sent:,} 件（受理 {summary.accepted:,}・重複 {summary.duplicates:,}・"
+            f"拒否 {len(summary.rejected):,}）、未送信 {summary.remaining:,} 件 / sent {summary.sent:,} "
+            f"(accepted {summary.accepted:,}, duplicates {summary.duplicates:,}, "
+            f"rejected {len(summary.rejected):,}), "
+            f"unsent {summary.remaining:,}"
+        )
     if summary.remaining:
         reason = summary.error or "unknown"
-        print(f"未送信の記録が {summary.remaining:,} 件残っています（{reason}） / "
-              f"{summary.remaining:,} records remain unsent ({reason})")
+        print(
+            f"未送信の記録が {summary.remaining:,} 件残っています（{reason}） / "
+            f"{summary.remaining:,} records remain unsent ({reason})"
+        )
         return 1
     if summary.rejected:
         rid, code = summary.rejected[0]
-        print(f"クラウドが {len(summary.rejected):,} 件を拒否しました（最初: {rid} {code}） / "
-              f"the cloud rejected {len(summary.rejected):,} records (first: {rid} {code})")
+        print(
+            f"クラウドが {len(summary.rejected):,} 件を拒否しました（最初: {rid} {code}） / "
+            f"the cloud rejected {len(summary.rejected):,} records (first: {rid} {code})"
+        )
         return 1
     return 0
 
@@ -114,13 +121,22 @@ def _verify(args, box) -> int:
     total = box.status().total if box else 0
     first = faults[0] if faults else None
     if args.json:
-        print(json.dumps({"ok": first is None, "records": total,
-                          "first": first and {"seq": first.seq, "record_id": first.record_id, "code": first.code,
-                                              "message": first.message},
-                          "faults": [{"seq": f.seq, "record_id": f.record_id, "code": f.code} for f in faults]}))
+        print(
+            json.dumps(
+                {
+                    "ok": first is None,
+                    "records": total,
+                    "first": first
+                    and {"seq": first.seq, "record_id": first.record_id, "code": first.code, "message": first.message},
+                    "faults": [{"seq": f.seq, "record_id": f.record_id, "code": f.code} for f in faults],
+                }
+            )
+        )
     elif first is None:
         print(f"検査済み {total:,} 件: 改ざん・欠落なし / {total:,} records verified: chain and signatures intact")
     else:
-        print(f"不正な記録 / bad record: seq {first.seq}, record {first.record_id}, {first.code} "
-              f"({len(faults)} 件の問題 / problems; {first.message})")
+        print(
+            f"不正な記録 / bad record: seq {first.seq}, record {first.record_id}, {first.code} "
+            f"({len(faults)} 件の問題 / problems; {first.message})"
+        )
     return 0 if first is None else 1

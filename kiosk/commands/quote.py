@@ -1,4 +1,5 @@
 """`kiosk quote POINTS [--json]`: what P experiment points become at the counter."""
+
 from __future__ import annotations
 
 import json

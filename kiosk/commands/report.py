@@ -3,6 +3,7 @@
 The street's monthly claim to the city: Table 1 (issued / used) and Table 2 (expired)
 per JST month, the kiosk's own records checked against the cloud's figures.
 """
+
 from __future__ import annotations
 
 import sys
@@ -50,11 +51,14 @@ def run(args) -> int:
         return 1
     try:
         records = local_records(store) if store else []
-        report = collect(client, records, args.first, args.last, cfg.get("rules", "event_id"),
-                         cfg.get("cloud", "terminal_id"))
+        report = collect(
+            client, records, args.first, args.last, cfg.get("rules", "event_id"), cfg.get("cloud", "terminal_id")
+        )
     except CloudError as exc:
-        print(f"クラウドの集計を取得できません / cannot get the cloud's monthly figures: {exc.code}: {exc}",
-              file=sys.stderr)
+        print(
+            f"クラウドの集計を取得できません / cannot get the cloud's monthly figures: {exc.code}: {exc}",
+            file=sys.stderr,
+        )
         return 1
     finally:
         client.close()
@@ -76,7 +80,9 @@ def run(args) -> int:
             sys.stdout.write(text)
     if report.mismatches:
         months = ", ".join(m["month"] for m in report.mismatches)
-        print(f"注意: 端末とクラウドの利用実績が一致しない月 {months} / "
-              f"warning: the kiosk's and the cloud's used figures differ in {months}", file=sys.stderr)
+        print(
+            f"注意: 端末とクラウドの利用実績が一致しない月 {months} / "
+            f"warning: the kiosk's and the cloud's used figures differ in {months}",
+            file=sys.stderr,
+        )
     return 0
-

@@ -6,14 +6,18 @@ the counter as soon as they pass. `--smoke-test` shows the first screen, prints 
 says as one JSON line and exits: how a technician (and the installed-product tests) see
 that an install can open its screens.
 """
+
 from __future__ import annotations
 
 import json
 import sys
 
 # What must pass before citizens are served; the reader may still be plugged in later.
-STARTUP_MODULES = ("kiosk.diagnostics.keyring_checks", "kiosk.diagnostics.store_checks",
-                   "kiosk.diagnostics.cloud_checks")
+STARTUP_MODULES = (
+    "kiosk.diagnostics.keyring_checks",
+    "kiosk.diagnostics.store_checks",
+    "kiosk.diagnostics.cloud_checks",
+)
 BLOCKING = ("keyring", "secrets", "database", "staff_pins", "cloud_reachable", "cloud_credentials")
 
 
@@ -21,8 +25,11 @@ def add_parser(sub) -> None:
     p = sub.add_parser("run", help="端末を起動 / start the kiosk window")
     p.add_argument("--fullscreen", action="store_true", help="full screen (default: ui.fullscreen)")
     p.add_argument("--language", choices=["ja", "en"], help="start language (default: ui.language)")
-    p.add_argument("--smoke-test", action="store_true",
-                   help="show the first screen, print its texts as JSON and exit (installation check)")
+    p.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="show the first screen, print its texts as JSON and exit (installation check)",
+    )
     p.set_defaults(func=run)
 
 
@@ -76,8 +83,13 @@ class Counter:
 
         self._languages = Languages(qt_app())
         self._languages.use(self.settings.language)
-        self.oos = OutOfServiceWindow(lambda: startup_problems(self.cfg), self.start, self._technician_pin,
-                                      problems, fullscreen=self.settings.fullscreen)
+        self.oos = OutOfServiceWindow(
+            lambda: startup_problems(self.cfg),
+            self.start,
+            self._technician_pin,
+            problems,
+            fullscreen=self.settings.fullscreen,
+        )
         self.oos.start()
         self._shown("out_of_service", self.oos.visible_texts(), [p.name for p in problems])
 
@@ -112,8 +124,9 @@ class Counter:
             self.out_of_service([CheckResult("secrets", False, str(exc))])
             return
         self.kiosk = Kiosk(self.cfg, self.parts, settings=self.settings)
-        self.kiosk.start(on_first_screen=lambda: self._shown(
-            self.kiosk.window.current_page(), self.kiosk.window.visible_texts(), []))
+        self.kiosk.start(
+            on_first_screen=lambda: self._shown(self.kiosk.window.current_page(), self.kiosk.window.visible_texts(), [])
+        )
 
     def _shown(self, screen: str, texts: list[str], problems: list[str]) -> None:
         if not self.smoke:

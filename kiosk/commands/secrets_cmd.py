@@ -6,6 +6,7 @@ device-key-ed25519` prints only the PUBLIC key (base64) for registration with th
 Every change is appended to the audit chain (actor "technician") when the database exists.
 Exit: 0 done, 1 the keyring failed (or `status` found a required secret missing), 2 bad input.
 """
+
 from __future__ import annotations
 
 import base64
@@ -24,12 +25,17 @@ def add_parser(sub) -> None:
     verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
     status = verbs.add_parser("status", help="鍵の有無とキーリング / which secrets are present, and the keyring")
     status.add_argument("--json", action="store_true", help="machine-readable output")
-    for verb, text in (("set", "値を標準入力から設定 / store a value read from stdin or a hidden prompt"),
-                       ("generate", "端末で生成 / generate on this kiosk (device key, card-ref key)"),
-                       ("delete", "削除 / remove from the keyring")):
+    for verb, text in (
+        ("set", "値を標準入力から設定 / store a value read from stdin or a hidden prompt"),
+        ("generate", "端末で生成 / generate on this kiosk (device key, card-ref key)"),
+        ("delete", "削除 / remove from the keyring"),
+    ):
         v = verbs.add_parser(verb, help=text)
-        v.add_argument("name", metavar="NAME", help="breka-k1-master, breka-k3-master, terminal-secret, "
-                       "device-key-ed25519, card-ref-key")
+        v.add_argument(
+            "name",
+            metavar="NAME",
+            help="breka-k1-master, breka-k3-master, terminal-secret, device-key-ed25519, card-ref-key",
+        )
         if verb == "delete":
             v.add_argument("--yes", action="store_true", help="really delete")
         else:
@@ -98,10 +104,14 @@ def _read_value(spec) -> bytes:
         form = "16進 / hex" if spec.secret.value.startswith("breka") else "16進か base64 / hex or base64"
         raise UsageError(f"{spec.secret.value}: 値が {form} ではありません / the value is not {form.split(' / ')[1]}")
     if not spec.length_ok(value):
-        want = "/".join(str(n) for n in spec.lengths) if len(spec.lengths) < 4 else \
-            f"{spec.lengths[0]}..{spec.lengths[-1]}"
-        raise UsageError(f"{spec.secret.value}: {len(value)} バイト、必要 {want} バイト / {len(value)} bytes, "
-                         f"{want} bytes needed")
+        want = (
+            "/".join(str(n) for n in spec.lengths)
+            if len(spec.lengths) < 4
+            else f"{spec.lengths[0]}..{spec.lengths[-1]}"
+        )
+        raise UsageError(
+            f"{spec.secret.value}: {len(value)} バイト、必要 {want} バイト / {len(value)} bytes, {want} bytes needed"
+        )
     return value
 
 
@@ -124,8 +134,9 @@ def _refuse_overwrite(spec, replace: bool) -> None:
     from kiosk.secrets import get_secret
 
     if not replace and get_secret(spec.secret) is not None:
-        raise UsageError(f"{spec.secret.value} は設定済み。置き換えるなら --replace / already present; "
-                         "add --replace to overwrite it")
+        raise UsageError(
+            f"{spec.secret.value} は設定済み。置き換えるなら --replace / already present; add --replace to overwrite it"
+        )
 
 
 def _set(args, spec) -> int:
@@ -147,15 +158,18 @@ def _generate(args, spec) -> int:
     from kiosk.secrets import set_secret
 
     if spec.source != "generate":
-        raise UsageError(f"{spec.secret.value} は生成できません（市・カード発行者から受け取る）: kiosk secrets set "
-                         f"{spec.secret.value} / cannot be generated here (it comes from the issuer): use `set`")
+        raise UsageError(
+            f"{spec.secret.value} は生成できません（市・カード発行者から受け取る）: kiosk secrets set "
+            f"{spec.secret.value} / cannot be generated here (it comes from the issuer): use `set`"
+        )
     _refuse_overwrite(spec, args.replace)
     if spec.secret.value == "device-key-ed25519":
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
         value = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+        )
     else:
         value = secrets.token_bytes(spec.lengths[0])
     set_secret(spec.secret, value)

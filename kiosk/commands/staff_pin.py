@@ -6,6 +6,7 @@ kiosk's database and the change goes into the audit chain (kiosk.ui.staff_auth).
 screens never create a PIN themselves: a fresh kiosk has no staff mode until this is run.
 Exit: 0 done, 1 `status` found a role without a PIN, 2 bad input.
 """
+
 from __future__ import annotations
 
 import getpass
@@ -57,12 +58,16 @@ def _set(args, staff) -> int:
     from kiosk.cli import UsageError
 
     if staff.has_pin(args.role) and not args.replace:
-        raise UsageError(f"{args.role} の暗証番号は設定済み。変更するなら --replace / already set; add --replace to change it")
+        raise UsageError(
+            f"{args.role} の暗証番号は設定済み。変更するなら --replace / already set; add --replace to change it"
+        )
     pin = _read_pin(args.role)
     try:
         staff.set_pin(args.role, pin, by="technician")
     except ValueError:
-        raise UsageError(f"暗証番号は {MIN_PIN}〜{MAX_PIN} 桁の数字 / a staff PIN has {MIN_PIN} to {MAX_PIN} digits") from None
+        raise UsageError(
+            f"暗証番号は {MIN_PIN}〜{MAX_PIN} 桁の数字 / a staff PIN has {MIN_PIN} to {MAX_PIN} digits"
+        ) from None
     finally:
         del pin
     print(f"設定しました / PIN set for {LABELS[args.role]}")

@@ -5,6 +5,7 @@ cloud timeout without retries, subprocesses have a timeout) and never changes an
 no PIN is verified, only the JPKI application of a My Number Card is selected, the
 database is only read and checked.
 """
+
 from kiosk.diagnostics.base import CheckResult, Environment, run_all
 
 __all__ = ["CheckResult", "Environment", "run_all"]

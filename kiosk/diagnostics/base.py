@@ -1,4 +1,5 @@
 """The check result, the shared environment of one doctor run, and the runner."""
+
 from __future__ import annotations
 
 import importlib
@@ -40,6 +41,7 @@ def not_checked(name: str, why: str, hint: str) -> CheckResult:
 @dataclass
 class Environment:
     """What the checks share: the configuration and anything one check learns for another."""
+
     cfg: Any
     facts: dict[str, Any] = field(default_factory=dict)
     timings_ms: dict[str, float] = field(default_factory=dict)
@@ -74,10 +76,13 @@ def _bounded(module, env: Environment, budget: float) -> list[CheckResult]:
     names = getattr(module, "NAMES", (module.__name__.rsplit(".", 1)[-1],))
     hint = getattr(module, "TIMEOUT_HINT", "ログを技術者に送ってください / send the log to the technician")
     if worker.is_alive():
-        return [CheckResult(n, False, f"{budget:.0f} 秒で終わらず / timed out after {budget:.0f} s", hint)
-                for n in names]
+        return [
+            CheckResult(n, False, f"{budget:.0f} 秒で終わらず / timed out after {budget:.0f} s", hint) for n in names
+        ]
     if "error" in box:
         exc = box["error"]
-        return [CheckResult(n, False, f"検査自体が失敗 / the check itself failed: {type(exc).__name__}: {exc}", hint)
-                for n in names]
+        return [
+            CheckResult(n, False, f"検査自体が失敗 / the check itself failed: {type(exc).__name__}: {exc}", hint)
+            for n in names
+        ]
     return box["results"]

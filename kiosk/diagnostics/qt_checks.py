@@ -4,6 +4,7 @@ A missing xcb library does not raise: Qt aborts the process (SIGABRT) when the w
 opens. The plugin's link dependencies are read with ldd, so the check works over SSH
 without a display, and names the Debian packages to install.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,16 +19,27 @@ from kiosk.diagnostics.base import CheckResult, Environment
 NAMES = ("qt_binding", "qt_platform")
 # shared object -> Debian package (the libraries the xcb plugin of Qt 6 links to)
 XCB_PACKAGES = {
-    "libxcb-cursor.so.0": "libxcb-cursor0", "libxcb-icccm.so.4": "libxcb-icccm4",
-    "libxcb-keysyms.so.1": "libxcb-keysyms1", "libxcb-image.so.0": "libxcb-image0",
-    "libxcb-render-util.so.0": "libxcb-render-util0", "libxcb-shape.so.0": "libxcb-shape0",
-    "libxcb-xkb.so.1": "libxcb-xkb1", "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
-    "libxcb-randr.so.0": "libxcb-randr0", "libxcb-xinerama.so.0": "libxcb-xinerama0",
-    "libxcb-xfixes.so.0": "libxcb-xfixes0", "libxcb-shm.so.0": "libxcb-shm0",
-    "libxcb-sync.so.1": "libxcb-sync1", "libxcb-render.so.0": "libxcb-render0",
-    "libxcb-xinput.so.0": "libxcb-xinput0", "libX11-xcb.so.1": "libx11-xcb1",
-    "libEGL.so.1": "libegl1", "libGL.so.1": "libgl1", "libfontconfig.so.1": "libfontconfig1",
-    "libdbus-1.so.3": "libdbus-1-3", "libxkbcommon.so.0": "libxkbcommon0",
+    "libxcb-cursor.so.0": "libxcb-cursor0",
+    "libxcb-icccm.so.4": "libxcb-icccm4",
+    "libxcb-keysyms.so.1": "libxcb-keysyms1",
+    "libxcb-image.so.0": "libxcb-image0",
+    "libxcb-render-util.so.0": "libxcb-render-util0",
+    "libxcb-shape.so.0": "libxcb-shape0",
+    "libxcb-xkb.so.1": "libxcb-xkb1",
+    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+    "libxcb-randr.so.0": "libxcb-randr0",
+    "libxcb-xinerama.so.0": "libxcb-xinerama0",
+    "libxcb-xfixes.so.0": "libxcb-xfixes0",
+    "libxcb-shm.so.0": "libxcb-shm0",
+    "libxcb-sync.so.1": "libxcb-sync1",
+    "libxcb-render.so.0": "libxcb-render0",
+    "libxcb-xinput.so.0": "libxcb-xinput0",
+    "libX11-xcb.so.1": "libx11-xcb1",
+    "libEGL.so.1": "libegl1",
+    "libGL.so.1": "libgl1",
+    "libfontconfig.so.1": "libfontconfig1",
+    "libdbus-1.so.3": "libdbus-1-3",
+    "libxkbcommon.so.0": "libxkbcommon0",
 }
 ALL_XCB_PACKAGES = " ".join(sorted(set(XCB_PACKAGES.values())))
 
@@ -66,19 +78,28 @@ def platform_plugin() -> CheckResult:
     try:
         plugin = xcb_plugin()
     except ImportError as exc:
-        return CheckResult("qt_platform", False, f"PySide6 を読めません / PySide6 does not load: {exc}",
-                           qt_binding.ADVICE)
+        return CheckResult(
+            "qt_platform", False, f"PySide6 を読めません / PySide6 does not load: {exc}", qt_binding.ADVICE
+        )
     if plugin is None:
-        return CheckResult("qt_platform", False, "xcb プラグインがありません / the Qt xcb platform plugin is missing",
-                           "pip install --force-reinstall PySide6-Essentials")
+        return CheckResult(
+            "qt_platform",
+            False,
+            "xcb プラグインがありません / the Qt xcb platform plugin is missing",
+            "pip install --force-reinstall PySide6-Essentials",
+        )
     try:
         missing = missing_libraries(plugin)
     except (OSError, subprocess.SubprocessError) as exc:
-        return CheckResult("qt_platform", False, f"ldd が失敗 / ldd failed: {exc}",
-                           f"sudo apt-get install {ALL_XCB_PACKAGES}")
+        return CheckResult(
+            "qt_platform", False, f"ldd が失敗 / ldd failed: {exc}", f"sudo apt-get install {ALL_XCB_PACKAGES}"
+        )
     if missing:
         packages = " ".join(sorted({XCB_PACKAGES.get(lib, lib) for lib in missing}))
-        return CheckResult("qt_platform", False,
-                           f"画面を開けません（ライブラリ不足） / the window cannot open, missing: {', '.join(missing)}",
-                           f"sudo apt-get install {packages}")
+        return CheckResult(
+            "qt_platform",
+            False,
+            f"画面を開けません（ライブラリ不足） / the window cannot open, missing: {', '.join(missing)}",
+            f"sudo apt-get install {packages}",
+        )
     return CheckResult("qt_platform", True, f"Qt xcb プラグイン OK / Qt xcb platform plugin loads ({plugin.name})")

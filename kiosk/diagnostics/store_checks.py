@@ -4,23 +4,31 @@ and whether the clerk's and technician's PINs are set (they live in the same fil
 A missing database is not an error (a new kiosk creates it at the first exchange) and is
 not created here.
 """
+
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from kiosk.diagnostics.base import CheckResult, Environment, not_checked
 
-STALE_OPEN = timedelta(minutes=5)     # an exchange open longer than this needs a clerk
-STALE_UNSENT = timedelta(hours=24)    # a record unsent longer than this: the uploader is not working
-DB_HINT = ("ファイルを保管して技術者へ。バックアップから復元 / keep the file for the technician and restore the "
-           "latest backup")
-JOURNAL_HINT = ("窓口の「未完了」一覧で、カードを戻してもらい完了するか理由を付けて取消 / on the clerk's open list: "
-                "have the card put back to finish, or cancel with a reason")
-OUTBOX_HINT = ("kiosk outbox flush で送信し、失敗理由を確認（cloud_* の検査も参照） / run `kiosk outbox flush` "
-               "and read why it fails (see the cloud_* checks)")
-STAFF_HINT = ("技術者が kiosk staff-pin set technician / clerk で設定 / a technician sets them: "
-              "`kiosk staff-pin set technician` and `kiosk staff-pin set clerk`")
+STALE_OPEN = timedelta(minutes=5)  # an exchange open longer than this needs a clerk
+STALE_UNSENT = timedelta(hours=24)  # a record unsent longer than this: the uploader is not working
+DB_HINT = (
+    "ファイルを保管して技術者へ。バックアップから復元 / keep the file for the technician and restore the latest backup"
+)
+JOURNAL_HINT = (
+    "窓口の「未完了」一覧で、カードを戻してもらい完了するか理由を付けて取消 / on the clerk's open list: "
+    "have the card put back to finish, or cancel with a reason"
+)
+OUTBOX_HINT = (
+    "kiosk outbox flush で送信し、失敗理由を確認（cloud_* の検査も参照） / run `kiosk outbox flush` "
+    "and read why it fails (see the cloud_* checks)"
+)
+STAFF_HINT = (
+    "技術者が kiosk staff-pin set technician / clerk で設定 / a technician sets them: "
+    "`kiosk staff-pin set technician` and `kiosk staff-pin set clerk`"
+)
 NAMES = ("database", "journal", "outbox", "staff_pins")
 TIMEOUT_HINT = DB_HINT
 
@@ -35,11 +43,17 @@ def run(env: Environment) -> list[CheckResult]:
 
     path = env.cfg.store_path
     if not path.exists():
-        ok = CheckResult("database", True, f"{path} はまだありません（最初の交換で作成） / not created yet "
-                         "(made at the first exchange)")
-        return [ok, CheckResult("journal", True, "未完了なし / no open exchanges"),
-                CheckResult("outbox", True, "未送信なし / nothing to send"),
-                CheckResult("staff_pins", False, "係員・技術者の暗証番号が未設定 / no staff PINs set", STAFF_HINT)]
+        ok = CheckResult(
+            "database",
+            True,
+            f"{path} はまだありません（最初の交換で作成） / not created yet (made at the first exchange)",
+        )
+        return [
+            ok,
+            CheckResult("journal", True, "未完了なし / no open exchanges"),
+            CheckResult("outbox", True, "未送信なし / nothing to send"),
+            CheckResult("staff_pins", False, "係員・技術者の暗証番号が未設定 / no staff PINs set", STAFF_HINT),
+        ]
     try:
         store = Store(path)
     except (StoreError, sqlite3.Error) as exc:
@@ -54,8 +68,14 @@ def run(env: Environment) -> list[CheckResult]:
         if verdict != "ok":
             bad = CheckResult("database", False, f"{path}: 整合性エラー / integrity check failed: {verdict}", DB_HINT)
             return [bad, *(not_checked(name, "database", DB_HINT) for name in NAMES[1:])]
-        results = [CheckResult("database", True, f"{path}: 整合性OK・スキーマ {version}/{len(MIGRATIONS)} / "
-                               f"integrity ok, schema version {version} of {len(MIGRATIONS)}")]
+        results = [
+            CheckResult(
+                "database",
+                True,
+                f"{path}: 整合性OK・スキーマ {version}/{len(MIGRATIONS)} / "
+                f"integrity ok, schema version {version} of {len(MIGRATIONS)}",
+            )
+        ]
         results.append(_journal(store))
         results.append(_outbox(store, env.cfg.get("cloud", "terminal_id")))
         results.append(_staff_pins(store))
@@ -68,16 +88,22 @@ def _journal(store) -> CheckResult:
     from kiosk.exchange.journal import Journal
 
     journal = Journal(store)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     unfinished = journal.unfinished()
     stale = [r for r in unfinished if r.age_seconds(now) > STALE_OPEN.total_seconds()]
     waiting = journal.waiting_for_card()
-    text = (f"未完了 {len(unfinished)} 件（カード待ち {len(waiting)} 件） / {len(unfinished)} open exchanges "
-            f"({len(waiting)} waiting for their card)")
+    text = (
+        f"未完了 {len(unfinished)} 件（カード待ち {len(waiting)} 件） / {len(unfinished)} open exchanges "
+        f"({len(waiting)} waiting for their card)"
+    )
     if stale:
         oldest = stale[0]
-        return CheckResult("journal", False, f"{text}; 最古 / oldest {oldest.exchange_id} {oldest.state.value} "
-                           f"since {oldest.created_at}", JOURNAL_HINT)
+        return CheckResult(
+            "journal",
+            False,
+            f"{text}; 最古 / oldest {oldest.exchange_id} {oldest.state.value} since {oldest.created_at}",
+            JOURNAL_HINT,
+        )
     return CheckResult("journal", True, text)
 
 
@@ -85,13 +111,19 @@ def _outbox(store, terminal_id: str) -> CheckResult:
     from kiosk.sync.outbox import Outbox
 
     s = Outbox(store, terminal_id).status()
-    text = (f"未送信 {s.unsent:,} 件・最古 {s.oldest_unsent_at or '-'}・拒否 {s.rejected:,} 件 / {s.unsent:,} "
-            f"unsent, oldest {s.oldest_unsent_at or '-'}, {s.rejected:,} rejected (of {s.total:,})")
+    text = (
+        f"未送信 {s.unsent:,} 件・最古 {s.oldest_unsent_at or '-'}・拒否 {s.rejected:,} 件 / {s.unsent:,} "
+        f"unsent, oldest {s.oldest_unsent_at or '-'}, {s.rejected:,} rejected (of {s.total:,})"
+    )
     if s.rejected:
-        return CheckResult("outbox", False, text, "拒否された記録を市と確認 / settle the rejected records with the "
-                           "city (kiosk outbox status)")
+        return CheckResult(
+            "outbox",
+            False,
+            text,
+            "拒否された記録を市と確認 / settle the rejected records with the city (kiosk outbox status)",
+        )
     if s.oldest_unsent_at:
-        age = datetime.now(timezone.utc) - datetime.fromisoformat(s.oldest_unsent_at)
+        age = datetime.now(UTC) - datetime.fromisoformat(s.oldest_unsent_at)
         if age > STALE_UNSENT:
             return CheckResult("outbox", False, f"{text}; {age.days} 日以上未送信 / unsent for {age}", OUTBOX_HINT)
     return CheckResult("outbox", True, text)

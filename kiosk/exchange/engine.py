@@ -7,12 +7,13 @@ thread (the card worker in the GUI, the test or CLI thread otherwise) and return
 new View, which is also passed to `listener`. The engine holds the holder's token and the
 open card session only in memory, and `reset()` wipes them.
 """
+
 from __future__ import annotations
 
 import logging
 import time
 import uuid
-from typing import Callable
+from collections.abc import Callable
 
 from kiosk.cardio import errors as card_errors
 from kiosk.cardio.breka_load import LoadOutcomeUnknown, load, open_for_load
@@ -37,9 +38,20 @@ CHALLENGE_MAX_AGE_S = 120  # a prefetched challenge older than this is replaced 
 
 
 class ExchangeEngine:
-    def __init__(self, *, reader: Reader, cloud: Cloud, journal: Journal, finisher: Finisher, keys: Keys,
-                 event_id: str, clerk_threshold: int = 50_000, card_upper_limit: int = 1_000_000,
-                 terminal_no: int = 0, listener: Callable[[View], None] | None = None):
+    def __init__(
+        self,
+        *,
+        reader: Reader,
+        cloud: Cloud,
+        journal: Journal,
+        finisher: Finisher,
+        keys: Keys,
+        event_id: str,
+        clerk_threshold: int = 50_000,
+        card_upper_limit: int = 1_000_000,
+        terminal_no: int = 0,
+        listener: Callable[[View], None] | None = None,
+    ):
         self.reader, self.cloud, self.journal, self.finisher, self.keys = reader, cloud, journal, finisher, keys
         self.event_id, self.terminal_no = event_id, terminal_no
         self.clerk_threshold, self.card_upper_limit = clerk_threshold, card_upper_limit
@@ -117,8 +129,15 @@ class ExchangeEngine:
             return self._view()
         exchange_id = str(uuid.uuid4())
         q = self._quote
-        self.journal.create(exchange_id, self.event_id, Step.HOLD_REQUESTED, mykey_id=self._holder.mykey_id,
-                            points=q.points_used, fee=q.fee, loaded=q.loaded)
+        self.journal.create(
+            exchange_id,
+            self.event_id,
+            Step.HOLD_REQUESTED,
+            mykey_id=self._holder.mykey_id,
+            points=q.points_used,
+            fee=q.fee,
+            loaded=q.loaded,
+        )
         self._exchange_id = exchange_id
         try:
             self.cloud.hold(self._holder, exchange_id, self.event_id, q.points_used)
@@ -232,9 +251,14 @@ class ExchangeEngine:
             conn.close()
             return self._set(Phase.TAP_BREKA, Problem("tap_same_card_again"))
         try:
-            balance_after = load(card, uuid.UUID(self._exchange_id), row.loaded,
-                                 ExchangeLoadJournal(self.journal), terminal_no=self.terminal_no,
-                                 clock=lambda: self.journal.clock().timestamp())
+            balance_after = load(
+                card,
+                uuid.UUID(self._exchange_id),
+                row.loaded,
+                ExchangeLoadJournal(self.journal),
+                terminal_no=self.terminal_no,
+                clock=lambda: self.journal.clock().timestamp(),
+            )
         except LoadOutcomeUnknown:
             conn.close()
             return self._set(Phase.TAP_BREKA, Problem("tap_same_card_again"))
@@ -256,9 +280,18 @@ class ExchangeEngine:
             self.journal.advance(row.exchange_id, self.journal.get(row.exchange_id).state, last_error=exc.code)
             pending = True
         row = self.journal.get(self._exchange_id)
-        self._receipt = Receipt(row.exchange_id, row.mykey_id, row.points, row.fee, row.loaded,
-                                row.balance_before, balance_after,
-                                self.journal.clock().isoformat(timespec="seconds"), record_id, pending)
+        self._receipt = Receipt(
+            row.exchange_id,
+            row.mykey_id,
+            row.points,
+            row.fee,
+            row.loaded,
+            row.balance_before,
+            balance_after,
+            self.journal.clock().isoformat(timespec="seconds"),
+            record_id,
+            pending,
+        )
         self._holder = None
         return self._set(Phase.DONE)
 
@@ -267,8 +300,10 @@ class ExchangeEngine:
         balance = self.cloud.balance(self._holder)
         self._usable = int(balance["usable"])
         self._reserved = sum(int(r["points"]) for r in balance.get("reserved", []))
-        self._lots = tuple(LotView(int(lot["points"]), lot["expires_at"]) for lot in
-                           sorted(balance["lots"], key=lambda lot: lot["expires_at"]))
+        self._lots = tuple(
+            LotView(int(lot["points"]), lot["expires_at"])
+            for lot in sorted(balance["lots"], key=lambda lot: lot["expires_at"])
+        )
 
     def _load_balance_quietly(self) -> None:
         try:
@@ -300,7 +335,7 @@ class ExchangeEngine:
         for c in {id(x): x for x in (conn, self._conn) if x is not None}.values():
             try:
                 c.close()
-            except Exception:  # closing a removed card may fail; nothing to do
+            except Exception:  # noqa: BLE001 - closing a removed card may fail; nothing to do
                 pass
         self._conn, self._session = None, None
 
@@ -329,8 +364,17 @@ class ExchangeEngine:
     def _view(self) -> View:
         q = self._quote
         return View(
-            phase=self._phase, problem=self._problem, tries_left=self._tries_left,
+            phase=self._phase,
+            problem=self._problem,
+            tries_left=self._tries_left,
             mykey_id=self._holder.mykey_id if self._holder else (self._receipt.mykey_id if self._receipt else None),
-            lots=self._lots, usable=self._usable, reserved=self._reserved,
-            points=q.points_used if q else None, fee=q.fee if q else None, loaded=q.loaded if q else None,
-            exchange_id=self._exchange_id, receipt=self._receipt, finished_pending=self._finished_pending)
+            lots=self._lots,
+            usable=self._usable,
+            reserved=self._reserved,
+            points=q.points_used if q else None,
+            fee=q.fee if q else None,
+            loaded=q.loaded if q else None,
+            exchange_id=self._exchange_id,
+            receipt=self._receipt,
+            finished_pending=self._finished_pending,
+        )

@@ -4,6 +4,7 @@ Shared by the live flow and by recovery, so both finish an exchange the same way
 writes its "requested" step before the call and its final step after the answer; the
 cloud calls are idempotent under the exchange id, so a repeat after a crash is safe.
 """
+
 from __future__ import annotations
 
 import logging
@@ -32,15 +33,30 @@ class Finisher:
         card_ref = row.card_ref or self.keys.card_ref(row.card_uid)
         if row.state is Step.LOADED:
             self.journal.advance(row.exchange_id, Step.COMMIT_REQUESTED, card_ref=card_ref)
-        self.cloud.commit(row.exchange_id, card_ref=card_ref, load_id=row.exchange_id, loaded=row.loaded,
-                          fee=row.fee, balance_after=row.balance_after)
+        self.cloud.commit(
+            row.exchange_id,
+            card_ref=card_ref,
+            load_id=row.exchange_id,
+            loaded=row.loaded,
+            fee=row.fee,
+            balance_after=row.balance_after,
+        )
         device_key = self.keys.device_key()
         loaded_at = self._loaded_at(row.exchange_id)
         with self.journal.store.transaction() as tx:
             record = self.outbox.append(
-                tx, device_key=device_key, exchange_id=row.exchange_id, mykey_id=row.mykey_id,
-                event_id=row.event_id, points_used=row.points, fee=row.fee, loaded=row.loaded,
-                card_ref=card_ref, load_id=row.exchange_id, occurred_at=loaded_at)
+                tx,
+                device_key=device_key,
+                exchange_id=row.exchange_id,
+                mykey_id=row.mykey_id,
+                event_id=row.event_id,
+                points_used=row.points,
+                fee=row.fee,
+                loaded=row.loaded,
+                card_ref=card_ref,
+                load_id=row.exchange_id,
+                occurred_at=loaded_at,
+            )
             self.journal.advance(row.exchange_id, Step.COMMITTED, conn=tx)
         return record
 
@@ -65,8 +81,12 @@ class Finisher:
         if not reason:
             raise ValueError("a reason is required to cancel an unfinished exchange")
         row = self.journal.get(exchange_id)
-        audit.append(self.journal.store, "clerk", "cancel_unfinished",
-                     {"exchange_id": exchange_id, "state": row.state.value, "reason": reason, "clerk": clerk})
+        audit.append(
+            self.journal.store,
+            "clerk",
+            "cancel_unfinished",
+            {"exchange_id": exchange_id, "state": row.state.value, "reason": reason, "clerk": clerk},
+        )
         if row.state is Step.LOAD_INTENT:
             # The card never came back: the clerk takes responsibility (audited above).
             self.journal.advance(exchange_id, Step.NOT_LOADED, last_error="cancelled by clerk without the card")
@@ -76,5 +96,6 @@ class Finisher:
     def _loaded_at(self, exchange_id: str) -> str:
         rows = self.journal.store.query(
             "SELECT at FROM journal WHERE exchange_id = ? AND step = ? ORDER BY id DESC LIMIT 1",
-            (exchange_id, Step.LOADED.value))
+            (exchange_id, Step.LOADED.value),
+        )
         return rows[0]["at"] if rows else self.journal.get(exchange_id).updated_at

@@ -4,24 +4,37 @@
 row set and the exchange state never disagree after a crash. The Breka load procedure
 reaches the journal through the LoadJournal port, which this class also implements.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from kiosk.exchange.steps import NEEDS_CARD, Step
 from kiosk.store import Store
 
-_FIELDS = ("event_id", "mykey_id", "points", "fee", "loaded", "card_uid", "card_ref",
-           "balance_before", "balance_after", "cancel_reason", "last_error")
+_FIELDS = (
+    "event_id",
+    "mykey_id",
+    "points",
+    "fee",
+    "loaded",
+    "card_uid",
+    "card_ref",
+    "balance_before",
+    "balance_after",
+    "cancel_reason",
+    "last_error",
+)
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -47,7 +60,7 @@ class ExchangeRow:
         return self.state in NEEDS_CARD
 
     def age_seconds(self, now: datetime | None = None) -> float:
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         return (now - datetime.fromisoformat(self.created_at)).total_seconds()
 
 
@@ -64,10 +77,14 @@ class Journal:
         (one fsync less on the counter's critical path)."""
         at = self._now()
         with self.store.transaction() as tx:
-            tx.execute("INSERT INTO exchanges(exchange_id, state, created_at, updated_at, event_id) "
-                       "VALUES (?,?,?,?,?)", (exchange_id, Step.CREATED.value, at, at, event_id))
-            tx.execute("INSERT INTO journal(exchange_id, at, step, detail) VALUES (?,?,?,?)",
-                       (exchange_id, at, Step.CREATED.value, "{}"))
+            tx.execute(
+                "INSERT INTO exchanges(exchange_id, state, created_at, updated_at, event_id) VALUES (?,?,?,?,?)",
+                (exchange_id, Step.CREATED.value, at, at, event_id),
+            )
+            tx.execute(
+                "INSERT INTO journal(exchange_id, at, step, detail) VALUES (?,?,?,?)",
+                (exchange_id, at, Step.CREATED.value, "{}"),
+            )
             self.store.after_commit.append(lambda: _crash_point(Step.CREATED))
             if then is not None:
                 self.advance(exchange_id, then, conn=tx, **fields)
@@ -93,8 +110,10 @@ class Journal:
         cur = tx.execute(sql, (step.value, at, *fields.values(), exchange_id))
         if cur.rowcount != 1:
             raise KeyError(f"no exchange {exchange_id}")
-        tx.execute("INSERT INTO journal(exchange_id, at, step, detail) VALUES (?,?,?,?)",
-                   (exchange_id, at, step.value, json.dumps(fields, ensure_ascii=False, sort_keys=True)))
+        tx.execute(
+            "INSERT INTO journal(exchange_id, at, step, detail) VALUES (?,?,?,?)",
+            (exchange_id, at, step.value, json.dumps(fields, ensure_ascii=False, sort_keys=True)),
+        )
 
     def get(self, exchange_id: str) -> ExchangeRow:
         rows = self.store.query("SELECT * FROM exchanges WHERE exchange_id = ?", (exchange_id,))
@@ -103,12 +122,16 @@ class Journal:
         return _row(rows[0])
 
     def steps(self, exchange_id: str) -> list[Step]:
-        return [Step(r["step"]) for r in self.store.query(
-            "SELECT step FROM journal WHERE exchange_id = ? ORDER BY id", (exchange_id,))]
+        return [
+            Step(r["step"])
+            for r in self.store.query("SELECT step FROM journal WHERE exchange_id = ? ORDER BY id", (exchange_id,))
+        ]
 
     def unfinished(self) -> list[ExchangeRow]:
-        rows = self.store.query("SELECT * FROM exchanges WHERE state NOT IN (?, ?) ORDER BY created_at",
-                                (Step.COMMITTED.value, Step.CANCELLED.value))
+        rows = self.store.query(
+            "SELECT * FROM exchanges WHERE state NOT IN (?, ?) ORDER BY created_at",
+            (Step.COMMITTED.value, Step.CANCELLED.value),
+        )
         return [_row(r) for r in rows]
 
     def waiting_for_card(self, card_uid: str | None = None) -> list[ExchangeRow]:

@@ -1,4 +1,5 @@
 """The secrets an exchange needs, fetched from the OS keyring when used (never cached on disk)."""
+
 from __future__ import annotations
 
 import hashlib

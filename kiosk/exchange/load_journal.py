@@ -1,5 +1,6 @@
 """The Breka load procedure's journal port (kiosk.cardio.breka_load.LoadJournal) on the
 exchange journal: a load id is an exchange id, the card UID is kept as hex."""
+
 from __future__ import annotations
 
 import uuid
@@ -14,8 +15,10 @@ class ExchangeLoadJournal:
         self.journal = journal
 
     def pending_loads(self, card_uid: bytes) -> list[PendingLoad]:
-        return [PendingLoad(uuid.UUID(row.exchange_id), card_uid, row.loaded, row.balance_before)
-                for row in self.journal.waiting_for_card(card_uid.hex())]
+        return [
+            PendingLoad(uuid.UUID(row.exchange_id), card_uid, row.loaded, row.balance_before)
+            for row in self.journal.waiting_for_card(card_uid.hex())
+        ]
 
     def record_intent(self, load_id: uuid.UUID, card_uid: bytes, amount: int, balance_before: int) -> None:
         row = self.journal.get(str(load_id))

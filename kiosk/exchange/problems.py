@@ -1,4 +1,5 @@
 """Exceptions from the layers below, turned into Problems with stable codes for the UI."""
+
 from __future__ import annotations
 
 from kiosk.cardio import errors as card

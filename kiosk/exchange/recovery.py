@@ -4,6 +4,7 @@ Never guesses: before `load_intent` no card write can have happened, so the hold
 released; after `loaded` the card has the points, so the cloud commit is (re)sent; in
 between only the card's own log can tell, so the exchange waits for its card.
 """
+
 from __future__ import annotations
 
 import logging
@@ -29,7 +30,7 @@ class RecoveryReport:
     committed: list[str] = field(default_factory=list)
     cancelled: list[str] = field(default_factory=list)
     waiting_for_card: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)   # exchange id -> error code (retry later)
+    failed: dict[str, str] = field(default_factory=dict)  # exchange id -> error code (retry later)
 
 
 def recover(journal: Journal, finisher: Finisher, skip: set[str] = frozenset()) -> RecoveryReport:

@@ -4,22 +4,23 @@ Every arrow of the saga is one of these, written durably before the action it pr
 (docs/architecture.md): `hold_requested` before the cloud hold, `load_intent` before the first card
 write, `commit_requested` before the cloud commit, `cancel_requested` before a cancel.
 """
+
 from __future__ import annotations
 
 from enum import Enum
 
 
 class Step(str, Enum):
-    CREATED = "created"                    # exchange id chosen, nothing sent anywhere
-    HOLD_REQUESTED = "hold_requested"      # holder, points, fee, loaded fixed; the cloud may now hold
-    HELD = "held"                          # the cloud confirmed the hold
-    LOAD_INTENT = "load_intent"            # a card write may now happen (card uid, balance before)
-    LOADED = "loaded"                      # the card committed the load (its log says so)
-    NOT_LOADED = "not_loaded"              # the card discarded the load (its log says so)
+    CREATED = "created"  # exchange id chosen, nothing sent anywhere
+    HOLD_REQUESTED = "hold_requested"  # holder, points, fee, loaded fixed; the cloud may now hold
+    HELD = "held"  # the cloud confirmed the hold
+    LOAD_INTENT = "load_intent"  # a card write may now happen (card uid, balance before)
+    LOADED = "loaded"  # the card committed the load (its log says so)
+    NOT_LOADED = "not_loaded"  # the card discarded the load (its log says so)
     COMMIT_REQUESTED = "commit_requested"  # the cloud may now have committed
-    COMMITTED = "committed"                # cloud committed; settlement record in the outbox
+    COMMITTED = "committed"  # cloud committed; settlement record in the outbox
     CANCEL_REQUESTED = "cancel_requested"  # the cloud may now have cancelled
-    CANCELLED = "cancelled"                # final: nothing loaded, hold released
+    CANCELLED = "cancelled"  # final: nothing loaded, hold released
 
     @property
     def final(self) -> bool:

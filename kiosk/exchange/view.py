@@ -3,6 +3,7 @@
 The UI renders a View; it never looks inside the engine. Problems carry a stable code
 (the UI maps codes to screens and translated text) and plain parameters.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -10,14 +11,14 @@ from enum import Enum
 
 
 class Phase(str, Enum):
-    WAIT_MYNUMBER = "wait_mynumber"   # "tap your My Number Card"
-    PIN = "pin"                       # PIN keypad (tries_left shown)
-    LOCKED = "locked"                 # PIN blocked: go to the municipal office
-    AMOUNT = "amount"                 # lots with expiry, amount entry
-    CONFIRM = "confirm"               # points, fee, Breka points: confirm
-    TAP_BREKA = "tap_breka"           # "now tap your Breka card" (again, after a tear)
-    DONE = "done"                     # receipt
-    FAILED = "failed"                 # one plain instruction; back to the start
+    WAIT_MYNUMBER = "wait_mynumber"  # "tap your My Number Card"
+    PIN = "pin"  # PIN keypad (tries_left shown)
+    LOCKED = "locked"  # PIN blocked: go to the municipal office
+    AMOUNT = "amount"  # lots with expiry, amount entry
+    CONFIRM = "confirm"  # points, fee, Breka points: confirm
+    TAP_BREKA = "tap_breka"  # "now tap your Breka card" (again, after a tear)
+    DONE = "done"  # receipt
+    FAILED = "failed"  # one plain instruction; back to the start
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class Receipt:
     card_balance_before: int
     card_balance_after: int
     at: str
-    record_id: str | None        # None while the cloud commit is still pending
+    record_id: str | None  # None while the cloud commit is still pending
     cloud_pending: bool = False
 
 
@@ -60,4 +61,4 @@ class View:
     loaded: int | None = None
     exchange_id: str | None = None
     receipt: Receipt | None = None
-    finished_pending: tuple[str, ...] = ()   # exchanges finished by this tap (recovery)
+    finished_pending: tuple[str, ...] = ()  # exchanges finished by this tap (recovery)

@@ -5,6 +5,7 @@ with a shared fallback, power-down on disconnect, a context we can rebuild after
 smart-card service restarts, and our own supervised status-change loop (kiosk.cardio.
 monitor) instead of pyscard's monitor threads, which die silently.
 """
+
 from __future__ import annotations
 
 import logging
@@ -17,7 +18,12 @@ from smartcard import scard
 
 from kiosk.cardio.connection import Connection
 from kiosk.cardio.errors import (
-    CardError, CardRemoved, NoCard, ReaderUnavailable, ServiceUnavailable, SharingViolation,
+    CardError,
+    CardRemoved,
+    NoCard,
+    ReaderUnavailable,
+    ServiceUnavailable,
+    SharingViolation,
 )
 
 log = logging.getLogger(__name__)
@@ -28,15 +34,32 @@ _PROTOCOLS = scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1
 
 # Codes that mean the service itself is gone: the context must be rebuilt.
 _SERVICE_GONE = {scard.SCARD_E_NO_SERVICE, scard.SCARD_E_SERVICE_STOPPED, scard.SCARD_E_INVALID_HANDLE}
-_CARD_GONE = {scard.SCARD_W_REMOVED_CARD, scard.SCARD_E_NO_SMARTCARD, scard.SCARD_W_RESET_CARD,
-              scard.SCARD_W_UNPOWERED_CARD, scard.SCARD_W_UNRESPONSIVE_CARD, scard.SCARD_E_NOT_TRANSACTED}
-_READER_GONE = {scard.SCARD_E_READER_UNAVAILABLE, scard.SCARD_E_UNKNOWN_READER,
-                scard.SCARD_E_NO_READERS_AVAILABLE}
+_CARD_GONE = {
+    scard.SCARD_W_REMOVED_CARD,
+    scard.SCARD_E_NO_SMARTCARD,
+    scard.SCARD_W_RESET_CARD,
+    scard.SCARD_W_UNPOWERED_CARD,
+    scard.SCARD_W_UNRESPONSIVE_CARD,
+    scard.SCARD_E_NOT_TRANSACTED,
+}
+_READER_GONE = {scard.SCARD_E_READER_UNAVAILABLE, scard.SCARD_E_UNKNOWN_READER, scard.SCARD_E_NO_READERS_AVAILABLE}
 
 # Programs known to open PC/SC readers, to name a likely holder on a sharing violation
 # (PC/SC itself never says who holds a reader).
-_KNOWN_PCSC_USERS = ("scdaemon", "pcsc_scan", "opensc-tool", "pkcs11-tool", "scriptor",
-                     "gscriptor", "pcscd-proxy", "kiosk", "jpki", "myna", "chrome", "firefox")
+_KNOWN_PCSC_USERS = (
+    "scdaemon",
+    "pcsc_scan",
+    "opensc-tool",
+    "pkcs11-tool",
+    "scriptor",
+    "gscriptor",
+    "pcscd-proxy",
+    "kiosk",
+    "jpki",
+    "myna",
+    "chrome",
+    "firefox",
+)
 
 
 def _message(code: int) -> str:
@@ -137,6 +160,7 @@ class PcscContext:
                 return []
             _raise(code, "cannot list readers")
             return list(readers)
+
         return self._retrying(call)
 
     def get_status_change(self, known: dict[str, int], timeout_ms: int) -> list[ReaderState] | None:
@@ -145,6 +169,7 @@ class PcscContext:
         Returns the new states, or None on timeout or cancel. `known` may include the
         special reader "\\\\?PnP?\\Notification" to wake on readers being added.
         """
+
         def call(hcontext: int):
             states = [(name, state) for name, state in known.items()]
             code, new = scard.SCardGetStatusChange(hcontext, timeout_ms, states)
@@ -153,27 +178,36 @@ class PcscContext:
             _raise(code, "reader status")
             out = []
             for name, event_state, atr in new:
-                out.append(ReaderState(
-                    reader=name,
-                    present=bool(event_state & scard.SCARD_STATE_PRESENT),
-                    atr=bytes(atr),
-                    event_count=(event_state >> 16) & 0xFFFF,
-                    in_use=bool(event_state & scard.SCARD_STATE_INUSE),
-                    exclusive=bool(event_state & scard.SCARD_STATE_EXCLUSIVE),
-                ) if not event_state & scard.SCARD_STATE_UNKNOWN else ReaderState(name, False, b"", -1))
+                out.append(
+                    ReaderState(
+                        reader=name,
+                        present=bool(event_state & scard.SCARD_STATE_PRESENT),
+                        atr=bytes(atr),
+                        event_count=(event_state >> 16) & 0xFFFF,
+                        in_use=bool(event_state & scard.SCARD_STATE_INUSE),
+                        exclusive=bool(event_state & scard.SCARD_STATE_EXCLUSIVE),
+                    )
+                    if not event_state & scard.SCARD_STATE_UNKNOWN
+                    else ReaderState(name, False, b"", -1)
+                )
                 known[name] = event_state & ~scard.SCARD_STATE_CHANGED
             return out
+
         return self._retrying(call)
 
-    def connect(self, reader: str, exclusive: bool = True) -> "PcscConnection":
+    def connect(self, reader: str, exclusive: bool = True) -> PcscConnection:
         """Connect to the card in `reader`; exclusive first, shared on a sharing violation."""
+
         def call(hcontext: int) -> PcscConnection:
             mode = scard.SCARD_SHARE_EXCLUSIVE if exclusive else scard.SCARD_SHARE_SHARED
             code, hcard, protocol = scard.SCardConnect(hcontext, reader, mode, _PROTOCOLS)
             if code == scard.SCARD_E_SHARING_VIOLATION and exclusive:
                 holders = probable_holders()
-                log.warning("reader %r is held by another program%s; falling back to shared access",
-                            reader, f" ({', '.join(holders)})" if holders else "")
+                log.warning(
+                    "reader %r is held by another program%s; falling back to shared access",
+                    reader,
+                    f" ({', '.join(holders)})" if holders else "",
+                )
                 mode = scard.SCARD_SHARE_SHARED
                 code, hcard, protocol = scard.SCardConnect(hcontext, reader, mode, _PROTOCOLS)
             for attempt in range(_POWER_UP_RETRIES):
@@ -187,9 +221,10 @@ class PcscContext:
                 raise NoCard(f"no card in {reader!r}")
             _raise(code, f"cannot connect to {reader!r}", reader)
             return PcscConnection(hcard, protocol, reader, shared=mode == scard.SCARD_SHARE_SHARED)
+
         return self._retrying(call)
 
-    def __enter__(self) -> "PcscContext":
+    def __enter__(self) -> PcscContext:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -233,8 +268,7 @@ class PcscConnection(Connection):
                 # The card may have left between two commands: ask before powering down.
                 code = scard.SCardStatus(hcard)[0]
                 self.card_gone = code in (scard.SCARD_W_REMOVED_CARD, scard.SCARD_E_NO_SMARTCARD)
-            disposition = (scard.SCARD_UNPOWER_CARD if unpower and not self.card_gone
-                           else scard.SCARD_LEAVE_CARD)
+            disposition = scard.SCARD_UNPOWER_CARD if unpower and not self.card_gone else scard.SCARD_LEAVE_CARD
             code = scard.SCardDisconnect(hcard, disposition)
             if code != scard.SCARD_S_SUCCESS:
                 log.debug("disconnect from %s: %s", self.reader, _message(code))

@@ -7,13 +7,15 @@ supervisor thread restarts the loop if it dies anyway. No pyscard here: the loop
 needs an object with `list_readers`, `get_status_change`, `cancel` and `release`
 (kiosk.pcsc.context.PcscContext, or a test double).
 """
+
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Callable, Protocol
+from typing import Protocol
 
 from kiosk.cardio.errors import ReaderUnavailable, ServiceUnavailable
 
@@ -34,10 +36,10 @@ class EventKind(str, Enum):
     READER_REMOVED = "reader-removed"
     CARD_INSERTED = "card-inserted"
     CARD_REMOVED = "card-removed"
-    SERVICE_LOST = "service-lost"        # pcscd / SCardSvr gone; the loop keeps trying
+    SERVICE_LOST = "service-lost"  # pcscd / SCardSvr gone; the loop keeps trying
     SERVICE_BACK = "service-back"
-    LOOP_ERROR = "loop-error"            # an unexpected exception; the loop carries on
-    LOOP_RESTARTED = "loop-restarted"    # the loop thread died; the supervisor started a new one
+    LOOP_ERROR = "loop-error"  # an unexpected exception; the loop carries on
+    LOOP_RESTARTED = "loop-restarted"  # the loop thread died; the supervisor started a new one
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,13 @@ class ReaderMonitor:
     starting late still learns the current state.
     """
 
-    def __init__(self, context_factory: Callable[[], StatusContext],
-                 on_event: Callable[[MonitorEvent], None],
-                 timeout_ms: int = 10_000, retry_delay: float = 0.5):
+    def __init__(
+        self,
+        context_factory: Callable[[], StatusContext],
+        on_event: Callable[[MonitorEvent], None],
+        timeout_ms: int = 10_000,
+        retry_delay: float = 0.5,
+    ):
         self._factory, self._on_event = context_factory, on_event
         self._timeout_ms, self._retry_delay = timeout_ms, retry_delay
         self._stop = threading.Event()
@@ -71,7 +77,7 @@ class ReaderMonitor:
         self.restarts = 0
 
     # -- control -------------------------------------------------------------------
-    def start(self) -> "ReaderMonitor":
+    def start(self) -> ReaderMonitor:
         self._stop.clear()
         self._worker = self._spawn()
         self._supervisor = threading.Thread(target=self._supervise, name="pcsc-monitor-supervisor", daemon=True)
@@ -95,7 +101,7 @@ class ReaderMonitor:
     def alive(self) -> bool:
         return self._worker is not None and self._worker.is_alive()
 
-    def __enter__(self) -> "ReaderMonitor":
+    def __enter__(self) -> ReaderMonitor:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -181,7 +187,8 @@ class ReaderMonitor:
                 readers = ctx.list_readers()
                 self._sync_readers(readers)
                 known = {name: known.get(name, 0) for name in readers} | {
-                    PNP_NOTIFICATION: known.get(PNP_NOTIFICATION, 0)}
+                    PNP_NOTIFICATION: known.get(PNP_NOTIFICATION, 0)
+                }
 
     # -- state -----------------------------------------------------------------------
     def _sync_readers(self, readers: list[str]) -> None:

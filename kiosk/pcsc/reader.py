@@ -3,10 +3,11 @@
 The engine's Reader port. It counts the APDUs of each connection so the benchmark and the
 demo can report them without a wrapper of their own.
 """
+
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from kiosk.cardio.connection import Connection
 from kiosk.cardio.errors import ReaderUnavailable
@@ -53,8 +54,9 @@ class PcscReader:
         self.context.release()
 
 
-def wait_for_state(context: PcscContext, reader: str, done: Callable[[ReaderState], bool],
-                   timeout: float = 5.0) -> ReaderState | None:
+def wait_for_state(
+    context: PcscContext, reader: str, done: Callable[[ReaderState], bool], timeout: float = 5.0
+) -> ReaderState | None:
     """Block on the status-change call (no sleeping) until `reader`'s state satisfies `done`;
     that state, or None on timeout."""
     deadline = time.monotonic() + timeout

@@ -3,6 +3,7 @@
 Each refusal is its own exception type with a stable `code`, so the UI maps types to
 screens (never strings) and the CLI prints `str(error)`: Japanese first, then English.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,10 +41,10 @@ class NeedsClerkApproval(AmountError):
 
 @dataclass(frozen=True)
 class AmountLimits:
-    usable: int                      # experiment points the holder can use now
+    usable: int  # experiment points the holder can use now
     card_balance: int | None = None  # Breka balance, once the card has been read
     card_upper_limit: int = 1_000_000
-    clerk_threshold: int = 50_000    # above this a clerk must confirm
+    clerk_threshold: int = 50_000  # above this a clerk must confirm
 
 
 def parse_points(raw: object) -> int:
@@ -58,12 +59,11 @@ def parse_points(raw: object) -> int:
         body = text[1:] if text[:1] in "+-" else text
         if not body.isascii() or not body.isdigit():
             raise NotAWholeNumber(
-                "ポイント数は整数で入力してください", f"points must be a whole number, got {str(raw)!r}",
-                raw=str(raw))
+                "ポイント数は整数で入力してください", f"points must be a whole number, got {str(raw)!r}", raw=str(raw)
+            )
         value = int(text)
     if value < 1:
-        raise NotPositive(
-            "ポイント数は1以上で入力してください", f"points must be 1 or more, got {value}", value=value)
+        raise NotPositive("ポイント数は1以上で入力してください", f"points must be 1 or more, got {value}", value=value)
     return value
 
 
@@ -74,17 +74,23 @@ def validate_amount(raw: object, limits: AmountLimits, *, clerk_approved: bool =
         raise MoreThanUsable(
             f"利用できるポイントは{limits.usable:,}ポイントまでです",
             f"only {limits.usable:,} points are usable, asked for {points:,}",
-            points=points, usable=limits.usable)
+            points=points,
+            usable=limits.usable,
+        )
     loaded = quote(points).loaded
     if limits.card_balance is not None and limits.card_balance + loaded > limits.card_upper_limit:
         room = limits.card_upper_limit - limits.card_balance
         raise MoreThanCardHolds(
             f"ブレカカードにはあと{max(room, 0):,}ポイントまでしか入りません",
             f"the Breka card can take {max(room, 0):,} more points, this would load {loaded:,}",
-            loaded=loaded, room=room)
+            loaded=loaded,
+            room=room,
+        )
     if points > limits.clerk_threshold and not clerk_approved:
         raise NeedsClerkApproval(
             f"{limits.clerk_threshold:,}ポイントを超える交換には係員の確認が必要です",
             f"exchanges above {limits.clerk_threshold:,} points need a clerk's approval",
-            points=points, threshold=limits.clerk_threshold)
+            points=points,
+            threshold=limits.clerk_threshold,
+        )
     return points

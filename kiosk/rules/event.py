@@ -3,6 +3,7 @@
 Points are issued only while the event runs; once issued they stay usable until
 their own expiry even after the event closes (policy 8(2)).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from datetime import datetime
 @dataclass(frozen=True)
 class EventPeriod:
     event_id: str
-    issue_from: datetime   # inclusive
+    issue_from: datetime  # inclusive
     issue_until: datetime  # exclusive
 
     def __post_init__(self) -> None:

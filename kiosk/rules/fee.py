@@ -2,6 +2,7 @@
 
 Integer arithmetic only (rules.md): 1 point = 1 yen and no float ever touches an amount.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Experiment-point lots and their earliest-expiring-first consumption."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -4,6 +4,7 @@ rules.md: a lot issued at any moment of JST date D is usable to the end of D + 1
 the issue day not counted (初日不算入). The city may read it as "through D + 99", so the
 length and the counting rule live here, configurable, and nowhere else.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

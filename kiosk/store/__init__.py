@@ -1,4 +1,5 @@
 """SQLite persistence: the journal, the outbox and the audit chain in one file."""
+
 from kiosk.store.db import Store, StoreError
 
 __all__ = ["Store", "StoreError"]

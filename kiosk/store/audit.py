@@ -1,11 +1,12 @@
 """The audit chain: every clerk and technician action, and the system's own decisions
 (recovery outcomes, cancellations), each entry hashing the one before it."""
+
 from __future__ import annotations
 
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from kiosk.store.db import Store
 
@@ -36,16 +37,20 @@ def append(store: Store, actor: str, action: str, detail: dict | None = None, co
     text = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     last = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev = (last["seq"] + 1, last["hash"]) if last else (1, GENESIS)
-    at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    at = datetime.now(UTC).isoformat(timespec="milliseconds")
     digest = _entry_hash(seq, at, actor, action, text, prev)
-    conn.execute("INSERT INTO audit(seq, at, actor, action, detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?)",
-                 (seq, at, actor, action, text, prev, digest))
+    conn.execute(
+        "INSERT INTO audit(seq, at, actor, action, detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?)",
+        (seq, at, actor, action, text, prev, digest),
+    )
     return AuditEntry(seq, at, actor, action, detail or {}, prev, digest)
 
 
 def entries(store: Store, since_seq: int = 0) -> list[AuditEntry]:
-    return [AuditEntry(r["seq"], r["at"], r["actor"], r["action"], json.loads(r["detail"]), r["prev_hash"], r["hash"])
-            for r in store.query("SELECT * FROM audit WHERE seq > ? ORDER BY seq", (since_seq,))]
+    return [
+        AuditEntry(r["seq"], r["at"], r["actor"], r["action"], json.loads(r["detail"]), r["prev_hash"], r["hash"])
+        for r in store.query("SELECT * FROM audit WHERE seq > ? ORDER BY seq", (since_seq,))
+    ]
 
 
 def verify(store: Store) -> int | None:

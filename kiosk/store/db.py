@@ -4,13 +4,14 @@ WAL + synchronous=FULL: a commit that returned is on disk, so the journal entry 
 protects an action really precedes it. One Store object per process owns the file; it is
 used from one thread at a time (the exchange engine's), a lock guards the rare others.
 """
+
 from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from kiosk.store.migrations import MIGRATIONS
 
@@ -31,8 +32,10 @@ class Store:
             self.conn.execute("PRAGMA foreign_keys=ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: the kiosk database cannot be opened ({exc}); "
-                             "keep the file for the technician and see `kiosk doctor`") from exc
+            raise StoreError(
+                f"{self.path}: the kiosk database cannot be opened ({exc}); "
+                "keep the file for the technician and see `kiosk doctor`"
+            ) from exc
         self._lock = threading.RLock()
 
     @property
@@ -42,8 +45,10 @@ class Store:
     def _migrate(self) -> None:
         current = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if current > len(MIGRATIONS):
-            raise StoreError(f"{self.path}: schema version {current} is newer than this kiosk "
-                             f"({len(MIGRATIONS)}); install the newer kiosk or restore a backup")
+            raise StoreError(
+                f"{self.path}: schema version {current} is newer than this kiosk "
+                f"({len(MIGRATIONS)}); install the newer kiosk or restore a backup"
+            )
         for version, statements in enumerate(MIGRATIONS[current:], start=current + 1):
             self.conn.execute("BEGIN IMMEDIATE")
             try:
@@ -82,7 +87,7 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -2,6 +2,7 @@
 
 PRAGMA user_version holds how many steps have run.
 """
+
 from __future__ import annotations
 
 MIGRATIONS: list[list[str]] = [

@@ -6,6 +6,7 @@ are retried — after a timeout, a dropped connection or a 5xx — with exponent
 and jitter, each attempt signed afresh. Refusals become one exception type per stable
 code (kiosk.sync.cloud_errors); no usable answer becomes CloudUnavailable.
 """
+
 from __future__ import annotations
 
 import base64
@@ -15,8 +16,9 @@ import logging
 import random
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 import requests
@@ -37,8 +39,9 @@ class TerminalAuth(AuthBase):
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         body = request.body.encode("utf-8") if isinstance(request.body, str) else request.body
-        request.headers.update(sign_headers(self.terminal_id, self._secret, request.method or "GET",
-                                            request.path_url, body))
+        request.headers.update(
+            sign_headers(self.terminal_id, self._secret, request.method or "GET", request.path_url, body)
+        )
         return request
 
 
@@ -57,9 +60,19 @@ class Challenge:
 
 
 class CloudClient:
-    def __init__(self, base_url: str, terminal_id: str, secret: bytes, *, timeout_s: float = 5.0,
-                 ca_bundle: str | None = None, proxy: str | None = None, retries: int = 3,
-                 backoff_s: float = 0.2, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        terminal_id: str,
+        secret: bytes,
+        *,
+        timeout_s: float = 5.0,
+        ca_bundle: str | None = None,
+        proxy: str | None = None,
+        retries: int = 3,
+        backoff_s: float = 0.2,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.terminal_id = terminal_id
         self.timeout_s = timeout_s
@@ -80,13 +93,19 @@ class CloudClient:
         self.session.headers.update({"Accept": "application/json", "User-Agent": "kiosk-cloud-client"})
 
     @classmethod
-    def from_config(cls, cfg, **kwargs: Any) -> "CloudClient":
+    def from_config(cls, cfg, **kwargs: Any) -> CloudClient:
         """Build from the kiosk config; the terminal secret comes from the OS keyring."""
         from kiosk.secrets import Secret, require_secret
 
-        return cls(cfg.get("cloud", "url"), cfg.get("cloud", "terminal_id"), require_secret(Secret.TERMINAL_SECRET),
-                   timeout_s=cfg.get("cloud", "timeout_s"), ca_bundle=cfg.get("cloud", "ca_bundle") or None,
-                   proxy=cfg.get("cloud", "proxy") or None, **kwargs)
+        return cls(
+            cfg.get("cloud", "url"),
+            cfg.get("cloud", "terminal_id"),
+            require_secret(Secret.TERMINAL_SECRET),
+            timeout_s=cfg.get("cloud", "timeout_s"),
+            ca_bundle=cfg.get("cloud", "ca_bundle") or None,
+            proxy=cfg.get("cloud", "proxy") or None,
+            **kwargs,
+        )
 
     def close(self) -> None:
         self.session.close()
@@ -97,11 +116,15 @@ class CloudClient:
         return Challenge(data["challenge_id"], base64.b64decode(data["nonce"]), data["expires_at"])
 
     def authenticate_holder(self, challenge_id: str, certificate_der: bytes, signature: bytes) -> HolderSession:
-        data = self._call("POST", "/v1/auth/holder", body={
-            "challenge_id": challenge_id,
-            "certificate": base64.b64encode(certificate_der).decode("ascii"),
-            "signature": base64.b64encode(signature).decode("ascii"),
-        })
+        data = self._call(
+            "POST",
+            "/v1/auth/holder",
+            body={
+                "challenge_id": challenge_id,
+                "certificate": base64.b64encode(certificate_der).decode("ascii"),
+                "signature": base64.b64encode(signature).decode("ascii"),
+            },
+        )
         return HolderSession(data["holder_token"], data["mykey_id"], data["expires_at"])
 
     # -- balance and exchanges -------------------------------------------------------
@@ -109,15 +132,22 @@ class CloudClient:
         return self._call("GET", "/v1/holder/balance", holder=holder)
 
     def assign_reserved(self, holder: HolderSession | str, event_id: str, points: int, key: str) -> dict[str, Any]:
-        return self._call("POST", "/v1/holder/reserved/assign", body={"event_id": event_id, "points": points},
-                          holder=holder, key=key)
+        return self._call(
+            "POST", "/v1/holder/reserved/assign", body={"event_id": event_id, "points": points}, holder=holder, key=key
+        )
 
     def hold(self, holder: HolderSession | str, exchange_id: str, event_id: str, points: int) -> dict[str, Any]:
-        return self._call("POST", "/v1/exchanges", holder=holder, key=exchange_id,
-                          body={"exchange_id": exchange_id, "event_id": event_id, "points": points})
+        return self._call(
+            "POST",
+            "/v1/exchanges",
+            holder=holder,
+            key=exchange_id,
+            body={"exchange_id": exchange_id, "event_id": event_id, "points": points},
+        )
 
-    def commit(self, exchange_id: str, *, card_ref: str, load_id: str, loaded: int, fee: int,
-               balance_after: int) -> dict[str, Any]:
+    def commit(
+        self, exchange_id: str, *, card_ref: str, load_id: str, loaded: int, fee: int, balance_after: int
+    ) -> dict[str, Any]:
         breka = {"card_ref": card_ref, "load_id": load_id, "loaded": loaded, "fee": fee, "balance_after": balance_after}
         return self._call("POST", f"/v1/exchanges/{exchange_id}/commit", body={"breka": breka}, key=exchange_id)
 
@@ -135,11 +165,12 @@ class CloudClient:
         """Encode (and gzip) a settlement batch ahead of sending it. `records` are dicts, or
         their JSON texts as the outbox stores them (joined without re-encoding)."""
         texts = [r if isinstance(r, str) else _json(r) for r in records]
-        body = f'{{"terminal_id":{_json(self.terminal_id)},"records":[{",".join(texts)}]}}'.encode("utf-8")
+        body = f'{{"terminal_id":{_json(self.terminal_id)},"records":[{",".join(texts)}]}}'.encode()
         return PreparedBody(gzip.compress(body, compresslevel=1, mtime=0) if compress else body, compress)
 
-    def upload_batch(self, records: list[dict[str, Any]] | list[str] | PreparedBody, key: str | None = None, *,
-                     compress: bool = True) -> dict[str, Any]:
+    def upload_batch(
+        self, records: list[dict[str, Any]] | list[str] | PreparedBody, key: str | None = None, *, compress: bool = True
+    ) -> dict[str, Any]:
         body = records if isinstance(records, PreparedBody) else self.prepare_batch(records, compress=compress)
         return self._call("POST", "/v1/settlements/batches", key=key or str(uuid.uuid4()), body=body)
 
@@ -148,8 +179,16 @@ class CloudClient:
         return self._call("GET", "/v1/reports/monthly", query=query)
 
     # -- transport -------------------------------------------------------------------
-    def _call(self, method: str, path: str, *, body: Any = None, query: dict[str, Any] | None = None,
-              holder: HolderSession | str | None = None, key: str | None = None) -> Any:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        query: dict[str, Any] | None = None,
+        holder: HolderSession | str | None = None,
+        key: str | None = None,
+    ) -> Any:
         url = self.base_url + path + ("?" + urlencode(query) if query else "")
         headers: dict[str, str] = {}
         data = None
@@ -167,8 +206,9 @@ class CloudClient:
         attempts = 1 + (self.retries if key is not None else 0)
         for attempt in range(1, attempts + 1):
             try:
-                response = self.session.request(method, url, data=data, headers=headers, timeout=self.timeout_s,
-                                                verify=self.verify)
+                response = self.session.request(
+                    method, url, data=data, headers=headers, timeout=self.timeout_s, verify=self.verify
+                )
             except requests.RequestException as exc:
                 failure: Exception = CloudUnavailable(f"{method} {path}: {type(exc).__name__}: {exc}")
             else:
@@ -188,6 +228,7 @@ class CloudClient:
 class PreparedBody:
     """A request body encoded ahead of sending: JSON bytes, gzipped (level 1: speed over
     size; JSON shrinks ~3x anyway) when `gzipped`."""
+
     data: bytes
     gzipped: bool
 
@@ -212,7 +253,8 @@ def _error(response: requests.Response, method: str, path: str) -> Exception:
     except (ValueError, KeyError, TypeError):
         if response.status_code >= 500:
             return CloudUnavailable(f"{method} {path}: HTTP {response.status_code}", status=response.status_code)
-        return UnexpectedResponse(f"{method} {path}: HTTP {response.status_code} without an error body",
-                                  status=response.status_code)
+        return UnexpectedResponse(
+            f"{method} {path}: HTTP {response.status_code} without an error body", status=response.status_code
+        )
     exc = error_for(code, f"{method} {path}: {message}", response.status_code)
     return exc

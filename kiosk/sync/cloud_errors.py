@@ -3,6 +3,7 @@
 The UI maps exception types to screens (never messages). The simulator imports `Code`
 and `STATUS` from here, so server and client cannot disagree on a code's spelling.
 """
+
 from __future__ import annotations
 
 from enum import Enum
@@ -49,17 +50,37 @@ class Code(str, Enum):
 
 # HTTP status the cloud answers with for each code.
 STATUS: dict[Code, int] = {
-    Code.UNAUTHENTICATED: 401, Code.UNKNOWN_TERMINAL: 401, Code.BAD_TERMINAL_SIGNATURE: 401,
-    Code.STALE_REQUEST: 401, Code.REPLAYED_REQUEST: 401,
-    Code.CHALLENGE_UNKNOWN: 403, Code.CHALLENGE_EXPIRED: 403, Code.BAD_SIGNATURE: 403,
-    Code.CERTIFICATE_UNTRUSTED: 403, Code.CERTIFICATE_EXPIRED: 403, Code.CERTIFICATE_REVOKED: 403,
-    Code.NO_MYKEY_ID: 403, Code.HOLDER_TOKEN_INVALID: 401, Code.HOLDER_TOKEN_EXPIRED: 401,
-    Code.INSUFFICIENT_POINTS: 409, Code.EVENT_CLOSED: 409, Code.EVENT_NOT_SERVED: 403,
-    Code.UNKNOWN_EVENT: 404, Code.UNKNOWN_HOLDER: 404, Code.INVALID_AMOUNT: 422, Code.AMOUNT_MISMATCH: 422,
-    Code.EXCHANGE_NOT_FOUND: 404, Code.ALREADY_COMMITTED: 409, Code.ALREADY_CANCELLED: 409,
-    Code.INVALID_REQUEST: 422, Code.IDEMPOTENCY_KEY_REQUIRED: 400, Code.IDEMPOTENCY_KEY_REUSED: 422,
-    Code.TERMINAL_MISMATCH: 403, Code.NOT_FOUND: 404,
-    Code.INTERNAL_ERROR: 500, Code.INJECTED_FAULT: 500,
+    Code.UNAUTHENTICATED: 401,
+    Code.UNKNOWN_TERMINAL: 401,
+    Code.BAD_TERMINAL_SIGNATURE: 401,
+    Code.STALE_REQUEST: 401,
+    Code.REPLAYED_REQUEST: 401,
+    Code.CHALLENGE_UNKNOWN: 403,
+    Code.CHALLENGE_EXPIRED: 403,
+    Code.BAD_SIGNATURE: 403,
+    Code.CERTIFICATE_UNTRUSTED: 403,
+    Code.CERTIFICATE_EXPIRED: 403,
+    Code.CERTIFICATE_REVOKED: 403,
+    Code.NO_MYKEY_ID: 403,
+    Code.HOLDER_TOKEN_INVALID: 401,
+    Code.HOLDER_TOKEN_EXPIRED: 401,
+    Code.INSUFFICIENT_POINTS: 409,
+    Code.EVENT_CLOSED: 409,
+    Code.EVENT_NOT_SERVED: 403,
+    Code.UNKNOWN_EVENT: 404,
+    Code.UNKNOWN_HOLDER: 404,
+    Code.INVALID_AMOUNT: 422,
+    Code.AMOUNT_MISMATCH: 422,
+    Code.EXCHANGE_NOT_FOUND: 404,
+    Code.ALREADY_COMMITTED: 409,
+    Code.ALREADY_CANCELLED: 409,
+    Code.INVALID_REQUEST: 422,
+    Code.IDEMPOTENCY_KEY_REQUIRED: 400,
+    Code.IDEMPOTENCY_KEY_REUSED: 422,
+    Code.TERMINAL_MISMATCH: 403,
+    Code.NOT_FOUND: 404,
+    Code.INTERNAL_ERROR: 500,
+    Code.INJECTED_FAULT: 500,
 }
 
 
@@ -96,8 +117,13 @@ def _name(code: Code) -> str:
     return "".join(part.capitalize() for part in code.value.split("_"))
 
 
-_TERMINAL_CODES = {Code.UNAUTHENTICATED, Code.UNKNOWN_TERMINAL, Code.BAD_TERMINAL_SIGNATURE,
-                   Code.STALE_REQUEST, Code.REPLAYED_REQUEST}
+_TERMINAL_CODES = {
+    Code.UNAUTHENTICATED,
+    Code.UNKNOWN_TERMINAL,
+    Code.BAD_TERMINAL_SIGNATURE,
+    Code.STALE_REQUEST,
+    Code.REPLAYED_REQUEST,
+}
 _SERVER_CODES = {Code.INTERNAL_ERROR, Code.INJECTED_FAULT}
 
 # One class per stable code, e.g. ERRORS["insufficient_points"] is InsufficientPoints.

@@ -6,15 +6,17 @@ come from the kiosk's own settlement records (the outbox), counted in the JST mo
 Every month where the kiosk's used figures and the cloud's differ is listed as a
 mismatch, so the office settles it before sending the claim to the city.
 """
+
 from __future__ import annotations
 
 import csv
 import io
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 from kiosk.rules import JST
 
@@ -22,8 +24,12 @@ MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 MAX_MONTHS = 240
 KINDS = ("issued", "used", "expired")
 FIGURES = ("count", "points", "holders")
-COLUMNS = ["month"] + [f"{k}_{f}" for k in KINDS for f in FIGURES] + \
-          [f"cloud_used_{f}" for f in FIGURES] + ["claim_points", "mismatch"]
+COLUMNS = (
+    ["month"]
+    + [f"{k}_{f}" for k in KINDS for f in FIGURES]
+    + [f"cloud_used_{f}" for f in FIGURES]
+    + ["claim_points", "mismatch"]
+)
 
 
 class MonthError(ValueError):
@@ -77,8 +83,9 @@ class Tally:
         return {"count": self.count, "points": self.points, "holders": len(self.holders)}
 
 
-def kiosk_used(records: Iterable[dict], months: list[str],
-               event_id: str | None = None) -> tuple[dict[str, Tally], Tally]:
+def kiosk_used(
+    records: Iterable[dict], months: list[str], event_id: str | None = None
+) -> tuple[dict[str, Tally], Tally]:
     """Used figures per JST month (and over the period) from the kiosk's settlement records."""
     per = {m: Tally() for m in months}
     total = Tally()
@@ -104,17 +111,32 @@ class MonthlyReport:
     mismatches: list[dict[str, Any]]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"from": self.first, "to": self.last, "event_id": self.event_id, "terminal_id": self.terminal_id,
-                "generated_at": self.generated_at, "months": self.months, "totals": self.totals,
-                "mismatches": self.mismatches}
+        return {
+            "from": self.first,
+            "to": self.last,
+            "event_id": self.event_id,
+            "terminal_id": self.terminal_id,
+            "generated_at": self.generated_at,
+            "months": self.months,
+            "totals": self.totals,
+            "mismatches": self.mismatches,
+        }
 
 
 def _flat(prefix: str, figures: dict[str, int]) -> dict[str, int]:
     return {f"{prefix}_{name}": int(figures.get(name, 0)) for name in FIGURES}
 
 
-def build(records: Iterable[dict], cloud: dict[str, Any], first: str, last: str, *, event_id: str | None = None,
-          terminal_id: str = "", now: datetime | None = None) -> MonthlyReport:
+def build(
+    records: Iterable[dict],
+    cloud: dict[str, Any],
+    first: str,
+    last: str,
+    *,
+    event_id: str | None = None,
+    terminal_id: str = "",
+    now: datetime | None = None,
+) -> MonthlyReport:
     """Join the kiosk's records with the cloud's monthly figures (pure: no I/O)."""
     months = months_between(first, last)
     used, used_total = kiosk_used(records, months, event_id)
@@ -126,18 +148,28 @@ def build(records: Iterable[dict], cloud: dict[str, Any], first: str, last: str,
         mine = used[month].figures()
         theirs = {name: int(remote.get("used", empty).get(name, 0)) for name in FIGURES}
         differs = [name for name in FIGURES if mine[name] != theirs[name]]
-        row = {"month": month, **_flat("issued", remote.get("issued", empty)), **_flat("used", mine),
-               **_flat("expired", remote.get("expired", empty)), **_flat("cloud_used", theirs),
-               "claim_points": mine["points"], "mismatch": bool(differs)}
+        row = {
+            "month": month,
+            **_flat("issued", remote.get("issued", empty)),
+            **_flat("used", mine),
+            **_flat("expired", remote.get("expired", empty)),
+            **_flat("cloud_used", theirs),
+            "claim_points": mine["points"],
+            "mismatch": bool(differs),
+        }
         rows.append(row)
         if differs:
             mismatches.append({"month": month, "fields": differs, "kiosk": mine, "cloud": theirs})
     remote_totals = cloud.get("totals", {})
-    totals = {**_flat("issued", remote_totals.get("issued", empty)), **_flat("used", used_total.figures()),
-              **_flat("expired", remote_totals.get("expired", empty)),
-              **_flat("cloud_used", remote_totals.get("used", empty)),
-              "claim_points": used_total.points, "mismatch_months": len(mismatches)}
-    stamp = (now or datetime.now(timezone.utc)).astimezone(JST).isoformat(timespec="seconds")
+    totals = {
+        **_flat("issued", remote_totals.get("issued", empty)),
+        **_flat("used", used_total.figures()),
+        **_flat("expired", remote_totals.get("expired", empty)),
+        **_flat("cloud_used", remote_totals.get("used", empty)),
+        "claim_points": used_total.points,
+        "mismatch_months": len(mismatches),
+    }
+    stamp = (now or datetime.now(UTC)).astimezone(JST).isoformat(timespec="seconds")
     return MonthlyReport(first, last, event_id, terminal_id, stamp, rows, totals, mismatches)
 
 
@@ -146,8 +178,9 @@ def local_records(store) -> list[dict]:
     return [json.loads(r["record"]) for r in store.query("SELECT record FROM outbox ORDER BY seq")]
 
 
-def collect(client, records: list[dict], first: str, last: str, event_id: str | None = None,
-            terminal_id: str = "") -> MonthlyReport:
+def collect(
+    client, records: list[dict], first: str, last: str, event_id: str | None = None, terminal_id: str = ""
+) -> MonthlyReport:
     """Fetch the cloud's figures for the period and join them with the kiosk's records."""
     months_between(first, last)
     cloud = client.monthly(first, last, event_id)

@@ -6,6 +6,7 @@ kiosk's records and the cloud disagree, highlighted. Needs a CJK TrueType font: 
 Gothic (Debian fonts-ipafont-gothic) first; reportlab cannot embed CFF-outline fonts,
 so an OpenType/CFF-only Noto CJK install is tried but may not do.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -44,8 +45,10 @@ def register_font(candidates: tuple[str, ...] = FONT_CANDIDATES) -> str:
             return path
         except (TTFError, OSError, ValueError) as exc:
             tried.append(f"{path} ({exc})")
-    raise FontMissing("日本語フォントがありません / no usable CJK TrueType font: install the Debian package "
-                      "fonts-ipafont-gothic" + (f"; tried {'; '.join(tried)}" if tried else ""))
+    raise FontMissing(
+        "日本語フォントがありません / no usable CJK TrueType font: install the Debian package "
+        "fonts-ipafont-gothic" + (f"; tried {'; '.join(tried)}" if tried else "")
+    )
 
 
 def _n(value: int) -> str:
@@ -64,38 +67,68 @@ def render(report: MonthlyReport, out: Path | str, font_candidates: tuple[str, .
     styles = {
         "title": ParagraphStyle("t", fontName=FONT_NAME, fontSize=17, leading=22, spaceAfter=1 * mm),
         "sub": ParagraphStyle("s", fontName=FONT_NAME, fontSize=8.5, leading=11, textColor=colors.grey),
-        "h": ParagraphStyle("h", fontName=FONT_NAME, fontSize=11.5, leading=15, spaceBefore=4 * mm,
-                            spaceAfter=1.5 * mm),
+        "h": ParagraphStyle(
+            "h", fontName=FONT_NAME, fontSize=11.5, leading=15, spaceBefore=4 * mm, spaceAfter=1.5 * mm
+        ),
         "p": ParagraphStyle("p", fontName=FONT_NAME, fontSize=9, leading=13),
-        "claim": ParagraphStyle("c", fontName=FONT_NAME, fontSize=12, leading=17, borderColor=colors.black,
-                                borderWidth=0.6, borderPadding=2.5 * mm, spaceBefore=5 * mm, spaceAfter=6 * mm),
+        "claim": ParagraphStyle(
+            "c",
+            fontName=FONT_NAME,
+            fontSize=12,
+            leading=17,
+            borderColor=colors.black,
+            borderWidth=0.6,
+            borderPadding=2.5 * mm,
+            spaceBefore=5 * mm,
+            spaceAfter=6 * mm,
+        ),
         "warn": ParagraphStyle("w", fontName=FONT_NAME, fontSize=9, leading=13, textColor=colors.HexColor("#a00000")),
     }
     t = report.totals
     story = [
-        Paragraph(TITLE, styles["title"]), Paragraph(SUBTITLE, styles["sub"]), Spacer(1, 3 * mm),
+        Paragraph(TITLE, styles["title"]),
+        Paragraph(SUBTITLE, styles["sub"]),
+        Spacer(1, 3 * mm),
         Paragraph(f"対象期間 / period: {report.first} 〜 {report.last}（日本時間 / JST）", styles["p"]),
-        Paragraph(f"イベント / event: {report.event_id or '全イベント / all events'}　｜　"
-                  f"端末 / terminal: {report.terminal_id}", styles["p"]),
+        Paragraph(
+            f"イベント / event: {report.event_id or '全イベント / all events'}　｜　"
+            f"端末 / terminal: {report.terminal_id}",
+            styles["p"],
+        ),
         Paragraph(f"作成日時 / generated: {report.generated_at}", styles["p"]),
-        Paragraph(f"請求額（交換に使われた実証実験ポイント、1ポイント＝1円）: <b>{_n(t['claim_points'])} 円</b><br/>"
-                  f"Claim (experiment points used, 1 point = 1 yen): {_n(t['claim_points'])} yen, "
-                  f"{_n(t['used_count'])} exchanges, {_n(t['used_holders'])} holders", styles["claim"]),
+        Paragraph(
+            f"請求額（交換に使われた実証実験ポイント、1ポイント＝1円）: <b>{_n(t['claim_points'])} 円</b><br/>"
+            f"Claim (experiment points used, 1 point = 1 yen): {_n(t['claim_points'])} yen, "
+            f"{_n(t['used_count'])} exchanges, {_n(t['used_holders'])} holders",
+            styles["claim"],
+        ),
     ]
     if report.mismatches:
-        story.append(Paragraph(f"※ 端末の記録とクラウドの集計が一致しない月が {len(report.mismatches)} か月あります"
-                               f"（表中の赤い行）。請求前に確認してください。 / {len(report.mismatches)} month(s) "
-                               "where the kiosk's records and the cloud disagree (red rows): settle before claiming.",
-                               styles["warn"]))
-    story += [Paragraph("表1 発行・利用 / Table 1: issued and used", styles["h"]), _table1(report, mm, colors),
-              KeepTogether([Paragraph("表2 失効 / Table 2: expired", styles["h"]), _table2(report, mm, colors)])]
+        story.append(
+            Paragraph(
+                f"※ 端末の記録とクラウドの集計が一致しない月が {len(report.mismatches)} か月あります"
+                f"（表中の赤い行）。請求前に確認してください。 / {len(report.mismatches)} month(s) "
+                "where the kiosk's records and the cloud disagree (red rows): settle before claiming.",
+                styles["warn"],
+            )
+        )
+    story += [
+        Paragraph("表1 発行・利用 / Table 1: issued and used", styles["h"]),
+        _table1(report, mm, colors),
+        KeepTogether([Paragraph("表2 失効 / Table 2: expired", styles["h"]), _table2(report, mm, colors)]),
+    ]
     story.append(KeepTogether([Paragraph("月別ポイント / points per month", styles["h"]), _chart(report, mm, colors)]))
     if report.mismatches:
         story += [Paragraph("不一致の月 / months that disagree", styles["h"]), _mismatch_table(report, mm, colors)]
-    story += [Spacer(1, 4 * mm), Paragraph(
-        "人数は期間中の重複を除いた人数です。発行・失効はポイント管理クラウドの集計、利用は本端末の精算記録"
-        "（発生日時の日本時間の月）によります。 / Holders are distinct over the period. Issued and expired: the "
-        "point cloud's figures; used: this kiosk's signed settlement records, by JST month.", styles["sub"])]
+    story += [
+        Spacer(1, 4 * mm),
+        Paragraph(
+            "人数は期間中の重複を除いた人数です。発行・失効はポイント管理クラウドの集計、利用は本端末の精算記録"
+            "（発生日時の日本時間の月）によります。 / Holders are distinct over the period. Issued and expired: the "
+            "point cloud's figures; used: this kiosk's signed settlement records, by JST month.",
+            styles["sub"],
+        ),
+    ]
 
     def footer(canvas, doc):
         canvas.saveState()
@@ -104,8 +137,17 @@ def render(report: MonthlyReport, out: Path | str, font_candidates: tuple[str, .
         canvas.drawRightString(A4[0] - 15 * mm, 9 * mm, f"{doc.page} ページ / page {doc.page}")
         canvas.restoreState()
 
-    doc = SimpleDocTemplate(str(out), pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
-                            bottomMargin=17 * mm, title=TITLE, author="kiosk", subject=SUBTITLE)
+    doc = SimpleDocTemplate(
+        str(out),
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=17 * mm,
+        title=TITLE,
+        author="kiosk",
+        subject=SUBTITLE,
+    )
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return out
 
@@ -133,43 +175,93 @@ def _style(rows: int, mismatched: list[int], colors, extra: list | None = None):
 def _table1(report: MonthlyReport, mm, colors):
     from reportlab.platypus import Table
 
-    head = ["月\nmonth", "発行件数\nissued", "発行ポイント\nissued pts", "発行人数\nholders", "利用件数\nused",
-            "利用ポイント\nused pts", "利用人数\nholders", "クラウド利用\ncloud used pts", "照合\ncheck"]
-    body = [[m["month"] + (" ※" if m["mismatch"] else ""), _n(m["issued_count"]), _n(m["issued_points"]),
-             _n(m["issued_holders"]), _n(m["used_count"]), _n(m["used_points"]), _n(m["used_holders"]),
-             _n(m["cloud_used_points"]), "不一致 ✕" if m["mismatch"] else "一致"] for m in report.months]
+    head = [
+        "月\nmonth",
+        "発行件数\nissued",
+        "発行ポイント\nissued pts",
+        "発行人数\nholders",
+        "利用件数\nused",
+        "利用ポイント\nused pts",
+        "利用人数\nholders",
+        "クラウド利用\ncloud used pts",
+        "照合\ncheck",
+    ]
+    body = [
+        [
+            m["month"] + (" ※" if m["mismatch"] else ""),
+            _n(m["issued_count"]),
+            _n(m["issued_points"]),
+            _n(m["issued_holders"]),
+            _n(m["used_count"]),
+            _n(m["used_points"]),
+            _n(m["used_holders"]),
+            _n(m["cloud_used_points"]),
+            "不一致 ✕" if m["mismatch"] else "一致",
+        ]
+        for m in report.months
+    ]
     t = report.totals
-    total = ["合計 total", _n(t["issued_count"]), _n(t["issued_points"]), _n(t["issued_holders"]),
-             _n(t["used_count"]), _n(t["used_points"]), _n(t["used_holders"]), _n(t["cloud_used_points"]),
-             f"{t['mismatch_months']} 件" if t["mismatch_months"] else "一致"]
+    total = [
+        "合計 total",
+        _n(t["issued_count"]),
+        _n(t["issued_points"]),
+        _n(t["issued_holders"]),
+        _n(t["used_count"]),
+        _n(t["used_points"]),
+        _n(t["used_holders"]),
+        _n(t["cloud_used_points"]),
+        f"{t['mismatch_months']} 件" if t["mismatch_months"] else "一致",
+    ]
     rows = [head] + body + [total]
     mismatched = [i + 1 for i, m in enumerate(report.months) if m["mismatch"]]
     widths = [22 * mm, 16 * mm, 22 * mm, 16 * mm, 16 * mm, 22 * mm, 16 * mm, 26 * mm, 18 * mm]
-    return Table(rows, colWidths=widths, repeatRows=1,
-                 style=_style(len(rows), mismatched, colors, [("ALIGN", (-1, 1), (-1, -1), "CENTER")]))
+    return Table(
+        rows,
+        colWidths=widths,
+        repeatRows=1,
+        style=_style(len(rows), mismatched, colors, [("ALIGN", (-1, 1), (-1, -1), "CENTER")]),
+    )
 
 
 def _table2(report: MonthlyReport, mm, colors):
     from reportlab.platypus import Table
 
     rows = [["月\nmonth", "失効件数\nexpired", "失効ポイント\nexpired pts", "失効人数\nholders"]]
-    rows += [[m["month"], _n(m["expired_count"]), _n(m["expired_points"]), _n(m["expired_holders"])]
-             for m in report.months]
+    rows += [
+        [m["month"], _n(m["expired_count"]), _n(m["expired_points"]), _n(m["expired_holders"])] for m in report.months
+    ]
     t = report.totals
     rows.append(["合計 total", _n(t["expired_count"]), _n(t["expired_points"]), _n(t["expired_holders"])])
-    return Table(rows, colWidths=[22 * mm, 22 * mm, 26 * mm, 22 * mm], repeatRows=1, hAlign="LEFT",
-                 style=_style(len(rows), [], colors))
+    return Table(
+        rows,
+        colWidths=[22 * mm, 22 * mm, 26 * mm, 22 * mm],
+        repeatRows=1,
+        hAlign="LEFT",
+        style=_style(len(rows), [], colors),
+    )
 
 
 def _mismatch_table(report: MonthlyReport, mm, colors):
     from reportlab.platypus import Table
 
-    rows = [["月\nmonth", "端末 件数/ポイント/人数\nkiosk count/pts/holders",
-             "クラウド 件数/ポイント/人数\ncloud count/pts/holders", "差のある項目\nfields"]]
+    rows = [
+        [
+            "月\nmonth",
+            "端末 件数/ポイント/人数\nkiosk count/pts/holders",
+            "クラウド 件数/ポイント/人数\ncloud count/pts/holders",
+            "差のある項目\nfields",
+        ]
+    ]
     for m in report.mismatches:
         k, c = m["kiosk"], m["cloud"]
-        rows.append([m["month"], f"{_n(k['count'])} / {_n(k['points'])} / {_n(k['holders'])}",
-                     f"{_n(c['count'])} / {_n(c['points'])} / {_n(c['holders'])}", ", ".join(m["fields"])])
+        rows.append(
+            [
+                m["month"],
+                f"{_n(k['count'])} / {_n(k['points'])} / {_n(k['holders'])}",
+                f"{_n(c['count'])} / {_n(c['points'])} / {_n(c['holders'])}",
+                ", ".join(m["fields"]),
+            ]
+        )
     style = _style(len(rows) + 1, list(range(1, len(rows))), colors, [("LINEABOVE", (0, 0), (-1, 0), 0.4, colors.grey)])
     return Table(rows, colWidths=[22 * mm, 55 * mm, 55 * mm, 40 * mm], hAlign="LEFT", style=style)
 
@@ -183,8 +275,11 @@ def _chart(report: MonthlyReport, mm, colors):
     drawing = Drawing(width, height)
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 16 * mm, 10 * mm, width - 20 * mm, height - 26 * mm
-    series = [[m["issued_points"] for m in report.months], [m["used_points"] for m in report.months],
-              [m["expired_points"] for m in report.months]]
+    series = [
+        [m["issued_points"] for m in report.months],
+        [m["used_points"] for m in report.months],
+        [m["expired_points"] for m in report.months],
+    ]
     chart.data = series
     palette = [colors.HexColor("#4a78c2"), colors.HexColor("#e08a2c"), colors.HexColor("#9a9a9a")]
     for index, colour in enumerate(palette):
@@ -205,9 +300,17 @@ def _chart(report: MonthlyReport, mm, colors):
     for index, m in enumerate(report.months):  # mark the months that disagree
         if m["mismatch"]:
             step = chart.width / max(1, len(report.months))
-            drawing.add(String(chart.x + step * (index + 0.5), chart.y + chart.height + 1.5 * mm, "※",
-                               fontName=FONT_NAME, fontSize=8, fillColor=colors.HexColor("#a00000"),
-                               textAnchor="middle"))
+            drawing.add(
+                String(
+                    chart.x + step * (index + 0.5),
+                    chart.y + chart.height + 1.5 * mm,
+                    "※",
+                    fontName=FONT_NAME,
+                    fontSize=8,
+                    fillColor=colors.HexColor("#a00000"),
+                    textAnchor="middle",
+                )
+            )
     drawing.add(chart)
     legend = Legend()
     legend.fontName, legend.fontSize = FONT_NAME, 7.5

@@ -6,6 +6,7 @@ record's hash (64 zeros for a terminal's first record); `signature` is base64
 Ed25519 over the 32 raw bytes of the hash. Anyone with the terminal's public key can
 check a run of records for gaps, edits and deletions (`chain_problems`).
 """
+
 from __future__ import annotations
 
 import base64
@@ -18,8 +19,21 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 GENESIS_HASH = "0" * 64
-FIELDS = ("record_id", "seq", "terminal_id", "exchange_id", "occurred_at", "mykey_id", "event_id",
-          "points_used", "fee", "loaded", "card_ref", "load_id", "prev_hash")
+FIELDS = (
+    "record_id",
+    "seq",
+    "terminal_id",
+    "exchange_id",
+    "occurred_at",
+    "mykey_id",
+    "event_id",
+    "points_used",
+    "fee",
+    "loaded",
+    "card_ref",
+    "load_id",
+    "prev_hash",
+)
 UNSIGNED = ("hash", "signature")
 _json_string = json.encoder.encode_basestring  # what CANONICAL writes a string as (ensure_ascii=False)
 CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)  # built once: hot path
@@ -125,8 +139,12 @@ def signature_matches(record: dict[str, Any], public_key: bytes | Ed25519PublicK
     return True
 
 
-def chain_problems(records: list[dict[str, Any]], public_key: bytes | Ed25519PublicKey,
-                   prev_hash: str = GENESIS_HASH, next_seq: int = 1) -> list[tuple[str, str]]:
+def chain_problems(
+    records: list[dict[str, Any]],
+    public_key: bytes | Ed25519PublicKey,
+    prev_hash: str = GENESIS_HASH,
+    next_seq: int = 1,
+) -> list[tuple[str, str]]:
     """[(record_id, code)] for every record that breaks the chain, in seq order."""
     problems: list[tuple[str, str]] = []
     for record in sorted(records, key=lambda r: r.get("seq", 0)):
@@ -148,5 +166,8 @@ def public_key_bytes(device_key: bytes) -> bytes:
     """Raw 32-byte Ed25519 public key for a raw 32-byte private key (to register it)."""
     from cryptography.hazmat.primitives import serialization
 
-    return Ed25519PrivateKey.from_private_bytes(device_key).public_key().public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return (
+        Ed25519PrivateKey.from_private_bytes(device_key)
+        .public_key()
+        .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    )

@@ -11,6 +11,7 @@ hex SHA-256 of the body bytes as sent (gzip-compressed bodies are hashed compres
 The server remembers signatures it has seen for the freshness window, so a captured
 request cannot be replayed. Pure: no I/O, no clock of its own unless none is given.
 """
+
 from __future__ import annotations
 
 import base64
@@ -18,7 +19,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 HEADER_TERMINAL = "X-Terminal-Id"
 HEADER_TIMESTAMP = "X-Timestamp"
@@ -49,13 +50,20 @@ def signature(secret: bytes, method: str, path: str, timestamp: str, nonce: str,
 
 
 def format_timestamp(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def sign_headers(terminal_id: str, secret: bytes, method: str, path: str, body: bytes | None,
-                 now: datetime | None = None, nonce: str | None = None) -> dict[str, str]:
+def sign_headers(
+    terminal_id: str,
+    secret: bytes,
+    method: str,
+    path: str,
+    body: bytes | None,
+    now: datetime | None = None,
+    nonce: str | None = None,
+) -> dict[str, str]:
     """The four authentication headers for one request (`path` includes the query string)."""
-    timestamp = format_timestamp(now or datetime.now(timezone.utc))
+    timestamp = format_timestamp(now or datetime.now(UTC))
     nonce = nonce or secrets.token_hex(16)
     return {
         HEADER_TERMINAL: terminal_id,
@@ -91,8 +99,9 @@ def parse_headers(headers) -> SignedRequest:
     return SignedRequest(values[HEADER_TERMINAL], stamp, nonce, values[HEADER_SIGNATURE])
 
 
-def verify(signed: SignedRequest, secret: bytes, method: str, path: str, body_hash: str,
-           timestamp_text: str, now: datetime) -> None:
+def verify(
+    signed: SignedRequest, secret: bytes, method: str, path: str, body_hash: str, timestamp_text: str, now: datetime
+) -> None:
     """Check freshness and the HMAC; raise SignatureProblem. Replay memory is the caller's."""
     if abs(now - signed.timestamp) > MAX_SKEW:
         raise SignatureProblem("stale_request", "request timestamp is more than 5 minutes from the server's clock")

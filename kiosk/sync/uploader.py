@@ -9,6 +9,7 @@ backs off exponentially with full jitter (random in [0, min(cap, base·2ⁿ)]) a
 again. `run(stop)` is the background loop (a thread or a service); `notify()` wakes it
 when a new record has been appended.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,9 +17,10 @@ import random
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from kiosk.sync.cloud_errors import CloudError, CloudUnavailable
 from kiosk.sync.outbox import Outbox, Unsent
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 1000
-Marks = tuple[list[str], list[str], list[tuple[str, str]]]   # accepted, duplicates, rejected (id, code)
+Marks = tuple[list[str], list[str], list[tuple[str, str]]]  # accepted, duplicates, rejected (id, code)
 KEY_NAMESPACE = uuid.UUID("6f1d3c52-1b7e-4a7e-9a55-0c6b5e0b7a11")  # settlement batch keys
 
 
@@ -56,14 +58,14 @@ class Backoff:
 
 @dataclass
 class UploadSummary:
-    batches: int = 0                 # batches the cloud answered
-    sent: int = 0                    # records in those batches
+    batches: int = 0  # batches the cloud answered
+    sent: int = 0  # records in those batches
     accepted: int = 0
     duplicates: int = 0
-    rejected: list[tuple[str, str]] = field(default_factory=list)   # (record_id, code)
-    failures: int = 0                # attempts that got no usable answer
-    remaining: int = 0               # records still unsent afterwards
-    error: str | None = None         # why the pass stopped early, if it did
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (record_id, code)
+    failures: int = 0  # attempts that got no usable answer
+    remaining: int = 0  # records still unsent afterwards
+    error: str | None = None  # why the pass stopped early, if it did
     seconds: float = 0.0
 
     @property
@@ -71,17 +73,35 @@ class UploadSummary:
         return self.error is None and self.remaining == 0
 
     def as_dict(self) -> dict:
-        return {"batches": self.batches, "sent": self.sent, "accepted": self.accepted,
-                "duplicates": self.duplicates, "rejected": [{"record_id": r, "code": c} for r, c in self.rejected],
-                "failures": self.failures, "remaining": self.remaining, "error": self.error,
-                "seconds": round(self.seconds, 3)}
+        return {
+            "batches": self.batches,
+            "sent": self.sent,
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "rejected": [{"record_id": r, "code": c} for r, c in self.rejected],
+            "failures": self.failures,
+            "remaining": self.remaining,
+            "error": self.error,
+            "seconds": round(self.seconds, 3),
+        }
 
 
 class Uploader:
-    def __init__(self, outbox: Outbox, client, *, batch_size: int = MAX_BATCH, compress: bool = True,
-                 attempts: int = 5, base_delay_s: float = 1.0, max_delay_s: float = 300.0,
-                 idle_s: float = 60.0, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic, rand: Callable[[], float] = random.random) -> None:
+    def __init__(
+        self,
+        outbox: Outbox,
+        client,
+        *,
+        batch_size: int = MAX_BATCH,
+        compress: bool = True,
+        attempts: int = 5,
+        base_delay_s: float = 1.0,
+        max_delay_s: float = 300.0,
+        idle_s: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
         if not 1 <= batch_size <= MAX_BATCH:
             raise ValueError(f"batch_size must be 1..{MAX_BATCH}")
         self.outbox, self.client = outbox, client
@@ -127,7 +147,7 @@ class Uploader:
                     log.warning("settlement upload failed (%s); retry in %.2fs", exc, delay)
                     self._sleep(delay)
                     continue
-                except CloudError as exc:   # a refusal: retrying the same batch now will not help
+                except CloudError as exc:  # a refusal: retrying the same batch now will not help
                     summary.failures += 1
                     summary.error = f"{exc.code}: {exc}"
                     break
@@ -147,16 +167,20 @@ class Uploader:
         """Record ids, the encoded body and the last seq of a batch; None when there is none."""
         if not unsent:
             return None
-        return ([u.record_id for u in unsent], self.client.prepare_batch([u.json for u in unsent],
-                                                                       compress=self.compress), unsent[-1].seq)
+        return (
+            [u.record_id for u in unsent],
+            self.client.prepare_batch([u.json for u in unsent], compress=self.compress),
+            unsent[-1].seq,
+        )
 
     def _tally(self, ids: list[str], answer: dict, summary: UploadSummary) -> Marks | None:
         """What to mark for the records the cloud answered for; None when it named none of them."""
         ours = set(ids)
         accepted = [rid for rid in answer.get("accepted", []) if rid in ours]
         duplicates = [rid for rid in answer.get("duplicates", []) if rid in ours]
-        rejected = [(str(r["record_id"]), str(r["code"])) for r in answer.get("rejected", [])
-                    if r.get("record_id") in ours]
+        rejected = [
+            (str(r["record_id"]), str(r["code"])) for r in answer.get("rejected", []) if r.get("record_id") in ours
+        ]
         summary.batches += 1
         summary.sent += len(ids)
         summary.accepted += len(accepted)

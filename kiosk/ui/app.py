@@ -4,13 +4,14 @@
 come from kiosk.app.build (the composition root). Start-up recovery runs on the card
 worker, never on the GUI thread.
 """
+
 from __future__ import annotations
 
 import gc
 import logging
 import sys
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
@@ -35,8 +36,16 @@ def qt_app() -> QApplication:
 
 
 class Kiosk:
-    def __init__(self, cfg, parts, *, reader_name: str | None = None, context_factory=None,
-                 settings: UiSettings | None = None, printer=None):
+    def __init__(
+        self,
+        cfg,
+        parts,
+        *,
+        reader_name: str | None = None,
+        context_factory=None,
+        settings: UiSettings | None = None,
+        printer=None,
+    ):
         self.t0 = time.perf_counter()
         self.app = qt_app()
         self.cfg, self.parts = cfg, parts
@@ -48,6 +57,7 @@ class Kiosk:
         self.staff = StaffAuth(parts.store)
         if printer is None:
             from kiosk.ui.receipt_printer import printer_from
+
             printer = printer_from(cfg.get("ui", "printer"))
         self.window = KioskWindow(self.worker, self.settings, self.languages, self.staff, parts, printer)
         self.window.cfg = cfg
@@ -55,8 +65,9 @@ class Kiosk:
         self.first_screen_ms: float | None = None
         self.recovery = None
 
-    def start(self, *, monitor: bool = True, recover: bool = True,
-              on_first_screen: Callable[[], None] | None = None) -> "Kiosk":
+    def start(
+        self, *, monitor: bool = True, recover: bool = True, on_first_screen: Callable[[], None] | None = None
+    ) -> Kiosk:
         """Show the first screen, then warm the other screens up behind it.
         `on_first_screen` runs as soon as the first screen is on the display."""
         self.worker.start()

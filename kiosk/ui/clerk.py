@@ -1,9 +1,11 @@
 """Clerk mode: today's totals, unfinished exchanges (cancel with a reason), the monthly claim
 export and the outbox status. Network work runs on the card worker; every action is
 audited (the finisher audits cancellations; exports are audited here)."""
+
 from __future__ import annotations
 
-from datetime import datetime, time as dtime, timezone
+from datetime import UTC, datetime
+from datetime import time as dtime
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
@@ -19,11 +21,13 @@ translate = QCoreApplication.translate
 
 
 def today_totals(store, now: datetime | None = None) -> dict[str, int]:
-    now = now or datetime.now(timezone.utc)
-    start = datetime.combine(now.astimezone(JST).date(), dtime(0), JST).astimezone(timezone.utc)
-    row = store.query("SELECT COUNT(*) AS n, COALESCE(SUM(points),0) AS p, COALESCE(SUM(fee),0) AS f, "
-                      "COALESCE(SUM(loaded),0) AS l FROM exchanges WHERE state = 'committed' AND created_at >= ?",
-                      (start.isoformat(timespec="milliseconds"),))[0]
+    now = now or datetime.now(UTC)
+    start = datetime.combine(now.astimezone(JST).date(), dtime(0), JST).astimezone(UTC)
+    row = store.query(
+        "SELECT COUNT(*) AS n, COALESCE(SUM(points),0) AS p, COALESCE(SUM(fee),0) AS f, "
+        "COALESCE(SUM(loaded),0) AS l FROM exchanges WHERE state = 'committed' AND created_at >= ?",
+        (start.isoformat(timespec="milliseconds"),),
+    )[0]
     return {"count": row["n"], "points": row["p"], "fee": row["f"], "loaded": row["l"]}
 
 
@@ -31,12 +35,19 @@ def export_claim(parts, event_id: str, month: str, fmt: str, folder: Path) -> Pa
     """The monthly claim for `month` as csv/json/pdf in `folder` (runs on the card worker)."""
     from kiosk.sync import report
 
-    rep = report.collect(parts.cloud, report.local_records(parts.store), month, month, event_id=event_id,
-                         terminal_id=parts.outbox.terminal_id if hasattr(parts.outbox, "terminal_id") else "")
+    rep = report.collect(
+        parts.cloud,
+        report.local_records(parts.store),
+        month,
+        month,
+        event_id=event_id,
+        terminal_id=parts.outbox.terminal_id if hasattr(parts.outbox, "terminal_id") else "",
+    )
     folder.mkdir(parents=True, exist_ok=True)
     out = folder / f"claim-{month}.{fmt}"
     if fmt == "pdf":
         from kiosk.sync.report_pdf import render
+
         render(rep, out)
     else:
         out.write_text(report.to_csv(rep) if fmt == "csv" else report.to_json(rep), encoding="utf-8")
@@ -108,16 +119,22 @@ class ClerkPage(Page):
         if parts is None:
             return
         t = today_totals(parts.store)
-        self.today.setText(translate("kiosk", "Today: {n} exchanges, {p} points used, fee {f}, loaded {l}").format(
-            n=t["count"], p=points(t["points"]), f=points(t["fee"]), l=points(t["loaded"])))
+        self.today.setText(
+            translate("kiosk", "Today: {n} exchanges, {p} points used, fee {f}, loaded {l}").format(
+                n=t["count"], p=points(t["points"]), f=points(t["fee"]), l=points(t["loaded"])
+            )
+        )
         s = parts.outbox.status()
         self.outbox.setText(translate("kiosk", "Records to send: {u} of {t}").format(u=s.unsent, t=s.total))
         self.unfinished.clear()
         rows = parts.journal.waiting_for_card()
         self._ids = [r.exchange_id for r in rows]
         for r in rows:
-            self.unfinished.addItem(translate("kiosk", "{id}: {p} points, waiting {m} min").format(
-                id=r.exchange_id[:8].upper(), p=points(r.points), m=int(r.age_seconds() // 60)))
+            self.unfinished.addItem(
+                translate("kiosk", "{id}: {p} points, waiting {m} min").format(
+                    id=r.exchange_id[:8].upper(), p=points(r.points), m=int(r.age_seconds() // 60)
+                )
+            )
         self.cancel_button.setEnabled(bool(rows))
 
     def _cancel_selected(self) -> None:
@@ -127,8 +144,7 @@ class ClerkPage(Page):
             self.status.setText(translate("kiosk", "Choose an exchange and write the reason."))
             return
         exchange_id, finisher = self._ids[i], self.window.parts.finisher
-        self.window.worker.call("clerk_cancel",
-                                lambda _e: finisher.cancel_by_clerk(exchange_id, reason, CLERK_NAME))
+        self.window.worker.call("clerk_cancel", lambda _e: finisher.cancel_by_clerk(exchange_id, reason, CLERK_NAME))
 
     def _export(self, fmt: str) -> None:
         from kiosk.config import data_dir
@@ -142,14 +158,19 @@ class ClerkPage(Page):
 
     def _job_done(self, what: str, result) -> None:
         if what == "clerk_cancel":
-            self.status.setText(translate("kiosk", "Cancelled.") if not isinstance(result, Exception)
-                                else translate("kiosk", "Could not cancel: {e}").format(e=result))
+            self.status.setText(
+                translate("kiosk", "Cancelled.")
+                if not isinstance(result, Exception)
+                else translate("kiosk", "Could not cancel: {e}").format(e=result)
+            )
             self.reason.clear()
             self.refresh()
         elif what == "clerk_export":
-            self.status.setText(translate("kiosk", "Saved: {path}").format(path=result)
-                                if not isinstance(result, Exception)
-                                else translate("kiosk", "Could not export: {e}").format(e=result))
+            self.status.setText(
+                translate("kiosk", "Saved: {path}").format(path=result)
+                if not isinstance(result, Exception)
+                else translate("kiosk", "Could not export: {e}").format(e=result)
+            )
 
     def _close(self) -> None:
         self.window.close_staff()

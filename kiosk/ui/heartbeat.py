@@ -3,6 +3,7 @@
 A QTimer fires every `interval_ms`; any tick later than that by more than a frame means
 the GUI thread was busy (or blocked). `max_stall_ms` is what the benchmark reports.
 """
+
 from __future__ import annotations
 
 import time

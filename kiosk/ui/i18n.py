@@ -3,6 +3,7 @@
 Source strings are English; resources/i18n/kiosk_ja.ts (pyside6-lupdate) holds the
 Japanese, compiled to kiosk_ja.qm (pyside6-lrelease). English needs no file.
 """
+
 from __future__ import annotations
 
 from importlib.resources import as_file

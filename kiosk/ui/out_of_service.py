@@ -6,10 +6,11 @@ its own every RECHECK_S and at a button, and starts the counter once everything 
 A technician opens technician mode from here (Ctrl+Alt+T and the technician PIN) to put the
 keys into the keyring; citizens see only the one message.
 """
+
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -32,8 +33,14 @@ class OutOfServiceWindow(QWidget):
     """`problems()` returns the failing checks (run off the GUI thread); `ready()` starts
     the counter once there are none; `technician_pin(pin)` checks a technician PIN."""
 
-    def __init__(self, problems: Callable[[], list[CheckResult]], ready: Callable[[], None],
-                 technician_pin: Callable[[str], bool], first: list[CheckResult], fullscreen: bool = False):
+    def __init__(
+        self,
+        problems: Callable[[], list[CheckResult]],
+        ready: Callable[[], None],
+        technician_pin: Callable[[str], bool],
+        first: list[CheckResult],
+        fullscreen: bool = False,
+    ):
         super().__init__()
         self.setObjectName("out_of_service")
         self._problems, self._ready, self._technician_pin = problems, ready, technician_pin
@@ -99,8 +106,9 @@ class OutOfServiceWindow(QWidget):
             return
         self._checking = True
         self.status.setText(translate("kiosk", "Checking…"))
-        threading.Thread(target=lambda: self._relay.checked.emit(self._problems()),
-                         name="out-of-service-check", daemon=True).start()
+        threading.Thread(
+            target=lambda: self._relay.checked.emit(self._problems()), name="out-of-service-check", daemon=True
+        ).start()
 
     def _show_checks(self, problems: list[CheckResult]) -> None:
         self._checking = False
@@ -115,16 +123,18 @@ class OutOfServiceWindow(QWidget):
 
     # -- technician ------------------------------------------------------------------------
     def open_technician(self) -> None:
-        pin, ok = QInputDialog.getText(self, translate("kiosk", "Technician"),
-                                       translate("kiosk", "Technician PIN"), QLineEdit.EchoMode.Password)
+        pin, ok = QInputDialog.getText(
+            self, translate("kiosk", "Technician"), translate("kiosk", "Technician PIN"), QLineEdit.EchoMode.Password
+        )
         if not ok:
             return
         if self._technician_pin(pin):
             self.tech.show()
             self.status.setText("")
         else:
-            self.status.setText(translate("kiosk", "Wrong PIN, or no technician PIN set yet "
-                                                   "(kiosk staff-pin set technician)."))
+            self.status.setText(
+                translate("kiosk", "Wrong PIN, or no technician PIN set yet (kiosk staff-pin set technician).")
+            )
 
     def _provision(self) -> None:
         from kiosk.secrets import Secret, set_secret

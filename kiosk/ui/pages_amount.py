@@ -4,6 +4,7 @@ The fee and the Breka points are shown as the holder types (kiosk.rules.quote), 
 amount is checked as it is typed (kiosk.rules.validate_amount) so the "Next" button only
 lights up for an amount the engine will accept (or one that needs a clerk).
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Signal
@@ -18,13 +19,16 @@ from kiosk.ui.widgets import Banner, BigButton, Keypad, Page, label
 translate = QCoreApplication.translate
 QUICK = (1_000, 3_000, 5_000, 10_000)
 MAX_LOTS_SHOWN = 4
-ROW_NAMES = (QT_TRANSLATE_NOOP("kiosk", "Experiment points used"), QT_TRANSLATE_NOOP("kiosk", "Fee (1/11)"),
-             QT_TRANSLATE_NOOP("kiosk", "Breka points you receive"))
+ROW_NAMES = (
+    QT_TRANSLATE_NOOP("kiosk", "Experiment points used"),
+    QT_TRANSLATE_NOOP("kiosk", "Fee (1/11)"),
+    QT_TRANSLATE_NOOP("kiosk", "Breka points you receive"),
+)
 
 
 class AmountPage(Page):
     name = "amount"
-    amount_chosen = Signal(str, bool)    # digits, needs a clerk
+    amount_chosen = Signal(str, bool)  # digits, needs a clerk
     cancel_requested = Signal()
 
     def __init__(self, clerk_threshold: int = 50_000, card_upper_limit: int = 1_000_000, parent=None):
@@ -98,8 +102,12 @@ class AmountPage(Page):
 
     def _render_view(self, view) -> None:
         self.usable.setText(translate("kiosk", "{n} points").format(n=points(view.usable)))
-        rows = [translate("kiosk", "{n} points: usable through {date}").format(
-            n=points(lot.points), date=expiry(lot.expires_at)) for lot in view.lots[:MAX_LOTS_SHOWN]]
+        rows = [
+            translate("kiosk", "{n} points: usable through {date}").format(
+                n=points(lot.points), date=expiry(lot.expires_at)
+            )
+            for lot in view.lots[:MAX_LOTS_SHOWN]
+        ]
         if len(view.lots) > MAX_LOTS_SHOWN:
             rows.append(translate("kiosk", "and {n} more").format(n=len(view.lots) - MAX_LOTS_SHOWN))
         if view.lots:
@@ -132,17 +140,29 @@ class AmountPage(Page):
         value, error = self._check(text)
         if value is not None:
             q = quote(value)
-            self.quote.setText(translate("kiosk", "Fee {fee}  →  Breka points {loaded}").format(
-                fee=points(q.fee), loaded=points(q.loaded)))
+            self.quote.setText(
+                translate("kiosk", "Fee {fee}  →  Breka points {loaded}").format(
+                    fee=points(q.fee), loaded=points(q.loaded)
+                )
+            )
         else:
             self.quote.setText("")
         self.next.setEnabled(value is not None)
-        self.next.setText(translate("kiosk", "Call the staff to approve") if isinstance(error, NeedsClerkApproval)
-                          else translate("kiosk", "Next"))
+        self.next.setText(
+            translate("kiosk", "Call the staff to approve")
+            if isinstance(error, NeedsClerkApproval)
+            else translate("kiosk", "Next")
+        )
         if error is not None:
             self.banner.show_problem(Problem(error.code, dict(error.params)))
-        elif self.banner.code in ("more_than_usable", "not_positive", "not_a_whole_number",
-                                  "needs_clerk_approval", "more_than_card_holds", "insufficient_points"):
+        elif self.banner.code in (
+            "more_than_usable",
+            "not_positive",
+            "not_a_whole_number",
+            "needs_clerk_approval",
+            "more_than_card_holds",
+            "insufficient_points",
+        ):
             self.banner.show_problem(None)
 
     def _next(self) -> None:
@@ -206,4 +226,3 @@ class ConfirmPage(Page):
         super().show_view(view)
         for w, n in zip(self.values, (view.points, view.fee, view.loaded)):
             w.setText(points(n))
-

@@ -1,4 +1,5 @@
 """The first screens: place the My Number Card, enter the PIN, or "PIN locked"."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, Signal
@@ -40,8 +41,7 @@ class WaitPage(Page):
         self.step.setText(steps_text(1))
         self.title.setText(translate("kiosk", "Place your My Number Card on the reader"))
         self.hint.setText(translate("kiosk", "Keep the card on the reader until the next screen appears."))
-        self.flow.setText(translate(
-            "kiosk", "1 My Number Card  →  2 PIN  →  3 Amount  →  4 Breka card"))
+        self.flow.setText(translate("kiosk", "1 My Number Card  →  2 PIN  →  3 Amount  →  4 Breka card"))
         if self.view is not None:
             self.banner.show_problem(self.view.problem)
 
@@ -54,7 +54,7 @@ class PinPage(Page):
     """Step 2: the 4-digit PIN, masked, with the tries left and a last-try confirmation."""
 
     name = "pin"
-    pin_entered = Signal(str, bool)     # pin, confirm_last_try
+    pin_entered = Signal(str, bool)  # pin, confirm_last_try
     cancel_requested = Signal()
 
     def __init__(self, parent=None):
@@ -107,9 +107,13 @@ class PinPage(Page):
         self.title.setText(translate("kiosk", "Enter the 4-digit PIN of your My Number Card"))
         self.cancel.setText(translate("kiosk", "Stop"))
         self.ok.setText(translate("kiosk", "OK"))
-        self.last_text.setText(translate(
-            "kiosk", "Last try. If this PIN is wrong, the card will be locked and you will need "
-                     "to go to the municipal office."))
+        self.last_text.setText(
+            translate(
+                "kiosk",
+                "Last try. If this PIN is wrong, the card will be locked and you will need "
+                "to go to the municipal office.",
+            )
+        )
         self.last_go.setText(translate("kiosk", "I understand. Check the PIN"))
         self.last_stop.setText(translate("kiosk", "Stop"))
         self.keypad.retranslate()
@@ -170,7 +174,9 @@ class LockedPage(MessagePage):
 
     def retranslate(self) -> None:
         self.title.setText(translate("kiosk", "This card's PIN is locked"))
-        self.text.setText(translate(
-            "kiosk", "Please take your card and go to the municipal office to unlock the PIN. "
-                     "Your points are safe."))
+        self.text.setText(
+            translate(
+                "kiosk", "Please take your card and go to the municipal office to unlock the PIN. Your points are safe."
+            )
+        )
         self.back.setText(translate("kiosk", "Back to the start"))

@@ -1,7 +1,8 @@
 """Step 4 and the end: place the Breka card, loading, done with the receipt, one error."""
+
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QProgressBar, QVBoxLayout
 
 from kiosk.ui.pages_card import steps_text
@@ -49,8 +50,12 @@ class TapBrekaPage(Page):
     def retranslate(self) -> None:
         self.step.setText(steps_text(4))
         self.title.setText(translate("kiosk", "Now place your Breka card on the reader"))
-        self.hint.setText(translate("kiosk", "Take away the My Number Card first. Keep the Breka card on the "
-                                             "reader until the screen says Done."))
+        self.hint.setText(
+            translate(
+                "kiosk",
+                "Take away the My Number Card first. Keep the Breka card on the reader until the screen says Done.",
+            )
+        )
         self.cancel.setText(translate("kiosk", "Stop"))
         if self.view is not None:
             self.show_view(self.view)
@@ -153,8 +158,11 @@ class DonePage(Page):
         for (n, v), (name, value) in zip(self.rows, values):
             n.setText(name)
             v.setText(value)
-        self.pending.setText(translate("kiosk", "The points are on your card. The record will be sent to the "
-                                                "city later.") if r.cloud_pending else "")
+        self.pending.setText(
+            translate("kiosk", "The points are on your card. The record will be sent to the city later.")
+            if r.cloud_pending
+            else ""
+        )
 
 
 class ErrorPage(MessagePage):

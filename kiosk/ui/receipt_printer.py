@@ -5,6 +5,7 @@ font into a 1-bit-friendly image (384 dots wide, 58 mm paper) and sent as a rast
 The printer is chosen by a target text: "net:HOST[:PORT]", "usb:VID:PID" or
 "file:/dev/usb/lp0". Without python-escpos or a target, receipts stay on screen.
 """
+
 from __future__ import annotations
 
 import logging
@@ -48,8 +49,9 @@ def render_receipt(receipt) -> QImage:
 
 
 def _pil(image: QImage):
-    from PIL import Image
     import io
+
+    from PIL import Image
 
     data = QByteArray()
     buffer = QBuffer(data)

@@ -5,18 +5,19 @@ settings keys: `staff.<role>.pin` = "scrypt$n$r$p$salt_hex$hash_hex",
 `staff.<role>.failures` = "<count>", `staff.<role>.locked_until` = "<unix seconds>".
 Every outcome that matters (PIN set, mode entered, lock-out) goes into the audit chain.
 """
+
 from __future__ import annotations
 
 import hashlib
 import hmac
 import os
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from kiosk.store import audit
 
 ROLES = ("clerk", "technician")
-N, R, P = 2 ** 14, 8, 1
+N, R, P = 2**14, 8, 1
 MAX_FAILURES = 5
 LOCK_SECONDS = 300
 MIN_PIN, MAX_PIN = 4, 12
@@ -42,8 +43,10 @@ class StaffAuth:
         return rows[0]["value"] if rows else None
 
     def _put(self, tx, key: str, value: str) -> None:
-        tx.execute("INSERT INTO settings(key, value) VALUES (?, ?) "
-                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+        tx.execute(
+            "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
 
     # -- PINs ----------------------------------------------------------------------------
     def has_pin(self, role: str) -> bool:

@@ -3,6 +3,7 @@
 The PIN check (scrypt) runs off the GUI thread. A clerk's PIN also approves an amount
 above the threshold: the engine then records the approval in the audit chain.
 """
+
 from __future__ import annotations
 
 import threading
@@ -32,6 +33,7 @@ def in_background(fn, on_done) -> None:
     def finish(result):
         _relays.discard(relay)
         on_done(result)
+
     relay.done.connect(finish)
 
     def run():
@@ -40,6 +42,7 @@ def in_background(fn, on_done) -> None:
         except Exception as exc:  # noqa: BLE001 - handed to the screen
             result = exc
         relay.done.emit(result)
+
     threading.Thread(target=run, name="staff-check", daemon=True).start()
 
 
@@ -143,7 +146,9 @@ class StaffPinPage(Page):
             self._say(translate("kiosk", "Locked. Try again in {m} min.").format(m=(result.seconds_left + 59) // 60))
             return
         if result is not True:
-            self._say(translate("kiosk", "Wrong PIN. After {n} wrong entries the mode is locked.").format(n=MAX_FAILURES))
+            self._say(
+                translate("kiosk", "Wrong PIN. After {n} wrong entries the mode is locked.").format(n=MAX_FAILURES)
+            )
             return
         w = self.window
         if self.approve:

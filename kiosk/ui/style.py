@@ -3,6 +3,7 @@
 Sizes are computed for the window's height (800 px -> scale 1.0, 1080 px -> 1.35), so the
 same screens work on 1280x800 and 1920x1080.
 """
+
 from __future__ import annotations
 
 from PySide6.QtGui import QFont, QFontDatabase

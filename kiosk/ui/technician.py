@@ -2,6 +2,7 @@
 (PIN data redacted at the source and again here), cloud connectivity, provisioning of
 the keys into the keyring, the configuration, and the staff PINs. Card and network work
 runs on the card worker; every action is audited (never a secret's value)."""
+
 from __future__ import annotations
 
 import base64
@@ -164,8 +165,12 @@ class TechnicianPage(Page):
     def refresh(self) -> None:
         worker = self.window.worker
         readers = worker.readers()
-        lines = [translate("kiosk", "{name}: card present (ATR {atr})").format(name=n, atr=a.hex(" ").upper())
-                 if a else translate("kiosk", "{name}: empty").format(name=n) for n, a in readers.items()]
+        lines = [
+            translate("kiosk", "{name}: card present (ATR {atr})").format(name=n, atr=a.hex(" ").upper())
+            if a
+            else translate("kiosk", "{name}: empty").format(name=n)
+            for n, a in readers.items()
+        ]
         self.readers.setText("\n".join(lines) or translate("kiosk", "No reader found. Is pcscd running?"))
         return True
 
@@ -176,6 +181,7 @@ class TechnicianPage(Page):
 
             with engine.reader.connect() as conn:
                 return conn.atr, identify(conn).kind.value
+
         self.window.worker.call("tech_identify", run)
 
     def _ping(self) -> None:
@@ -185,6 +191,7 @@ class TechnicianPage(Page):
             t = time.perf_counter()
             cloud.challenge()
             return (time.perf_counter() - t) * 1000
+
         self.window.worker.call("tech_ping", run)
 
     def _provision(self) -> None:
@@ -197,8 +204,9 @@ class TechnicianPage(Page):
             return
         finally:
             self.secret_value.clear()
-        audit.append(self.window.parts.store, "technician", "provision_secret",
-                     {"name": secret.value, "bytes": len(value)})
+        audit.append(
+            self.window.parts.store, "technician", "provision_secret", {"name": secret.value, "bytes": len(value)}
+        )
         self.status.setText(translate("kiosk", "Saved {name} to the keyring.").format(name=secret.value))
 
     def _set_pin(self, role: str) -> None:
@@ -218,9 +226,14 @@ class TechnicianPage(Page):
                 self.card.setText(translate("kiosk", "Card: {e}").format(e=type(result).__name__))
             else:
                 atr, kind = result
-                self.card.setText(translate("kiosk", "Card: {kind}, ATR {atr}").format(kind=kind, atr=atr.hex(" ").upper()))
+                self.card.setText(
+                    translate("kiosk", "Card: {kind}, ATR {atr}").format(kind=kind, atr=atr.hex(" ").upper())
+                )
             audit.append(self.window.parts.store, "technician", "read_card", {"ok": not failed})
         elif what == "tech_ping":
-            self.cloud.setText(translate("kiosk", "Cloud: not reachable ({e})").format(e=type(result).__name__)
-                               if failed else translate("kiosk", "Cloud: reachable, {ms} ms").format(ms=round(result)))
+            self.cloud.setText(
+                translate("kiosk", "Cloud: not reachable ({e})").format(e=type(result).__name__)
+                if failed
+                else translate("kiosk", "Cloud: reachable, {ms} ms").format(ms=round(result))
+            )
             audit.append(self.window.parts.store, "technician", "check_cloud", {"ok": not failed})

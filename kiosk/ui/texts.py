@@ -4,6 +4,7 @@ The engine's problem codes are stable; their wording lives only here, as English
 strings translated through Qt's translation files (resources/i18n/kiosk_ja.ts).
 Codes never seen here fall back to the generic "ask the staff" text.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -14,70 +15,130 @@ translate = QCoreApplication.translate
 
 # code -> (title, instruction); {tries_left}, {count} are filled from the problem's params.
 PROBLEMS: dict[str, tuple[str, str]] = {
-    "no_card": (QT_TRANSLATE_NOOP("kiosk", "No card found"),
-                QT_TRANSLATE_NOOP("kiosk", "Place the card flat on the reader and keep it there.")),
-    "card_removed": (QT_TRANSLATE_NOOP("kiosk", "The card was moved away"),
-                     QT_TRANSLATE_NOOP("kiosk", "Place the card on the reader again and keep it still.")),
-    "reader_busy": (QT_TRANSLATE_NOOP("kiosk", "The reader is busy"),
-                    QT_TRANSLATE_NOOP("kiosk", "Please ask the staff for help.")),
-    "reader_unavailable": (QT_TRANSLATE_NOOP("kiosk", "The card reader is not working"),
-                           QT_TRANSLATE_NOOP("kiosk", "Please ask the staff for help.")),
-    "card_full": (QT_TRANSLATE_NOOP("kiosk", "The Breka card cannot hold these points"),
-                  QT_TRANSLATE_NOOP("kiosk", "Nothing was taken. Please ask the staff.")),
-    "card_error": (QT_TRANSLATE_NOOP("kiosk", "The card could not be read"),
-                   QT_TRANSLATE_NOOP("kiosk", "Place the card on the reader again.")),
-    "wrong_pin": (QT_TRANSLATE_NOOP("kiosk", "The PIN is not correct"),
-                  QT_TRANSLATE_NOOP("kiosk", "Enter the PIN again. Tries left: {tries_left}")),
-    "pin_locked": (QT_TRANSLATE_NOOP("kiosk", "This card's PIN is locked"),
-                   QT_TRANSLATE_NOOP("kiosk", "Please go to the municipal office to unlock it.")),
+    "no_card": (
+        QT_TRANSLATE_NOOP("kiosk", "No card found"),
+        QT_TRANSLATE_NOOP("kiosk", "Place the card flat on the reader and keep it there."),
+    ),
+    "card_removed": (
+        QT_TRANSLATE_NOOP("kiosk", "The card was moved away"),
+        QT_TRANSLATE_NOOP("kiosk", "Place the card on the reader again and keep it still."),
+    ),
+    "reader_busy": (
+        QT_TRANSLATE_NOOP("kiosk", "The reader is busy"),
+        QT_TRANSLATE_NOOP("kiosk", "Please ask the staff for help."),
+    ),
+    "reader_unavailable": (
+        QT_TRANSLATE_NOOP("kiosk", "The card reader is not working"),
+        QT_TRANSLATE_NOOP("kiosk", "Please ask the staff for help."),
+    ),
+    "card_full": (
+        QT_TRANSLATE_NOOP("kiosk", "The Breka card cannot hold these points"),
+        QT_TRANSLATE_NOOP("kiosk", "Nothing was taken. Please ask the staff."),
+    ),
+    "card_error": (
+        QT_TRANSLATE_NOOP("kiosk", "The card could not be read"),
+        QT_TRANSLATE_NOOP("kiosk", "Place the card on the reader again."),
+    ),
+    "wrong_pin": (
+        QT_TRANSLATE_NOOP("kiosk", "The PIN is not correct"),
+        QT_TRANSLATE_NOOP("kiosk", "Enter the PIN again. Tries left: {tries_left}"),
+    ),
+    "pin_locked": (
+        QT_TRANSLATE_NOOP("kiosk", "This card's PIN is locked"),
+        QT_TRANSLATE_NOOP("kiosk", "Please go to the municipal office to unlock it."),
+    ),
     "last_try_needs_confirmation": (
         QT_TRANSLATE_NOOP("kiosk", "Last try"),
-        QT_TRANSLATE_NOOP("kiosk", "If this PIN is wrong, the card will be locked.")),
-    "pin_format": (QT_TRANSLATE_NOOP("kiosk", "The PIN has 4 digits"),
-                   QT_TRANSLATE_NOOP("kiosk", "Enter the 4-digit PIN.")),
-    "unknown_card": (QT_TRANSLATE_NOOP("kiosk", "This card cannot be used here"),
-                     QT_TRANSLATE_NOOP("kiosk", "Use your My Number Card, then your Breka card.")),
-    "mynumber_first": (QT_TRANSLATE_NOOP("kiosk", "This is a Breka card"),
-                       QT_TRANSLATE_NOOP("kiosk", "Please place your My Number Card first.")),
-    "pending_finished": (QT_TRANSLATE_NOOP("kiosk", "Your earlier exchange is now finished"),
-                         QT_TRANSLATE_NOOP("kiosk", "Finished exchanges: {count}. To exchange again, "
-                                                    "place your My Number Card.")),
-    "breka_not_mynumber": (QT_TRANSLATE_NOOP("kiosk", "This is the My Number Card"),
-                           QT_TRANSLATE_NOOP("kiosk", "Now place your Breka card.")),
-    "tap_same_card_again": (QT_TRANSLATE_NOOP("kiosk", "The loading was interrupted"),
-                            QT_TRANSLATE_NOOP("kiosk", "Place the same Breka card again.")),
-    "cloud_unavailable": (QT_TRANSLATE_NOOP("kiosk", "The point service cannot be reached"),
-                          QT_TRANSLATE_NOOP("kiosk", "Nothing was taken. Please try again later.")),
-    "terminal_rejected": (QT_TRANSLATE_NOOP("kiosk", "This kiosk is not accepted by the point service"),
-                          QT_TRANSLATE_NOOP("kiosk", "Please ask the staff for help.")),
-    "insufficient_points": (QT_TRANSLATE_NOOP("kiosk", "Not enough points"),
-                            QT_TRANSLATE_NOOP("kiosk", "Choose a smaller amount.")),
-    "not_a_whole_number": (QT_TRANSLATE_NOOP("kiosk", "Enter a number"),
-                           QT_TRANSLATE_NOOP("kiosk", "Use the number keys.")),
-    "not_positive": (QT_TRANSLATE_NOOP("kiosk", "Enter at least 1 point"),
-                     QT_TRANSLATE_NOOP("kiosk", "Use the number keys.")),
-    "more_than_usable": (QT_TRANSLATE_NOOP("kiosk", "More than your points"),
-                         QT_TRANSLATE_NOOP("kiosk", "Choose a smaller amount.")),
-    "more_than_card_holds": (QT_TRANSLATE_NOOP("kiosk", "More than the Breka card can hold"),
-                             QT_TRANSLATE_NOOP("kiosk", "Choose a smaller amount.")),
-    "needs_clerk_approval": (QT_TRANSLATE_NOOP("kiosk", "A large exchange needs the staff"),
-                             QT_TRANSLATE_NOOP("kiosk", "Please call the staff to approve it.")),
-    "challenge_expired": (QT_TRANSLATE_NOOP("kiosk", "It took too long"),
-                          QT_TRANSLATE_NOOP("kiosk", "Please start again.")),
-    "bad_signature": (QT_TRANSLATE_NOOP("kiosk", "The card could not be checked"),
-                      QT_TRANSLATE_NOOP("kiosk", "Please start again.")),
-    "certificate_untrusted": (QT_TRANSLATE_NOOP("kiosk", "This card cannot be used here"),
-                              QT_TRANSLATE_NOOP("kiosk", "Please go to the municipal office.")),
-    "certificate_expired": (QT_TRANSLATE_NOOP("kiosk", "The card's certificate has expired"),
-                            QT_TRANSLATE_NOOP("kiosk", "Please go to the municipal office to renew it.")),
-    "certificate_revoked": (QT_TRANSLATE_NOOP("kiosk", "The card's certificate is not valid"),
-                            QT_TRANSLATE_NOOP("kiosk", "Please go to the municipal office.")),
-    "no_mykey_id": (QT_TRANSLATE_NOOP("kiosk", "No MyKey ID is set up for this card"),
-                    QT_TRANSLATE_NOOP("kiosk", "Please ask the staff to help you set it up.")),
-    "kiosk_not_provisioned": (QT_TRANSLATE_NOOP("kiosk", "This kiosk is not set up yet"),
-                              QT_TRANSLATE_NOOP("kiosk", "Please ask the staff for help.")),
-    "internal_error": (QT_TRANSLATE_NOOP("kiosk", "Something went wrong"),
-                       QT_TRANSLATE_NOOP("kiosk", "Nothing was taken. Please ask the staff.")),
+        QT_TRANSLATE_NOOP("kiosk", "If this PIN is wrong, the card will be locked."),
+    ),
+    "pin_format": (
+        QT_TRANSLATE_NOOP("kiosk", "The PIN has 4 digits"),
+        QT_TRANSLATE_NOOP("kiosk", "Enter the 4-digit PIN."),
+    ),
+    "unknown_card": (
+        QT_TRANSLATE_NOOP("kiosk", "This card cannot be used here"),
+        QT_TRANSLATE_NOOP("kiosk", "Use your My Number Card, then your Breka card."),
+    ),
+    "mynumber_first": (
+        QT_TRANSLATE_NOOP("kiosk", "This is a Breka card"),
+        QT_TRANSLATE_NOOP("kiosk", "Please place your My Number Card first."),
+    ),
+    "pending_finished": (
+        QT_TRANSLATE_NOOP("kiosk", "Your earlier exchange is now finished"),
+        QT_TRANSLATE_NOOP("kiosk", "Finished exchanges: {count}. To exchange again, place your My Number Card."),
+    ),
+    "breka_not_mynumber": (
+        QT_TRANSLATE_NOOP("kiosk", "This is the My Number Card"),
+        QT_TRANSLATE_NOOP("kiosk", "Now place your Breka card."),
+    ),
+    "tap_same_card_again": (
+        QT_TRANSLATE_NOOP("kiosk", "The loading was interrupted"),
+        QT_TRANSLATE_NOOP("kiosk", "Place the same Breka card again."),
+    ),
+    "cloud_unavailable": (
+        QT_TRANSLATE_NOOP("kiosk", "The point service cannot be reached"),
+        QT_TRANSLATE_NOOP("kiosk", "Nothing was taken. Please try again later."),
+    ),
+    "terminal_rejected": (
+        QT_TRANSLATE_NOOP("kiosk", "This kiosk is not accepted by the point service"),
+        QT_TRANSLATE_NOOP("kiosk", "Please ask the staff for help."),
+    ),
+    "insufficient_points": (
+        QT_TRANSLATE_NOOP("kiosk", "Not enough points"),
+        QT_TRANSLATE_NOOP("kiosk", "Choose a smaller amount."),
+    ),
+    "not_a_whole_number": (
+        QT_TRANSLATE_NOOP("kiosk", "Enter a number"),
+        QT_TRANSLATE_NOOP("kiosk", "Use the number keys."),
+    ),
+    "not_positive": (
+        QT_TRANSLATE_NOOP("kiosk", "Enter at least 1 point"),
+        QT_TRANSLATE_NOOP("kiosk", "Use the number keys."),
+    ),
+    "more_than_usable": (
+        QT_TRANSLATE_NOOP("kiosk", "More than your points"),
+        QT_TRANSLATE_NOOP("kiosk", "Choose a smaller amount."),
+    ),
+    "more_than_card_holds": (
+        QT_TRANSLATE_NOOP("kiosk", "More than the Breka card can hold"),
+        QT_TRANSLATE_NOOP("kiosk", "Choose a smaller amount."),
+    ),
+    "needs_clerk_approval": (
+        QT_TRANSLATE_NOOP("kiosk", "A large exchange needs the staff"),
+        QT_TRANSLATE_NOOP("kiosk", "Please call the staff to approve it."),
+    ),
+    "challenge_expired": (
+        QT_TRANSLATE_NOOP("kiosk", "It took too long"),
+        QT_TRANSLATE_NOOP("kiosk", "Please start again."),
+    ),
+    "bad_signature": (
+        QT_TRANSLATE_NOOP("kiosk", "The card could not be checked"),
+        QT_TRANSLATE_NOOP("kiosk", "Please start again."),
+    ),
+    "certificate_untrusted": (
+        QT_TRANSLATE_NOOP("kiosk", "This card cannot be used here"),
+        QT_TRANSLATE_NOOP("kiosk", "Please go to the municipal office."),
+    ),
+    "certificate_expired": (
+        QT_TRANSLATE_NOOP("kiosk", "The card's certificate has expired"),
+        QT_TRANSLATE_NOOP("kiosk", "Please go to the municipal office to renew it."),
+    ),
+    "certificate_revoked": (
+        QT_TRANSLATE_NOOP("kiosk", "The card's certificate is not valid"),
+        QT_TRANSLATE_NOOP("kiosk", "Please go to the municipal office."),
+    ),
+    "no_mykey_id": (
+        QT_TRANSLATE_NOOP("kiosk", "No MyKey ID is set up for this card"),
+        QT_TRANSLATE_NOOP("kiosk", "Please ask the staff to help you set it up."),
+    ),
+    "kiosk_not_provisioned": (
+        QT_TRANSLATE_NOOP("kiosk", "This kiosk is not set up yet"),
+        QT_TRANSLATE_NOOP("kiosk", "Please ask the staff for help."),
+    ),
+    "internal_error": (
+        QT_TRANSLATE_NOOP("kiosk", "Something went wrong"),
+        QT_TRANSLATE_NOOP("kiosk", "Nothing was taken. Please ask the staff."),
+    ),
 }
 _FALLBACK = "internal_error"
 

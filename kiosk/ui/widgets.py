@@ -3,13 +3,18 @@
 Touch targets are at least 48 px (MIN_TOUCH) at every scale; the type is sized for
 reading from a metre (see style.py).
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
-    QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget,
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
 )
-
 
 translate = QCoreApplication.translate
 MIN_TOUCH = 48

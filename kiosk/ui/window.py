@@ -2,6 +2,7 @@
 (idle timeout, language switch, staff modes). It never calls the engine: every event
 goes to the card worker, every View comes back by signal.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,8 +20,14 @@ from kiosk.ui.widgets import BigButton, label
 translate = QCoreApplication.translate
 
 PAGE_FOR_PHASE = {
-    Phase.WAIT_MYNUMBER: "wait", Phase.PIN: "pin", Phase.LOCKED: "locked", Phase.AMOUNT: "amount",
-    Phase.CONFIRM: "confirm", Phase.TAP_BREKA: "tap_breka", Phase.DONE: "done", Phase.FAILED: "error",
+    Phase.WAIT_MYNUMBER: "wait",
+    Phase.PIN: "pin",
+    Phase.LOCKED: "locked",
+    Phase.AMOUNT: "amount",
+    Phase.CONFIRM: "confirm",
+    Phase.TAP_BREKA: "tap_breka",
+    Phase.DONE: "done",
+    Phase.FAILED: "error",
 }
 SHOW_LOADING = {"pin", "hold", "card"}
 
@@ -34,9 +41,14 @@ class UiSettings:
     card_upper_limit: int = 1_000_000
 
     @classmethod
-    def from_config(cls, cfg) -> "UiSettings":
-        return cls(cfg.get("ui", "language"), cfg.get("ui", "fullscreen"), cfg.get("ui", "idle_timeout_s"),
-                   cfg.get("rules", "clerk_threshold"), cfg.get("rules", "card_upper_limit"))
+    def from_config(cls, cfg) -> UiSettings:
+        return cls(
+            cfg.get("ui", "language"),
+            cfg.get("ui", "fullscreen"),
+            cfg.get("ui", "idle_timeout_s"),
+            cfg.get("rules", "clerk_threshold"),
+            cfg.get("rules", "card_upper_limit"),
+        )
 
 
 class _InputWatcher(QObject):
@@ -53,7 +65,7 @@ class _InputWatcher(QObject):
 
 
 class KioskWindow(QWidget):
-    page_shown = Signal(str)      # name of the page now on top (tests, demo shots)
+    page_shown = Signal(str)  # name of the page now on top (tests, demo shots)
     idle_reset = Signal()
 
     def __init__(self, worker, settings: UiSettings, languages=None, staff=None, parts=None, printer=None):
@@ -63,7 +75,7 @@ class KioskWindow(QWidget):
         self.setWindowTitle("Kiosk")
         self.view: View = View(phase=Phase.WAIT_MYNUMBER)
         self.busy = ""
-        self.local: str | None = None     # a staff page shown over the flow
+        self.local: str | None = None  # a staff page shown over the flow
         self._scale = 0.0
         self.family = style.cjk_family()
 
@@ -82,9 +94,17 @@ class KioskWindow(QWidget):
         outer.addWidget(self.stack, 1)
 
         self.pages = {}
-        for page in (WaitPage(), PinPage(), LockedPage(),
-                     AmountPage(settings.clerk_threshold, settings.card_upper_limit), ConfirmPage(),
-                     TapBrekaPage(), LoadingPage(), DonePage(), ErrorPage()):
+        for page in (
+            WaitPage(),
+            PinPage(),
+            LockedPage(),
+            AmountPage(settings.clerk_threshold, settings.card_upper_limit),
+            ConfirmPage(),
+            TapBrekaPage(),
+            LoadingPage(),
+            DonePage(),
+            ErrorPage(),
+        ):
             self.add_page(page)
         p = self.pages
         p["pin"].pin_entered.connect(lambda pin, last: worker.submit_pin(pin, last))
@@ -169,7 +189,7 @@ class KioskWindow(QWidget):
             self.worker.choose(text)
 
     def start_over(self) -> None:
-        """"Stop", "Finish", "Back to the start": wipe what was typed, cancel in the engine."""
+        """ "Stop", "Finish", "Back to the start": wipe what was typed, cancel in the engine."""
         self.wipe()
         self.worker.cancel("holder cancelled" if self.view.phase not in (Phase.DONE, Phase.FAILED) else "done")
 
@@ -221,9 +241,8 @@ class KioskWindow(QWidget):
         """Paint every screen once before the first citizen: PySide builds some Python types
         lazily (the first paint of a busy bar or the first touch costs ~150 ms once). The
         screens are painted into pixmaps, not shown, so the display does not flicker."""
-        from PySide6.QtCore import QPointF
+        from PySide6.QtCore import QPointF, Qt
         from PySide6.QtGui import QKeyEvent, QMouseEvent
-        from PySide6.QtCore import Qt
 
         app = QCoreApplication.instance()
         for name in ("pin", "amount", "confirm", "tap_breka", "loading", "done", "error", "locked", "wait"):
@@ -231,8 +250,14 @@ class KioskWindow(QWidget):
             page.resize(self.stack.size())
             page.grab()
         for kind in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease):
-            event = QMouseEvent(kind, QPointF(1, 1), QPointF(1, 1), Qt.MouseButton.LeftButton,
-                                Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+            event = QMouseEvent(
+                kind,
+                QPointF(1, 1),
+                QPointF(1, 1),
+                Qt.MouseButton.LeftButton,
+                Qt.MouseButton.LeftButton,
+                Qt.KeyboardModifier.NoModifier,
+            )
             app.sendEvent(self.brand, event)
         app.sendEvent(self.brand, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Shift, Qt.KeyboardModifier.NoModifier))
         app.processEvents()

@@ -13,18 +13,19 @@ Readers and cards are watched by kiosk.pcsc.monitor.ReaderMonitor (its own super
 status-change loop on a context of its own); a card arriving on the kiosk's reader
 becomes one `card_tapped()` event, queued here like any other.
 """
+
 from __future__ import annotations
 
 import logging
 import queue
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QThread, Signal
 
-from kiosk.pcsc.monitor import EventKind, MonitorEvent, ReaderMonitor
 from kiosk.exchange.problems import problem_for
 from kiosk.exchange.view import Phase, View
+from kiosk.pcsc.monitor import EventKind, MonitorEvent, ReaderMonitor
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +33,14 @@ _STOP = object()
 
 
 class CardWorker(QThread):
-    view_changed = Signal(object)      # kiosk.exchange.view.View
-    busy_changed = Signal(str)         # "" when idle, else what is running ("card", "pin", "hold", …)
-    reader_event = Signal(object)      # kiosk.pcsc.monitor.MonitorEvent (technician screen)
-    job_done = Signal(str, object)     # what, result (or the exception) of a `call` job
+    view_changed = Signal(object)  # kiosk.exchange.view.View
+    busy_changed = Signal(str)  # "" when idle, else what is running ("card", "pin", "hold", …)
+    reader_event = Signal(object)  # kiosk.pcsc.monitor.MonitorEvent (technician screen)
+    job_done = Signal(str, object)  # what, result (or the exception) of a `call` job
 
-    def __init__(self, engine, reader_name: Callable[[], str] | str = "",
-                 context_factory: Callable | None = None, parent=None):
+    def __init__(
+        self, engine, reader_name: Callable[[], str] | str = "", context_factory: Callable | None = None, parent=None
+    ):
         super().__init__(parent)
         self.setObjectName("card-worker")
         self.engine = engine
@@ -63,6 +65,7 @@ class CardWorker(QThread):
                 return engine.enter_pin(box[0], confirm_last_try=confirm_last_try)
             finally:
                 box.clear()  # the PIN does not outlive the event
+
         self._submit("pin", run)
 
     def choose(self, raw: object, clerk: str | None = None) -> None:
@@ -81,6 +84,7 @@ class CardWorker(QThread):
         """Any other job that must not run on the GUI thread (clerk: cancel an exchange, export the
         claim; technician: identify the card, ping the cloud). `fn(engine)`'s result (or its
         exception) comes back by `job_done(what, result)`."""
+
         def run(engine):
             try:
                 result = fn(engine)
@@ -89,6 +93,7 @@ class CardWorker(QThread):
                 result = exc
             self.job_done.emit(what, result)
             return None
+
         self._submit(what, run)
 
     def stop(self, timeout_ms: int = 5000) -> None:
@@ -102,6 +107,7 @@ class CardWorker(QThread):
     def start_monitor(self) -> None:
         if self._context_factory is None:
             from kiosk.pcsc.context import PcscContext
+
             self._context_factory = PcscContext
         self._monitor = ReaderMonitor(self._context_factory, self._on_monitor, timeout_ms=500).start()
 
@@ -147,5 +153,5 @@ class CardWorker(QThread):
                 self.events_run += 1
             log.debug("card worker: %s in %.1f ms", what, (time.perf_counter() - started) * 1000)
             if isinstance(view, View):  # None: the event changed nothing (the screen stays as it is)
-                self.view_changed.emit(view)   # first the new screen, then "not busy"
+                self.view_changed.emit(view)  # first the new screen, then "not busy"
             self.busy_changed.emit("")

@@ -1,4 +1,5 @@
 """Benchmarks over the real stack (pcscd, virtual cards, the simulator); figures go to docs/performance.md."""
+
 from __future__ import annotations
 
 

@@ -8,6 +8,7 @@ must run and the slot be free). `run()` returns the figures for `kiosk bench`:
   breka_load_ms_card_in_memory  the same with the card not saving its state (no fsync):
                      what the kiosk and the PC/SC stack cost without the emulator's disk
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,9 +19,9 @@ import time
 import uuid
 from pathlib import Path
 
-from kiosk_demo.bench import wait_present
 from kiosk.cardio.breka_load import PendingLoad, load, open_for_load
 from kiosk.pcsc.context import PcscContext
+from kiosk_demo.bench import wait_present
 from kiosk_demo.breka_card import BrekaCard
 from kiosk_demo.breka_demo_keys import DEMO_MASTER_KEYS
 from kiosk_demo.breka_state import issue_breka_card
@@ -66,8 +67,13 @@ def _measure(ctx: PcscContext, reader: str, port: int, card: BrekaCard, loads: i
     finally:
         holder.remove()
         wait_present(ctx, reader, False)
-    return {"load_ms": statistics.median(load_ms), "p90": statistics.quantiles(load_ms, n=10)[-1],
-            "tap_ms": statistics.median(tap_ms), "apdus_max": max(apdus), "apdus_min": min(apdus)}
+    return {
+        "load_ms": statistics.median(load_ms),
+        "p90": statistics.quantiles(load_ms, n=10)[-1],
+        "tap_ms": statistics.median(tap_ms),
+        "apdus_max": max(apdus),
+        "apdus_min": min(apdus),
+    }
 
 
 def run(port: int = DEFAULT_PORT, loads: int = 50, amount: int = 455) -> dict:

@@ -6,6 +6,7 @@ through /sim, then times each call through the kiosk's CloudClient (signing incl
 the card's own signature excluded). Prints JSON: per call the median and p90 in ms, and
 hold+commit exchanges per second with several terminals at once. `run()` returns it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,10 +27,10 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk.rules import quote
-from kiosk_demo.demo_env import SimAdmin, b64, free_port
-from kiosk_demo.jpki_ca import TestJpkiCa, new_rsa_key
 from kiosk.sync.cloud import CloudClient
 from kiosk.sync.settlement_record import GENESIS_HASH, seal
+from kiosk_demo.demo_env import SimAdmin, b64, free_port
+from kiosk_demo.jpki_ca import TestJpkiCa, new_rsa_key
 
 EVENT = "bench-event"
 
@@ -81,9 +82,22 @@ def run(rounds: int = 200, terminals: int = 4) -> dict:
         ca = TestJpkiCa.open(Path(tmp) / "ca")
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        proc = subprocess.Popen([sys.executable, "-m", "kiosk", "cloud-sim", "--port", str(port), "--db",
-                                 str(Path(tmp) / "bench.sqlite3"), "--trust", str(ca.directory)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "kiosk",
+                "cloud-sim",
+                "--port",
+                str(port),
+                "--db",
+                str(Path(tmp) / "bench.sqlite3"),
+                "--trust",
+                str(ca.directory),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             deadline = time.monotonic() + 20
             while True:
@@ -96,8 +110,14 @@ def run(rounds: int = 200, terminals: int = 4) -> dict:
                     raise RuntimeError("cloud-sim did not start")
                 time.sleep(0.05)
             setup = _Setup(url, ca)
-            setup.post("/sim/events", {"event_id": EVENT, "issue_from": "2000-01-01T00:00:00+09:00",
-                                       "issue_until": "2100-01-01T00:00:00+09:00"})
+            setup.post(
+                "/sim/events",
+                {
+                    "event_id": EVENT,
+                    "issue_from": "2000-01-01T00:00:00+09:00",
+                    "issue_until": "2100-01-01T00:00:00+09:00",
+                },
+            )
             return _measure(setup, rounds, terminals)
         finally:
             proc.terminate()
@@ -118,16 +138,35 @@ def _measure(setup: _Setup, rounds: int, terminals: int) -> dict:
         _timed(samples, "cancel", client.cancel, cancel_id, "bench")
         _timed(samples, "exchange_state", client.exchange, xid)
         seq += 1
-        record = seal({"record_id": str(uuid.uuid4()), "seq": seq, "terminal_id": client.terminal_id,
-                       "exchange_id": xid, "occurred_at": "2026-01-01T00:00:00+09:00", "mykey_id": session.mykey_id,
-                       "event_id": EVENT, "points_used": 500, "fee": breka["fee"], "loaded": breka["loaded"],
-                       "card_ref": "bench", "load_id": load_id, "prev_hash": prev}, client.device_key)
+        record = seal(
+            {
+                "record_id": str(uuid.uuid4()),
+                "seq": seq,
+                "terminal_id": client.terminal_id,
+                "exchange_id": xid,
+                "occurred_at": "2026-01-01T00:00:00+09:00",
+                "mykey_id": session.mykey_id,
+                "event_id": EVENT,
+                "points_used": 500,
+                "fee": breka["fee"],
+                "loaded": breka["loaded"],
+                "card_ref": "bench",
+                "load_id": load_id,
+                "prev_hash": prev,
+            },
+            client.device_key,
+        )
         prev = record["hash"]
         _timed(samples, "settlement_batch_1", client.upload_batch, [record])
     _timed(samples, "monthly_report", client.monthly, "2026-01", "2026-12", EVENT)
-    figures = {name: {"median_ms": round(statistics.median(v), 2),
-                      "p90_ms": round(sorted(v)[int(len(v) * 0.9) - 1 if len(v) > 1 else 0], 2), "n": len(v)}
-               for name, v in samples.items()}
+    figures = {
+        name: {
+            "median_ms": round(statistics.median(v), 2),
+            "p90_ms": round(sorted(v)[int(len(v) * 0.9) - 1 if len(v) > 1 else 0], 2),
+            "n": len(v),
+        }
+        for name, v in samples.items()
+    }
     figures["concurrent_exchanges_per_s"] = _throughput(setup, terminals, max(10, rounds // 4))
     return figures
 
@@ -150,8 +189,11 @@ def _throughput(setup: _Setup, terminals: int, per_terminal: int) -> dict:
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - start
-    return {"terminals": terminals, "exchanges": terminals * per_terminal,
-            "per_s": round(terminals * per_terminal / elapsed, 1)}
+    return {
+        "terminals": terminals,
+        "exchanges": terminals * per_terminal,
+        "per_s": round(terminals * per_terminal / elapsed, 1),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,6 +7,7 @@ pcscd to notice a card (its ~0.4 s polling of vpcd) are human time and not in th
 and points the engine at the slot its phase needs, so 1,000 exchanges take minutes
 instead of half an hour; every APDU still goes through pcscd.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -14,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from kiosk.pcsc.reader import CountingConnection, PcscReader
 from kiosk.exchange.view import Phase
+from kiosk.pcsc.reader import CountingConnection, PcscReader
 
 
 def _median(rows: list[dict], key: str) -> float:
@@ -23,7 +24,8 @@ def _median(rows: list[dict], key: str) -> float:
 
 
 def exchange(rounds: int = 30, warmup: int = 3) -> dict:
-    from kiosk_demo.demo_run import exchange as one, running_demo
+    from kiosk_demo.demo_run import exchange as one
+    from kiosk_demo.demo_run import running_demo
 
     with tempfile.TemporaryDirectory() as tmp, running_demo(Path(tmp)) as demo:
         mynumber, breka = demo.mynumber("bench"), demo.breka("bench")
@@ -34,11 +36,15 @@ def exchange(rounds: int = 30, warmup: int = 3) -> dict:
             if i >= warmup:
                 rows.append(info["ms"])
                 apdus = info["apdus"]
-    return {"exchange_ms": _median(rows, "total"), "exchange_apdus": apdus["mynumber"] + apdus["breka"],
-            "exchange_tap_to_amount_ms": _median(rows, "authenticate"), "exchange_hold_ms": _median(rows, "hold"),
-            "exchange_load_commit_ms": _median(rows, "load_and_commit"),
-            "exchange_p90_ms": round(statistics.quantiles([r["total"] for r in rows], n=10)[-1], 2),
-            "exchange_rounds": rounds}
+    return {
+        "exchange_ms": _median(rows, "total"),
+        "exchange_apdus": apdus["mynumber"] + apdus["breka"],
+        "exchange_tap_to_amount_ms": _median(rows, "authenticate"),
+        "exchange_hold_ms": _median(rows, "hold"),
+        "exchange_load_commit_ms": _median(rows, "load_and_commit"),
+        "exchange_p90_ms": round(statistics.quantiles([r["total"] for r in rows], n=10)[-1], 2),
+        "exchange_rounds": rounds,
+    }
 
 
 class _PhaseReader:
@@ -68,10 +74,10 @@ def rss_mb() -> float:
 
 def soak(exchanges: int = 1000, sample_every: int = 100) -> dict:
     from kiosk.pcsc.context import PcscContext
+    from kiosk.pcsc.reader import wait_for_card
     from kiosk_demo.demo_run import running_demo
     from kiosk_demo.vpcd import CardInReader
     from kiosk_demo.vpcd_slots import SlotLease
-    from kiosk.pcsc.reader import wait_for_card
 
     with tempfile.TemporaryDirectory() as tmp, running_demo(Path(tmp)) as demo, SlotLease() as other:
         mynumber, breka = demo.mynumber("soak"), demo.breka("soak")
@@ -103,6 +109,11 @@ def soak(exchanges: int = 1000, sample_every: int = 100) -> dict:
             for card in cards:
                 card.remove()
     warm = samples[0]
-    return {"soak_rss_mb": samples[-1], "soak_rss_warm_mb": warm, "soak_rss_growth_mb": round(samples[-1] - warm, 1),
-            "soak_rss_samples_mb": samples, "soak_exchanges": exchanges,
-            "soak_exchange_ms": round(statistics.median(times), 2)}
+    return {
+        "soak_rss_mb": samples[-1],
+        "soak_rss_warm_mb": warm,
+        "soak_rss_growth_mb": round(samples[-1] - warm, 1),
+        "soak_rss_samples_mb": samples,
+        "soak_exchanges": exchanges,
+        "soak_exchange_ms": round(statistics.median(times), 2),
+    }

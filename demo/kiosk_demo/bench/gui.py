@@ -4,6 +4,7 @@ full exchange driven through the window (offscreen), over the real stack.
 The virtual cards are put on the reader by a helper thread, as a citizen's hand would,
 so the GUI thread does nothing but run its event loop, like at the counter.
 """
+
 from __future__ import annotations
 
 import os
@@ -65,9 +66,10 @@ class _Driver(Walk):
                 with self.counter.card(card):
                     inside.set()
                     leave.wait(60)
-            except BaseException as exc:  # reported on the GUI thread
+            except BaseException as exc:  # noqa: BLE001 - reported on the GUI thread
                 box["error"] = exc
                 inside.set()
+
         thread = threading.Thread(target=hold, daemon=True)
         thread.start()
         self.until(inside.is_set)
@@ -105,9 +107,9 @@ class _Driver(Walk):
 def run(quick: bool = False) -> dict:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")  # offscreen has no size hints; not news
+    from kiosk.ui.app import Kiosk
     from kiosk_demo.counter import VirtualCounter
     from kiosk_demo.demo_run import running_demo
-    from kiosk.ui.app import Kiosk
 
     rounds = 2 if quick else 8
     with tempfile.TemporaryDirectory() as tmp:
@@ -125,6 +127,10 @@ def run(quick: bool = False) -> dict:
             finally:
                 kiosk.stop()
         starts = cold_start(root, rounds=3 if quick else 7)
-    return {"gui_stall_ms": round(statistics.median(stalls), 1), "gui_stall_max_ms": round(max(stalls), 1),
-            "cold_start_ms": round(statistics.median(starts), 1), "cold_start_max_ms": round(max(starts), 1),
-            "gui_rounds": rounds}
+    return {
+        "gui_stall_ms": round(statistics.median(stalls), 1),
+        "gui_stall_max_ms": round(max(stalls), 1),
+        "cold_start_ms": round(statistics.median(starts), 1),
+        "cold_start_max_ms": round(max(starts), 1),
+        "gui_rounds": rounds,
+    }

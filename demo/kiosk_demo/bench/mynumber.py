@@ -10,6 +10,7 @@ run; without --port a free vpcd slot is leased). `run()` returns the figures for
   per_apdu_ms           identify_sign_ms / identify_sign_apdus
 The virtual card signs with the `cryptography` RSA-2048 key (about 1-2 ms of the total).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,9 +21,9 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from kiosk_demo.bench import wait_present
 from kiosk.cardio.identify import CardKind, identify
 from kiosk.pcsc.context import PcscContext
+from kiosk_demo.bench import wait_present
 from kiosk_demo.jpki_ca import TestJpkiCa
 from kiosk_demo.mynumber_card import MyNumberCard
 from kiosk_demo.mynumber_state import issue_card

@@ -4,6 +4,7 @@ The simulator accepts a settlement record only for a committed exchange of the s
 terminal, so the benchmark seeds its database with the matching committed exchanges
 directly (the 100,000 holds and commits themselves are not what is measured here).
 """
+
 from __future__ import annotations
 
 import json
@@ -22,10 +23,23 @@ from kiosk.sync.outbox import Outbox
 def _committed(tx, outbox: Outbox, device_key: bytes, event_id: str = "ev") -> dict:
     """One committed exchange row and its sealed record, in the caller's transaction."""
     xid = str(uuid.uuid4())
-    tx.execute("INSERT INTO exchanges(exchange_id, state, created_at, updated_at, event_id, mykey_id, points, "
-               "fee, loaded) VALUES (?, 'committed', 'x', 'x', ?, 'mk-bench', 500, 45, 455)", (xid, event_id))
-    return outbox.append(tx, device_key=device_key, exchange_id=xid, mykey_id="mk-bench", event_id=event_id,
-                         points_used=500, fee=45, loaded=455, card_ref="ref", load_id=xid)
+    tx.execute(
+        "INSERT INTO exchanges(exchange_id, state, created_at, updated_at, event_id, mykey_id, points, "
+        "fee, loaded) VALUES (?, 'committed', 'x', 'x', ?, 'mk-bench', 500, 45, 455)",
+        (xid, event_id),
+    )
+    return outbox.append(
+        tx,
+        device_key=device_key,
+        exchange_id=xid,
+        mykey_id="mk-bench",
+        event_id=event_id,
+        points_used=500,
+        fee=45,
+        loaded=455,
+        card_ref="ref",
+        load_id=xid,
+    )
 
 
 def _enqueue(store: Store, outbox: Outbox, device_key: bytes, n: int) -> None:
@@ -46,8 +60,10 @@ def enqueue_ms(rounds: int = 300) -> dict:
             t = time.perf_counter()
             _enqueue(store, outbox, key, 1)
             times.append((time.perf_counter() - t) * 1000)
-    return {"enqueue_ms": round(statistics.median(times), 3),
-            "enqueue_p90_ms": round(statistics.quantiles(times, n=10)[-1], 3)}
+    return {
+        "enqueue_ms": round(statistics.median(times), 3),
+        "enqueue_p90_ms": round(statistics.quantiles(times, n=10)[-1], 3),
+    }
 
 
 def upload_100k(records: int = 100_000, rounds: int = 3) -> dict:
@@ -56,9 +72,9 @@ def upload_100k(records: int = 100_000, rounds: int = 3) -> dict:
     The outbox and the simulator's database are filled once (the fill is not the figure),
     then each round starts from a copy of both, so every round sends the same records to
     a cloud that has seen none of them."""
+    from kiosk.secrets import Secret, require_secret
     from kiosk_demo.demo_env import DemoEnv
     from kiosk_demo.demo_keyring import use_demo_keyring
-    from kiosk.secrets import Secret, require_secret
 
     with tempfile.TemporaryDirectory() as tmp:
         template = DemoEnv(Path(tmp) / "template")
@@ -84,10 +100,17 @@ def upload_100k(records: int = 100_000, rounds: int = 3) -> dict:
             last = _upload_round(DemoEnv(run), require_secret(Secret.TERMINAL_SECRET))
             times.append(last["seconds"])
             shutil.rmtree(run)
-    return {"outbox_100k_s": round(statistics.median(times), 2), "outbox_100k_min_s": round(min(times), 2),
-            "outbox_100k_max_s": round(max(times), 2), "outbox_rounds": rounds, "outbox_records": records,
-            "outbox_batches": last["batches"], "outbox_accepted": last["accepted"],
-            "outbox_unsent_after": last["unsent"], "outbox_fill_s": round(fill_s, 2)}
+    return {
+        "outbox_100k_s": round(statistics.median(times), 2),
+        "outbox_100k_min_s": round(min(times), 2),
+        "outbox_100k_max_s": round(max(times), 2),
+        "outbox_rounds": rounds,
+        "outbox_records": records,
+        "outbox_batches": last["batches"],
+        "outbox_accepted": last["accepted"],
+        "outbox_unsent_after": last["unsent"],
+        "outbox_fill_s": round(fill_s, 2),
+    }
 
 
 def _upload_round(env, terminal_secret: bytes) -> dict:
@@ -115,7 +138,24 @@ def _seed_cloud(db: Path, terminal_id: str, records: list[dict]) -> None:
         conn.executemany(
             "INSERT INTO exchanges (exchange_id, terminal_id, mykey_id, event_id, points, state, created_at, "
             "finished_at, breka) VALUES (?, ?, ?, ?, ?, 'committed', 0, 0, ?)",
-            [(r["exchange_id"], terminal_id, r["mykey_id"], r["event_id"], r["points_used"],
-              json.dumps({"card_ref": r["card_ref"], "load_id": r["load_id"], "loaded": r["loaded"],
-                          "fee": r["fee"], "balance_after": r["loaded"]})) for r in records])
+            [
+                (
+                    r["exchange_id"],
+                    terminal_id,
+                    r["mykey_id"],
+                    r["event_id"],
+                    r["points_used"],
+                    json.dumps(
+                        {
+                            "card_ref": r["card_ref"],
+                            "load_id": r["load_id"],
+                            "loaded": r["loaded"],
+                            "fee": r["fee"],
+                            "balance_after": r["loaded"],
+                        }
+                    ),
+                )
+                for r in records
+            ],
+        )
     conn.close()

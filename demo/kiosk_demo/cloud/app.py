@@ -4,6 +4,7 @@
 resources/openapi.json by `kiosk cloud-sim --write-openapi`); `asgi` wraps it in the
 outer middlewares (fault injection, gzip request bodies) that uvicorn serves.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from kiosk import __version__
+from kiosk import __version__, resources
 from kiosk.rules import ValidityRule
+from kiosk.sync.cloud_errors import Code
 from kiosk_demo.cloud import routes_sim, routes_v1
 from kiosk_demo.cloud.context import Context
 from kiosk_demo.cloud.db import Database
@@ -24,8 +26,6 @@ from kiosk_demo.cloud.faults import FaultBook, FaultMiddleware
 from kiosk_demo.cloud.gzip_body import GzipRequestMiddleware
 from kiosk_demo.cloud.pipeline import Pipeline
 from kiosk_demo.cloud.trust import TrustStore, load_anchors
-from kiosk import resources
-from kiosk.sync.cloud_errors import Code
 
 log = logging.getLogger(__name__)
 OPENAPI_PATH = Path(str(resources.file("openapi.json")))  # the shipped copy (source: resources/)
@@ -42,15 +42,26 @@ def _error(code: Code, message: str, status: int) -> JSONResponse:
     return JSONResponse({"error": {"code": code.value, "message": message}}, status_code=status)
 
 
-def create_app(db_path: Path | str = ":memory:", trust: list[str | Path] | None = None,
-               validity: ValidityRule | None = None) -> FastAPI:
-    app = FastAPI(title="Point cloud interface (kiosk)", version=__version__, description=DESCRIPTION,
-                  docs_url=None, redoc_url=None)
+def create_app(
+    db_path: Path | str = ":memory:", trust: list[str | Path] | None = None, validity: ValidityRule | None = None
+) -> FastAPI:
+    app = FastAPI(
+        title="Point cloud interface (kiosk)",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.ctx = None
     if db_path is not None:
         db = Database(db_path)
-        app.state.ctx = Context(db=db, pipeline=Pipeline(db), trust=TrustStore(load_anchors(trust or [])),
-                                validity=validity or ValidityRule(), faults=FaultBook())
+        app.state.ctx = Context(
+            db=db,
+            pipeline=Pipeline(db),
+            trust=TrustStore(load_anchors(trust or [])),
+            validity=validity or ValidityRule(),
+            faults=FaultBook(),
+        )
     app.include_router(routes_v1.router)
     app.include_router(routes_sim.router)
 

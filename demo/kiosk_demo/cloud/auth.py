@@ -1,4 +1,5 @@
 """Who is calling: the terminal (HMAC request signature) and the holder (JPKI, tokens)."""
+
 from __future__ import annotations
 
 import base64
@@ -11,12 +12,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from kiosk.sync import terminal_auth
+from kiosk.sync.cloud_errors import Code
 from kiosk_demo.cloud import clock
 from kiosk_demo.cloud.db import from_us, to_us
 from kiosk_demo.cloud.errors import ApiError
 from kiosk_demo.cloud.trust import TrustStore, cert_sha256, parse_certificate, verify_card_signature
-from kiosk.sync import terminal_auth
-from kiosk.sync.cloud_errors import Code
 
 CHALLENGE_TTL = timedelta(minutes=5)
 TOKEN_TTL = timedelta(minutes=10)
@@ -40,14 +41,17 @@ def authenticate_terminal(conn: sqlite3.Connection, headers, method: str, path: 
         raise ApiError(Code.UNKNOWN_TERMINAL, "terminal is not registered")
     real = clock.real_now()
     try:
-        terminal_auth.verify(signed, row["secret"], method, path, body_hash,
-                             headers.get(terminal_auth.HEADER_TIMESTAMP), real)
+        terminal_auth.verify(
+            signed, row["secret"], method, path, body_hash, headers.get(terminal_auth.HEADER_TIMESTAMP), real
+        )
     except terminal_auth.SignatureProblem as exc:
         raise ApiError(Code(exc.code), str(exc)) from None
     conn.execute("DELETE FROM seen_signatures WHERE seen_at < ?", (to_us(real - SEEN_KEEP),))
     try:
-        conn.execute("INSERT INTO seen_signatures (signature, terminal_id, seen_at) VALUES (?, ?, ?)",
-                     (signed.signature, signed.terminal_id, to_us(real)))
+        conn.execute(
+            "INSERT INTO seen_signatures (signature, terminal_id, seen_at) VALUES (?, ?, ?)",
+            (signed.signature, signed.terminal_id, to_us(real)),
+        )
     except sqlite3.IntegrityError:
         raise ApiError(Code.REPLAYED_REQUEST, "this signed request has been seen before") from None
     return Terminal(signed.terminal_id, tuple(json.loads(row["events"])))
@@ -56,10 +60,15 @@ def authenticate_terminal(conn: sqlite3.Connection, headers, method: str, path: 
 def new_challenge(conn: sqlite3.Connection, terminal: Terminal) -> dict:
     now = clock.now(conn)
     challenge_id, nonce = str(uuid.uuid4()), secrets.token_bytes(32)
-    conn.execute("INSERT INTO challenges (challenge_id, terminal_id, nonce, expires_at) VALUES (?, ?, ?, ?)",
-                 (challenge_id, terminal.terminal_id, nonce, to_us(now + CHALLENGE_TTL)))
-    return {"challenge_id": challenge_id, "nonce": base64.b64encode(nonce).decode("ascii"),
-            "expires_at": now + CHALLENGE_TTL}
+    conn.execute(
+        "INSERT INTO challenges (challenge_id, terminal_id, nonce, expires_at) VALUES (?, ?, ?, ?)",
+        (challenge_id, terminal.terminal_id, nonce, to_us(now + CHALLENGE_TTL)),
+    )
+    return {
+        "challenge_id": challenge_id,
+        "nonce": base64.b64encode(nonce).decode("ascii"),
+        "expires_at": now + CHALLENGE_TTL,
+    }
 
 
 def _b64(text: str, what: str) -> bytes:
@@ -69,15 +78,23 @@ def _b64(text: str, what: str) -> bytes:
         raise ApiError(Code.INVALID_REQUEST, f"{what} is not base64") from None
 
 
-def authenticate_holder(conn: sqlite3.Connection, terminal: Terminal, trust: TrustStore,
-                        challenge_id: str, certificate_b64: str, signature_b64: str) -> dict:
+def authenticate_holder(
+    conn: sqlite3.Connection,
+    terminal: Terminal,
+    trust: TrustStore,
+    challenge_id: str,
+    certificate_b64: str,
+    signature_b64: str,
+) -> dict:
     """Challenge → certificate chain, validity, revocation → signature → enrolment → token.
 
     A challenge is single-use: it is spent by the first attempt, whatever the outcome,
     so a failed signature cannot be retried against the same nonce."""
     now = clock.now(conn)
-    row = conn.execute("SELECT nonce, expires_at, used FROM challenges WHERE challenge_id = ? AND terminal_id = ?",
-                       (challenge_id, terminal.terminal_id)).fetchone()
+    row = conn.execute(
+        "SELECT nonce, expires_at, used FROM challenges WHERE challenge_id = ? AND terminal_id = ?",
+        (challenge_id, terminal.terminal_id),
+    ).fetchone()
     if row is None:
         raise ApiError(Code.CHALLENGE_UNKNOWN, "no such challenge for this terminal")
     if row["used"] or to_us(now) >= row["expires_at"]:
@@ -86,8 +103,10 @@ def authenticate_holder(conn: sqlite3.Connection, terminal: Terminal, trust: Tru
     der = _b64(certificate_b64, "certificate")
     cert = parse_certificate(der)
     anchor = trust.check(cert, clock.real_now())
-    revoked = conn.execute("SELECT 1 FROM revocations WHERE issuer = ? AND serial = ?",
-                           (anchor.subject.rfc4514_string(), str(cert.serial_number))).fetchone()
+    revoked = conn.execute(
+        "SELECT 1 FROM revocations WHERE issuer = ? AND serial = ?",
+        (anchor.subject.rfc4514_string(), str(cert.serial_number)),
+    ).fetchone()
     if revoked:
         raise ApiError(Code.CERTIFICATE_REVOKED, "certificate has been revoked")
     verify_card_signature(cert, row["nonce"], _b64(signature_b64, "signature"))
@@ -95,8 +114,10 @@ def authenticate_holder(conn: sqlite3.Connection, terminal: Terminal, trust: Tru
     if holder is None:
         raise ApiError(Code.NO_MYKEY_ID, "the holder has not set up a MyKey ID")
     token = secrets.token_urlsafe(32)
-    conn.execute("INSERT INTO holder_tokens (token_sha256, mykey_id, terminal_id, expires_at) VALUES (?, ?, ?, ?)",
-                 (_token_hash(token), holder["mykey_id"], terminal.terminal_id, to_us(now + TOKEN_TTL)))
+    conn.execute(
+        "INSERT INTO holder_tokens (token_sha256, mykey_id, terminal_id, expires_at) VALUES (?, ?, ?, ?)",
+        (_token_hash(token), holder["mykey_id"], terminal.terminal_id, to_us(now + TOKEN_TTL)),
+    )
     return {"holder_token": token, "mykey_id": holder["mykey_id"], "expires_at": now + TOKEN_TTL}
 
 
@@ -104,8 +125,10 @@ def holder_of(conn: sqlite3.Connection, terminal: Terminal, authorization: str |
     """The MyKey ID behind `Authorization: Bearer <holder token>` (issued to this terminal)."""
     if not authorization or not authorization.startswith("Bearer ") or len(authorization) > 200:
         raise ApiError(Code.HOLDER_TOKEN_INVALID, "a holder token is required (Authorization: Bearer …)")
-    row = conn.execute("SELECT mykey_id, expires_at FROM holder_tokens WHERE token_sha256 = ? AND terminal_id = ?",
-                       (_token_hash(authorization[7:]), terminal.terminal_id)).fetchone()
+    row = conn.execute(
+        "SELECT mykey_id, expires_at FROM holder_tokens WHERE token_sha256 = ? AND terminal_id = ?",
+        (_token_hash(authorization[7:]), terminal.terminal_id),
+    ).fetchone()
     if row is None:
         raise ApiError(Code.HOLDER_TOKEN_INVALID, "unknown holder token")
     if to_us(clock.now(conn)) >= row["expires_at"]:

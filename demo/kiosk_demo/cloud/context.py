@@ -1,4 +1,5 @@
 """What every route needs: the store, the pipeline, the trust anchors, the rules, the faults."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -4,14 +4,15 @@ Writers use BEGIN IMMEDIATE so two terminals racing for the same points are seri
 by SQLite itself; WAL lets readers run alongside. Times are stored as integer
 microseconds since the epoch (UTC), so SQL compares them exactly.
 """
+
 from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -68,14 +69,14 @@ CREATE TABLE IF NOT EXISTS settlement_records (
 def to_us(moment: datetime) -> int:
     if moment.tzinfo is None:
         raise ValueError("naive datetime")
-    delta = moment - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def from_us(value: int) -> datetime:
     from datetime import timedelta
 
-    return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=value)
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=value)
 
 
 class Database:

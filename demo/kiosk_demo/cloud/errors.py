@@ -1,4 +1,5 @@
 """Refusals as `{"error": {"code", "message"}}` with the status of kiosk.sync.cloud_errors."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -45,6 +46,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     503: _doc("injected fault"),
 }
 SIM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    404: _doc("no such holder or event"), 409: _doc("conflicts with the current state"),
-    413: _doc("request body too large"), 422: _doc("malformed request"),
+    404: _doc("no such holder or event"),
+    409: _doc("conflicts with the current state"),
+    413: _doc("request body too large"),
+    422: _doc("malformed request"),
 }

@@ -5,6 +5,7 @@ moves points out of their lots into the exchange; a lot that expires while held 
 those points for the exchange (it began while they were valid); a cancel puts them
 back, where an expired lot lets them lapse.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,12 +14,12 @@ import uuid
 from datetime import timedelta
 
 from kiosk.rules import Lot, ValidityRule, allocate, quote, usable_points
+from kiosk.sync.cloud_errors import Code
 from kiosk_demo.cloud import clock
 from kiosk_demo.cloud.auth import Terminal
 from kiosk_demo.cloud.db import from_us, to_us
 from kiosk_demo.cloud.errors import ApiError
 from kiosk_demo.cloud.timefmt import iso
-from kiosk.sync.cloud_errors import Code
 
 MAX_POINTS = 2**31 - 1
 Result = tuple[int, dict]
@@ -53,9 +54,13 @@ def _as_rule_lots(rows: list[sqlite3.Row]) -> list[Lot]:
 
 
 def lot_json(row: sqlite3.Row, points: int | None = None) -> dict:
-    return {"lot_id": row["lot_id"], "event_id": row["event_id"],
-            "points": row["remaining"] if points is None else points,
-            "issued_at": iso(row["issued_at"]), "expires_at": iso(row["expires_at"])}
+    return {
+        "lot_id": row["lot_id"],
+        "event_id": row["event_id"],
+        "points": row["remaining"] if points is None else points,
+        "issued_at": iso(row["issued_at"]),
+        "expires_at": iso(row["expires_at"]),
+    }
 
 
 def balance(conn: sqlite3.Connection, terminal: Terminal, mykey_id: str) -> Result:
@@ -63,16 +68,23 @@ def balance(conn: sqlite3.Connection, terminal: Terminal, mykey_id: str) -> Resu
     rows = [r for r in _lots(conn, mykey_id) if r["expires_at"] > to_us(now)]
     rows.sort(key=lambda r: (r["expires_at"], r["issued_at"], r["lot_id"]))
     served = [r for r in rows if serves(terminal, r["event_id"])]
-    reserved = conn.execute("SELECT remaining, expires_at FROM reserved WHERE mykey_id = ? AND remaining > 0 "
-                            "AND expires_at > ? ORDER BY expires_at", (mykey_id, to_us(now))).fetchall()
-    return 200, {"mykey_id": mykey_id, "as_of": iso(now),
-                 "reserved": [{"points": r["remaining"], "expires_at": iso(r["expires_at"])} for r in reserved],
-                 "lots": [lot_json(r) for r in rows],
-                 "usable": usable_points(_as_rule_lots(served), now)}
+    reserved = conn.execute(
+        "SELECT remaining, expires_at FROM reserved WHERE mykey_id = ? AND remaining > 0 "
+        "AND expires_at > ? ORDER BY expires_at",
+        (mykey_id, to_us(now)),
+    ).fetchall()
+    return 200, {
+        "mykey_id": mykey_id,
+        "as_of": iso(now),
+        "reserved": [{"points": r["remaining"], "expires_at": iso(r["expires_at"])} for r in reserved],
+        "lots": [lot_json(r) for r in rows],
+        "usable": usable_points(_as_rule_lots(served), now),
+    }
 
 
-def issue_lot(conn: sqlite3.Connection, rule: ValidityRule, mykey_id: str, event_id: str, points: int,
-              at, source: str) -> sqlite3.Row:
+def issue_lot(
+    conn: sqlite3.Connection, rule: ValidityRule, mykey_id: str, event_id: str, points: int, at, source: str
+) -> sqlite3.Row:
     """A new experiment-point lot; the event must be issuing at `at`."""
     check_amount(points)
     event = event_row(conn, event_id)
@@ -81,9 +93,11 @@ def issue_lot(conn: sqlite3.Connection, rule: ValidityRule, mykey_id: str, event
     if conn.execute("SELECT 1 FROM holders WHERE mykey_id = ?", (mykey_id,)).fetchone() is None:
         raise ApiError(Code.UNKNOWN_HOLDER, "no such MyKey ID")
     lot_id = str(uuid.uuid4())
-    conn.execute("INSERT INTO lots (lot_id, mykey_id, event_id, points_issued, remaining, issued_at, expires_at, "
-                 "source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                 (lot_id, mykey_id, event_id, points, points, to_us(at), to_us(rule.expires_at(at)), source))
+    conn.execute(
+        "INSERT INTO lots (lot_id, mykey_id, event_id, points_issued, remaining, issued_at, expires_at, "
+        "source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (lot_id, mykey_id, event_id, points, points, to_us(at), to_us(rule.expires_at(at)), source),
+    )
     return conn.execute("SELECT * FROM lots WHERE lot_id = ?", (lot_id,)).fetchone()
 
 
@@ -95,13 +109,17 @@ def add_reserved(conn: sqlite3.Connection, mykey_id: str, points: int, at) -> Re
     if conn.execute("SELECT 1 FROM holders WHERE mykey_id = ?", (mykey_id,)).fetchone() is None:
         raise ApiError(Code.UNKNOWN_HOLDER, "no such MyKey ID")
     rid, expires = str(uuid.uuid4()), at + timedelta(days=RESERVED_DAYS)
-    conn.execute("INSERT INTO reserved (reserved_id, mykey_id, points, remaining, received_at, expires_at) "
-                 "VALUES (?, ?, ?, ?, ?, ?)", (rid, mykey_id, points, points, to_us(at), to_us(expires)))
+    conn.execute(
+        "INSERT INTO reserved (reserved_id, mykey_id, points, remaining, received_at, expires_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (rid, mykey_id, points, points, to_us(at), to_us(expires)),
+    )
     return 201, {"reserved_id": rid, "points": points, "expires_at": iso(expires)}
 
 
-def assign_reserved(conn: sqlite3.Connection, terminal: Terminal, rule: ValidityRule, mykey_id: str,
-                    event_id: str, points: int) -> Result:
+def assign_reserved(
+    conn: sqlite3.Connection, terminal: Terminal, rule: ValidityRule, mykey_id: str, event_id: str, points: int
+) -> Result:
     """Move reserved points (earliest-expiring first) into a new lot of an issuing event."""
     check_amount(points)
     now = clock.now(conn)
@@ -119,8 +137,9 @@ def assign_reserved(conn: sqlite3.Connection, terminal: Terminal, rule: Validity
     return 201, {"lot": lot_json(lot), "reserved_left": left}
 
 
-def hold(conn: sqlite3.Connection, terminal: Terminal, mykey_id: str, exchange_id: str, event_id: str,
-         points: int) -> Result:
+def hold(
+    conn: sqlite3.Connection, terminal: Terminal, mykey_id: str, exchange_id: str, event_id: str, points: int
+) -> Result:
     check_amount(points)
     now = clock.now(conn)
     event = event_row(conn, event_id)
@@ -133,9 +152,11 @@ def hold(conn: sqlite3.Connection, terminal: Terminal, mykey_id: str, exchange_i
     lots = _as_rule_lots(_lots(conn, mykey_id, event_id))
     if usable_points(lots, now) < points:
         raise ApiError(Code.INSUFFICIENT_POINTS, f"usable points {usable_points(lots, now)} do not cover {points}")
-    conn.execute("INSERT INTO exchanges (exchange_id, terminal_id, mykey_id, event_id, points, state, created_at) "
-                 "VALUES (?, ?, ?, ?, ?, 'held', ?)",
-                 (exchange_id, terminal.terminal_id, mykey_id, event_id, points, to_us(now)))
+    conn.execute(
+        "INSERT INTO exchanges (exchange_id, terminal_id, mykey_id, event_id, points, state, created_at) "
+        "VALUES (?, ?, ?, ?, ?, 'held', ?)",
+        (exchange_id, terminal.terminal_id, mykey_id, event_id, points, to_us(now)),
+    )
     for lot_id, part in allocate(lots, points, now):
         conn.execute("UPDATE lots SET remaining = remaining - ? WHERE lot_id = ?", (part, lot_id))
         conn.execute("INSERT INTO holds (exchange_id, lot_id, points) VALUES (?, ?, ?)", (exchange_id, lot_id, part))
@@ -143,8 +164,9 @@ def hold(conn: sqlite3.Connection, terminal: Terminal, mykey_id: str, exchange_i
 
 
 def _own(conn: sqlite3.Connection, terminal: Terminal, exchange_id: str) -> sqlite3.Row:
-    row = conn.execute("SELECT * FROM exchanges WHERE exchange_id = ? AND terminal_id = ?",
-                       (exchange_id, terminal.terminal_id)).fetchone()
+    row = conn.execute(
+        "SELECT * FROM exchanges WHERE exchange_id = ? AND terminal_id = ?", (exchange_id, terminal.terminal_id)
+    ).fetchone()
     if row is None:
         raise ApiError(Code.EXCHANGE_NOT_FOUND, "no such exchange for this terminal")
     return row
@@ -163,8 +185,10 @@ def commit(conn: sqlite3.Connection, terminal: Terminal, exchange_id: str, breka
         if json.loads(row["breka"]) != breka:
             raise ApiError(Code.ALREADY_COMMITTED, "already committed with another card load")
         return 200, {"exchange_id": exchange_id, "state": "committed"}
-    conn.execute("UPDATE exchanges SET state = 'committed', finished_at = ?, breka = ? WHERE exchange_id = ?",
-                 (to_us(clock.now(conn)), json.dumps(breka, sort_keys=True), exchange_id))
+    conn.execute(
+        "UPDATE exchanges SET state = 'committed', finished_at = ?, breka = ? WHERE exchange_id = ?",
+        (to_us(clock.now(conn)), json.dumps(breka, sort_keys=True), exchange_id),
+    )
     return 200, {"exchange_id": exchange_id, "state": "committed"}
 
 
@@ -175,20 +199,32 @@ def cancel(conn: sqlite3.Connection, terminal: Terminal, exchange_id: str, reaso
     if row["state"] == "held":
         for part in conn.execute("SELECT lot_id, points FROM holds WHERE exchange_id = ?", (exchange_id,)).fetchall():
             conn.execute("UPDATE lots SET remaining = remaining + ? WHERE lot_id = ?", (part["points"], part["lot_id"]))
-        conn.execute("UPDATE exchanges SET state = 'cancelled', finished_at = ?, cancel_reason = ? "
-                     "WHERE exchange_id = ?", (to_us(clock.now(conn)), reason, exchange_id))
+        conn.execute(
+            "UPDATE exchanges SET state = 'cancelled', finished_at = ?, cancel_reason = ? WHERE exchange_id = ?",
+            (to_us(clock.now(conn)), reason, exchange_id),
+        )
     return 200, {"exchange_id": exchange_id, "state": "cancelled"}
 
 
 def exchange_json(conn: sqlite3.Connection, exchange_id: str) -> dict:
     row = conn.execute("SELECT * FROM exchanges WHERE exchange_id = ?", (exchange_id,)).fetchone()
-    parts = conn.execute("SELECT h.lot_id, h.points FROM holds h JOIN lots l USING (lot_id) WHERE h.exchange_id = ? "
-                         "ORDER BY l.expires_at, l.issued_at, l.lot_id", (exchange_id,)).fetchall()
-    return {"exchange_id": row["exchange_id"], "state": row["state"], "event_id": row["event_id"],
-            "points": row["points"], "mykey_id": row["mykey_id"],
-            "lots": [{"lot_id": p["lot_id"], "points": p["points"]} for p in parts],
-            "created_at": iso(row["created_at"]), "finished_at": iso(row["finished_at"]),
-            "breka": json.loads(row["breka"]) if row["breka"] else None, "cancel_reason": row["cancel_reason"]}
+    parts = conn.execute(
+        "SELECT h.lot_id, h.points FROM holds h JOIN lots l USING (lot_id) WHERE h.exchange_id = ? "
+        "ORDER BY l.expires_at, l.issued_at, l.lot_id",
+        (exchange_id,),
+    ).fetchall()
+    return {
+        "exchange_id": row["exchange_id"],
+        "state": row["state"],
+        "event_id": row["event_id"],
+        "points": row["points"],
+        "mykey_id": row["mykey_id"],
+        "lots": [{"lot_id": p["lot_id"], "points": p["points"]} for p in parts],
+        "created_at": iso(row["created_at"]),
+        "finished_at": iso(row["finished_at"]),
+        "breka": json.loads(row["breka"]) if row["breka"] else None,
+        "cancel_reason": row["cancel_reason"],
+    }
 
 
 def get(conn: sqlite3.Connection, terminal: Terminal, exchange_id: str) -> Result:
@@ -198,6 +234,9 @@ def get(conn: sqlite3.Connection, terminal: Terminal, exchange_id: str) -> Resul
 def open_holds(conn: sqlite3.Connection, terminal: Terminal, older_than_s: int) -> Result:
     """This terminal's holds older than `older_than_s` seconds, oldest first (for the clerk)."""
     cutoff = to_us(clock.now(conn) - timedelta(seconds=max(0, min(older_than_s, 10**9))))
-    ids = conn.execute("SELECT exchange_id FROM exchanges WHERE terminal_id = ? AND state = 'held' "
-                       "AND created_at <= ? ORDER BY created_at", (terminal.terminal_id, cutoff)).fetchall()
+    ids = conn.execute(
+        "SELECT exchange_id FROM exchanges WHERE terminal_id = ? AND state = 'held' "
+        "AND created_at <= ? ORDER BY created_at",
+        (terminal.terminal_id, cutoff),
+    ).fetchall()
     return 200, {"exchanges": [exchange_json(conn, r["exchange_id"]) for r in ids]}

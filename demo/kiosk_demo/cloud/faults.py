@@ -6,6 +6,7 @@ reaches the ledger first ("after": it takes effect, then the answer is delayed,
 replaced or lost) or not at all ("before"). Faults live in memory: the simulator is
 one process and a restart clears them.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -95,8 +96,13 @@ class FaultMiddleware:
             return _abort(send)
         if fault.kind == "error":
             body = json.dumps({"error": {"code": "injected_fault", "message": "fault injected by the simulator"}})
-            await send({"type": "http.response.start", "status": fault.status,
-                        "headers": [(b"content-type", b"application/json")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": fault.status,
+                    "headers": [(b"content-type", b"application/json")],
+                }
+            )
             return await send({"type": "http.response.body", "body": body.encode()})
         if fault.phase == "after":  # a delay: now deliver what the ledger answered
             for message in held:

@@ -3,6 +3,7 @@
 The terminal signature covers the body as sent, so the hash of the compressed bytes is
 kept in the scope for the authentication step before the body is inflated.
 """
+
 from __future__ import annotations
 
 import hashlib

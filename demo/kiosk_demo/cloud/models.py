@@ -1,15 +1,16 @@
 """Request and response bodies of the cloud interface (they are the OpenAPI schemas)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
-_EARLIEST = datetime(1970, 1, 2, tzinfo=timezone.utc)
-_LATEST = datetime(2199, 12, 31, tzinfo=timezone.utc)
+_EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
+_LATEST = datetime(2199, 12, 31, tzinfo=UTC)
 
 
 def _in_range(moment: datetime) -> datetime:
@@ -36,10 +37,18 @@ class ChallengeOut(BaseModel):
 
 class HolderAuthIn(Strict):
     challenge_id: str = Field(min_length=1, max_length=64)
-    certificate: str = Field(min_length=1, max_length=16384, pattern=r"^[A-Za-z0-9+/]*={0,2}$",
-                             description="user-authentication certificate, base64 DER")
-    signature: str = Field(min_length=1, max_length=4096, pattern=r"^[A-Za-z0-9+/]*={0,2}$",
-                           description="RSASSA-PKCS1-v1_5 / SHA-256 over the nonce, base64")
+    certificate: str = Field(
+        min_length=1,
+        max_length=16384,
+        pattern=r"^[A-Za-z0-9+/]*={0,2}$",
+        description="user-authentication certificate, base64 DER",
+    )
+    signature: str = Field(
+        min_length=1,
+        max_length=4096,
+        pattern=r"^[A-Za-z0-9+/]*={0,2}$",
+        description="RSASSA-PKCS1-v1_5 / SHA-256 over the nonce, base64",
+    )
 
 
 class HolderAuthOut(BaseModel):
@@ -239,7 +248,7 @@ class ReservedEntryOut(BaseModel):
 
 class ClockIn(Strict):
     now: Moment | None = None
-    advance_s: int | None = Field(default=None, ge=-10**9, le=10**9)
+    advance_s: int | None = Field(default=None, ge=-(10**9), le=10**9)
     frozen: bool = True
 
 
@@ -253,8 +262,10 @@ class FaultIn(Strict):
     method: str = Field(default="*", max_length=10)
     kind: Literal["delay", "error", "drop"]
     phase: Literal["before", "after"] = Field(
-        default="after", description="before: the call never reaches the ledger; after: it takes effect, "
-                                     "then the answer is delayed, replaced or lost")
+        default="after",
+        description="before: the call never reaches the ledger; after: it takes effect, "
+        "then the answer is delayed, replaced or lost",
+    )
     status: int = Field(default=500, ge=400, le=599)
     delay_ms: int = Field(default=0, ge=0, le=60_000)
     count: int = Field(default=1, ge=1, le=1000)

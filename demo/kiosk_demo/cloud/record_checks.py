@@ -6,17 +6,19 @@ are checked on a thread per core — libsodium releases the GIL — while the re
 thread does its database lookups. Small batches (what a counter sends after each
 exchange) stay on the request thread.
 """
+
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
-from kiosk_demo.cloud.sodium_key import SodiumPublicKey
 from kiosk.sync.settlement_record import CANONICAL, hashed_body, signature_matches
+from kiosk_demo.cloud.sodium_key import SodiumPublicKey
 
-IN_PLACE_BELOW = 64    # records; below this a thread hop costs more than it saves
+IN_PLACE_BELOW = 64  # records; below this a thread hop costs more than it saves
 WORKERS = max(1, os.cpu_count() or 1)
 
 _lock = threading.Lock()
@@ -24,8 +26,8 @@ _pool: ThreadPoolExecutor | None = None
 
 
 class Checked(NamedTuple):
-    code: str | None     # None, "bad_hash" or "bad_record_signature"
-    stored: str | None   # the record's JSON to store, when intact (built from the hashed bytes)
+    code: str | None  # None, "bad_hash" or "bad_record_signature"
+    stored: str | None  # the record's JSON to store, when intact (built from the hashed bytes)
 
 
 def start(records: list[dict], public_key: bytes) -> Callable[[], list[Checked]]:
@@ -41,7 +43,7 @@ def start(records: list[dict], public_key: bytes) -> Callable[[], list[Checked]]
         signed = signatures(records)
         return lambda: _checked(stored, signed)
     pool, size = _executor(), -(-len(records) // WORKERS)
-    futures = [pool.submit(signatures, records[i:i + size]) for i in range(0, len(records), size)]
+    futures = [pool.submit(signatures, records[i : i + size]) for i in range(0, len(records), size)]
     return lambda: _checked(stored, [ok for future in futures for ok in future.result()])
 
 
@@ -54,8 +56,14 @@ def _stored_if_hash_matches(record: dict) -> str | None:
 
 
 def _checked(stored: list[str | None], signed: list[bool]) -> list[Checked]:
-    return [Checked("bad_hash", None) if text is None else Checked(None, text) if ok
-            else Checked("bad_record_signature", None) for text, ok in zip(stored, signed)]
+    return [
+        Checked("bad_hash", None)
+        if text is None
+        else Checked(None, text)
+        if ok
+        else Checked("bad_record_signature", None)
+        for text, ok in zip(stored, signed)
+    ]
 
 
 def _executor() -> ThreadPoolExecutor:

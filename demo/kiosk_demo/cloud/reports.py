@@ -4,24 +4,28 @@ Issued counts lots by issue time (reserved points assigned at the counter count 
 issue); used counts committed exchanges by commit time; expired counts lots that lapsed
 with points left, in the month of the instant they lapsed, once the clock has passed it.
 """
+
 from __future__ import annotations
 
 import re
 import sqlite3
 
+from kiosk.sync.cloud_errors import Code
 from kiosk_demo.cloud import clock
 from kiosk_demo.cloud.db import to_us
 from kiosk_demo.cloud.errors import ApiError
 from kiosk_demo.cloud.timefmt import month_of, month_start_us, next_month
-from kiosk.sync.cloud_errors import Code
 
 MONTH = re.compile(r"^(19|20|21)\d\d-(0[1-9]|1[0-2])$")
 MAX_MONTHS = 240
 
 
 def _figures(rows: list[tuple[str, int, str]]) -> dict:
-    return {"count": len(rows), "points": sum(points for _, points, _ in rows),
-            "holders": len({holder for _, _, holder in rows})}
+    return {
+        "count": len(rows),
+        "points": sum(points for _, points, _ in rows),
+        "holders": len({holder for _, _, holder in rows}),
+    }
 
 
 def monthly(conn: sqlite3.Connection, from_month: str, to_month: str, event_id: str | None) -> tuple[int, dict]:
@@ -35,19 +39,44 @@ def monthly(conn: sqlite3.Connection, from_month: str, to_month: str, event_id: 
     lo, hi = month_start_us(from_month), month_start_us(next_month(to_month))
     now_us = to_us(clock.now(conn))
     where, args = ("", ()) if event_id is None else (" AND event_id = ?", (event_id,))
-    issued = [(month_of(r[0]), r[1], r[2]) for r in conn.execute(
-        "SELECT issued_at, points_issued, mykey_id FROM lots WHERE issued_at >= ? AND issued_at < ?" + where,
-        (lo, hi) + args)]
-    used = [(month_of(r[0]), r[1], r[2]) for r in conn.execute(
-        "SELECT finished_at, points, mykey_id FROM exchanges WHERE state = 'committed' "
-        "AND finished_at >= ? AND finished_at < ?" + where, (lo, hi) + args)]
-    expired = [(month_of(r[0]), r[1], r[2]) for r in conn.execute(
-        "SELECT expires_at, remaining, mykey_id FROM lots WHERE remaining > 0 AND expires_at <= ? "
-        "AND expires_at >= ? AND expires_at < ?" + where, (now_us, lo, hi) + args)]
+    issued = [
+        (month_of(r[0]), r[1], r[2])
+        for r in conn.execute(
+            "SELECT issued_at, points_issued, mykey_id FROM lots WHERE issued_at >= ? AND issued_at < ?" + where,
+            (lo, hi) + args,
+        )
+    ]
+    used = [
+        (month_of(r[0]), r[1], r[2])
+        for r in conn.execute(
+            "SELECT finished_at, points, mykey_id FROM exchanges WHERE state = 'committed' "
+            "AND finished_at >= ? AND finished_at < ?" + where,
+            (lo, hi) + args,
+        )
+    ]
+    expired = [
+        (month_of(r[0]), r[1], r[2])
+        for r in conn.execute(
+            "SELECT expires_at, remaining, mykey_id FROM lots WHERE remaining > 0 AND expires_at <= ? "
+            "AND expires_at >= ? AND expires_at < ?" + where,
+            (now_us, lo, hi) + args,
+        )
+    ]
     rows = []
     for month in months:
-        rows.append({"month": month, **{name: _figures([r for r in data if r[0] == month])
-                                        for name, data in (("issued", issued), ("used", used), ("expired", expired))}})
-    totals = {"month": f"{from_month}..{to_month}", "issued": _figures(issued), "used": _figures(used),
-              "expired": _figures(expired)}
+        rows.append(
+            {
+                "month": month,
+                **{
+                    name: _figures([r for r in data if r[0] == month])
+                    for name, data in (("issued", issued), ("used", used), ("expired", expired))
+                },
+            }
+        )
+    totals = {
+        "month": f"{from_month}..{to_month}",
+        "issued": _figures(issued),
+        "used": _figures(used),
+        "expired": _figures(expired),
+    }
     return 200, {"event_id": event_id, "months": rows, "totals": totals}

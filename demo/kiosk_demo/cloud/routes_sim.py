@@ -2,6 +2,7 @@
 
 Unauthenticated by design: the simulator listens on loopback only.
 """
+
 from __future__ import annotations
 
 import base64
@@ -15,6 +16,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from kiosk.sync.cloud_errors import Code
 from kiosk_demo.cloud import clock, exchanges
 from kiosk_demo.cloud import models as m
 from kiosk_demo.cloud.context import Context, get_context
@@ -22,7 +24,6 @@ from kiosk_demo.cloud.db import to_us
 from kiosk_demo.cloud.errors import SIM_RESPONSES, ApiError
 from kiosk_demo.cloud.timefmt import iso
 from kiosk_demo.cloud.trust import cert_sha256, parse_certificate
-from kiosk.sync.cloud_errors import Code
 
 router = APIRouter(prefix="/sim", tags=["simulator"], responses=SIM_RESPONSES)
 Ctx = Annotated[Context, Depends(get_context)]
@@ -39,6 +40,7 @@ async def _write(ctx: Context, fn) -> JSONResponse:
     def run():
         with ctx.db.write() as conn:
             return fn(conn)
+
     try:
         status, body = await run_in_threadpool(run)
     except ApiError as exc:
@@ -51,8 +53,12 @@ async def health(ctx: Ctx):
     return await _write(ctx, lambda conn: (200, {"ok": True, "now": iso(clock.now(conn))}))
 
 
-@router.post("/terminals", status_code=201, response_model=m.TerminalIn,
-             summary="register a terminal: secret and device public key (an empty events list serves every event)")
+@router.post(
+    "/terminals",
+    status_code=201,
+    response_model=m.TerminalIn,
+    summary="register a terminal: secret and device public key (an empty events list serves every event)",
+)
 async def terminal(body: m.TerminalIn, ctx: Ctx):
 
     def fn(conn):
@@ -60,11 +66,14 @@ async def terminal(body: m.TerminalIn, ctx: Ctx):
         public = _b64(body.device_public_key, "device_public_key")
         if len(public) != 32:
             raise ApiError(Code.INVALID_REQUEST, "device_public_key must be 32 raw bytes")
-        conn.execute("INSERT INTO terminals (terminal_id, secret, device_public_key, events) VALUES (?, ?, ?, ?) "
-                     "ON CONFLICT (terminal_id) DO UPDATE SET secret = excluded.secret, "
-                     "device_public_key = excluded.device_public_key, events = excluded.events",
-                     (body.terminal_id, secret, public, json.dumps(body.events)))
+        conn.execute(
+            "INSERT INTO terminals (terminal_id, secret, device_public_key, events) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (terminal_id) DO UPDATE SET secret = excluded.secret, "
+            "device_public_key = excluded.device_public_key, events = excluded.events",
+            (body.terminal_id, secret, public, json.dumps(body.events)),
+        )
         return 201, body.model_dump()
+
     return await _write(ctx, fn)
 
 
@@ -73,12 +82,19 @@ async def event(body: m.EventIn, ctx: Ctx):
     def fn(conn):
         if body.issue_until <= body.issue_from:
             raise ApiError(Code.INVALID_REQUEST, "issue_until must be after issue_from")
-        conn.execute("INSERT INTO events (event_id, issue_from, issue_until, exchange_until) VALUES (?, ?, ?, ?) "
-                     "ON CONFLICT (event_id) DO UPDATE SET issue_from = excluded.issue_from, "
-                     "issue_until = excluded.issue_until, exchange_until = excluded.exchange_until",
-                     (body.event_id, to_us(body.issue_from), to_us(body.issue_until),
-                      to_us(body.exchange_until) if body.exchange_until else None))
+        conn.execute(
+            "INSERT INTO events (event_id, issue_from, issue_until, exchange_until) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (event_id) DO UPDATE SET issue_from = excluded.issue_from, "
+            "issue_until = excluded.issue_until, exchange_until = excluded.exchange_until",
+            (
+                body.event_id,
+                to_us(body.issue_from),
+                to_us(body.issue_until),
+                to_us(body.exchange_until) if body.exchange_until else None,
+            ),
+        )
         return 201, body.model_dump(mode="json")
+
     return await _write(ctx, fn)
 
 
@@ -94,20 +110,27 @@ async def holder(body: m.EnrolIn, ctx: Ctx):
         mykey_id = body.mykey_id or "mk-" + uuid.uuid4().hex[:16]
         if conn.execute("SELECT 1 FROM holders WHERE mykey_id = ?", (mykey_id,)).fetchone():
             raise ApiError(Code.INVALID_REQUEST, "that MyKey ID belongs to another certificate")
-        conn.execute("INSERT INTO holders (mykey_id, cert_sha256, enrolled_at) VALUES (?, ?, ?)",
-                     (mykey_id, fingerprint, to_us(clock.now(conn))))
+        conn.execute(
+            "INSERT INTO holders (mykey_id, cert_sha256, enrolled_at) VALUES (?, ?, ?)",
+            (mykey_id, fingerprint, to_us(clock.now(conn))),
+        )
         return 201, {"mykey_id": mykey_id}
+
     return await _write(ctx, fn)
 
 
-@router.post("/revocations", status_code=201, response_model=m.RevokedOut,
-             summary="revoke a certificate (its issuer and serial)")
+@router.post(
+    "/revocations", status_code=201, response_model=m.RevokedOut, summary="revoke a certificate (its issuer and serial)"
+)
 async def revoke(body: m.EnrolIn, ctx: Ctx):
     def fn(conn):
         cert = parse_certificate(_b64(body.certificate, "certificate"))
-        conn.execute("INSERT OR IGNORE INTO revocations (issuer, serial) VALUES (?, ?)",
-                     (cert.issuer.rfc4514_string(), str(cert.serial_number)))
+        conn.execute(
+            "INSERT OR IGNORE INTO revocations (issuer, serial) VALUES (?, ?)",
+            (cert.issuer.rfc4514_string(), str(cert.serial_number)),
+        )
         return 201, {"revoked": True}
+
     return await _write(ctx, fn)
 
 
@@ -117,14 +140,20 @@ async def issue(body: m.IssueIn, ctx: Ctx):
         at = body.at or clock.now(conn)
         lot = exchanges.issue_lot(conn, ctx.validity, body.mykey_id, body.event_id, body.points, at, "issue")
         return 201, exchanges.lot_json(lot)
+
     return await _write(ctx, fn)
 
 
-@router.post("/reserved", status_code=201, response_model=m.ReservedEntryOut,
-             summary="give a holder reserved points at a time (valid 14 days)")
+@router.post(
+    "/reserved",
+    status_code=201,
+    response_model=m.ReservedEntryOut,
+    summary="give a holder reserved points at a time (valid 14 days)",
+)
 async def reserved(body: m.ReservedIn, ctx: Ctx):
-    return await _write(ctx, lambda conn: exchanges.add_reserved(conn, body.mykey_id, body.points,
-                                                                 body.at or clock.now(conn)))
+    return await _write(
+        ctx, lambda conn: exchanges.add_reserved(conn, body.mykey_id, body.points, body.at or clock.now(conn))
+    )
 
 
 @router.get("/clock", response_model=m.ClockOut, summary="the simulated clock")
@@ -144,6 +173,7 @@ async def set_clock(body: m.ClockIn, ctx: Ctx):
             raise ApiError(Code.INVALID_REQUEST, str(exc)) from None
         clock.set_clock(conn, target, None, body.frozen)
         return 200, {"now": iso(clock.now(conn)), "frozen": clock.is_frozen(conn)}
+
     return await _write(ctx, fn)
 
 
@@ -152,11 +182,16 @@ async def reset_clock(ctx: Ctx):
     def fn(conn):
         clock.reset(conn)
         return 200, {"now": iso(clock.now(conn)), "frozen": False}
+
     return await _write(ctx, fn)
 
 
-@router.post("/faults", status_code=201, response_model=m.FaultOut,
-             summary="inject a delay, an error status or a dropped response into the next matching calls")
+@router.post(
+    "/faults",
+    status_code=201,
+    response_model=m.FaultOut,
+    summary="inject a delay, an error status or a dropped response into the next matching calls",
+)
 async def add_fault(body: m.FaultIn, ctx: Ctx):
     return JSONResponse(ctx.faults.add(**body.model_dump()).__dict__, status_code=201)
 

@@ -9,16 +9,17 @@ signatures on a thread per core, while this thread looks up the batch's exchange
 stored records — one query each, not one per record); then one pass in seq order applies
 the chain and the database rules.
 """
+
 from __future__ import annotations
 
 import json
 import sqlite3
 
+from kiosk.sync.cloud_errors import Code
 from kiosk_demo.cloud import clock, record_checks
 from kiosk_demo.cloud.auth import Terminal
 from kiosk_demo.cloud.db import to_us
 from kiosk_demo.cloud.errors import ApiError
-from kiosk.sync.cloud_errors import Code
 
 
 def _in_list(conn: sqlite3.Connection, sql: str, values: list[str], *params) -> dict[str, sqlite3.Row]:
@@ -29,16 +30,20 @@ def _in_list(conn: sqlite3.Connection, sql: str, values: list[str], *params) -> 
 def receive(conn: sqlite3.Connection, terminal: Terminal, terminal_id: str, records: list[dict]) -> tuple[int, dict]:
     if terminal_id != terminal.terminal_id:
         raise ApiError(Code.TERMINAL_MISMATCH, "batch terminal_id is not the calling terminal")
-    term = conn.execute("SELECT device_public_key, last_seq, last_hash FROM terminals WHERE terminal_id = ?",
-                        (terminal.terminal_id,)).fetchone()
+    term = conn.execute(
+        "SELECT device_public_key, last_seq, last_hash FROM terminals WHERE terminal_id = ?", (terminal.terminal_id,)
+    ).fetchone()
     ordered = sorted(records, key=lambda r: r["seq"])
     intact = record_checks.start(ordered, bytes(term["device_public_key"]))
     exchanges = _in_list(  # `+terminal_id`: look up by primary key, not by scanning the terminal's exchanges
-        conn, "SELECT exchange_id, state, mykey_id, event_id, points, json_extract(breka, '$.fee') AS fee, "
-              "json_extract(breka, '$.loaded') AS loaded, json_extract(breka, '$.card_ref') AS card_ref, "
-              "json_extract(breka, '$.load_id') AS load_id FROM exchanges "
-              "WHERE +terminal_id = ? AND exchange_id IN (SELECT value FROM json_each(?))",
-        [r["exchange_id"] for r in ordered], terminal.terminal_id)
+        conn,
+        "SELECT exchange_id, state, mykey_id, event_id, points, json_extract(breka, '$.fee') AS fee, "
+        "json_extract(breka, '$.loaded') AS loaded, json_extract(breka, '$.card_ref') AS card_ref, "
+        "json_extract(breka, '$.load_id') AS load_id FROM exchanges "
+        "WHERE +terminal_id = ? AND exchange_id IN (SELECT value FROM json_each(?))",
+        [r["exchange_id"] for r in ordered],
+        terminal.terminal_id,
+    )
     checks = intact()
     # Only a record at or below the chain's head can have been stored already (a resend),
     # so only those ids are looked up first. If a record above the head is refused, or its
@@ -53,15 +58,31 @@ def receive(conn: sqlite3.Connection, terminal: Terminal, terminal_id: str, reco
     return 200, answer
 
 
-def _apply(conn: sqlite3.Connection, terminal: Terminal, term: sqlite3.Row, ordered: list[dict],
-           checks: list[record_checks.Checked], exchanges: dict[str, sqlite3.Row], look_up_all: bool) -> dict | None:
+def _apply(
+    conn: sqlite3.Connection,
+    terminal: Terminal,
+    term: sqlite3.Row,
+    ordered: list[dict],
+    checks: list[record_checks.Checked],
+    exchanges: dict[str, sqlite3.Row],
+    look_up_all: bool,
+) -> dict | None:
     """The batch's answer, its records stored; None when a partial look-up cannot be sure."""
     head = last_seq = term["last_seq"]
     last_hash = term["last_hash"]
     ids = [r["record_id"] for r in ordered if look_up_all or r["seq"] <= head]
-    known = {rid: row["hash"] for rid, row in _in_list(
-        conn, "SELECT record_id, hash FROM settlement_records WHERE record_id IN (SELECT value FROM json_each(?))",
-        ids).items()} if ids else {}
+    known = (
+        {
+            rid: row["hash"]
+            for rid, row in _in_list(
+                conn,
+                "SELECT record_id, hash FROM settlement_records WHERE record_id IN (SELECT value FROM json_each(?))",
+                ids,
+            ).items()
+        }
+        if ids
+        else {}
+    )
     accepted: list[str] = []
     duplicates: list[str] = []
     rejected: list[dict] = []
@@ -86,19 +107,30 @@ def _apply(conn: sqlite3.Connection, terminal: Terminal, term: sqlite3.Row, orde
         last_seq, last_hash = record["seq"], record["hash"]
         accepted.append(rid)
     try:
-        conn.executemany("INSERT INTO settlement_records (record_id, terminal_id, seq, hash, record, received_at) "
-                         "VALUES (?, ?, ?, ?, ?, ?)", rows)
+        conn.executemany(
+            "INSERT INTO settlement_records (record_id, terminal_id, seq, hash, record, received_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
     except sqlite3.IntegrityError:
         if look_up_all:
             raise
         return None  # a stored id came back above the head
-    conn.execute("UPDATE terminals SET last_seq = ?, last_hash = ? WHERE terminal_id = ?",
-                 (last_seq, last_hash, terminal.terminal_id))
+    conn.execute(
+        "UPDATE terminals SET last_seq = ?, last_hash = ? WHERE terminal_id = ?",
+        (last_seq, last_hash, terminal.terminal_id),
+    )
     return {"accepted": accepted, "duplicates": duplicates, "rejected": rejected}
 
 
-def _problem(terminal: Terminal, record: dict, intact_problem: str | None, exchange: sqlite3.Row | None,
-             last_seq: int, last_hash: str) -> str | None:
+def _problem(
+    terminal: Terminal,
+    record: dict,
+    intact_problem: str | None,
+    exchange: sqlite3.Row | None,
+    last_seq: int,
+    last_hash: str,
+) -> str | None:
     if record["terminal_id"] != terminal.terminal_id:
         return "terminal_mismatch"
     if intact_problem:
@@ -117,6 +149,20 @@ def _problem(terminal: Terminal, record: dict, intact_problem: str | None, excha
 def _matches_exchange(row: sqlite3.Row | None, record: dict) -> bool:
     if row is None or row["state"] != "committed":
         return False
-    return (row["mykey_id"], row["event_id"], row["points"], row["fee"], row["loaded"], row["card_ref"],
-            row["load_id"]) == (record["mykey_id"], record["event_id"], record["points_used"], record["fee"],
-                                record["loaded"], record["card_ref"], record["load_id"])
+    return (
+        row["mykey_id"],
+        row["event_id"],
+        row["points"],
+        row["fee"],
+        row["loaded"],
+        row["card_ref"],
+        row["load_id"],
+    ) == (
+        record["mykey_id"],
+        record["event_id"],
+        record["points_used"],
+        record["fee"],
+        record["loaded"],
+        record["card_ref"],
+        record["load_id"],
+    )

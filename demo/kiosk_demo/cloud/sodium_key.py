@@ -5,6 +5,7 @@ The kiosk signs with OpenSSL (cryptography); the simulator checks with libsodium
 about half the time on the office PCs' class of CPU (docs/performance.md), and two
 independent implementations agreeing is what a city's own server would prove anyway.
 """
+
 from __future__ import annotations
 
 from cryptography.exceptions import InvalidSignature

@@ -1,4 +1,5 @@
 """Times on the wire: RFC 3339 with the JST offset (the city's time zone)."""
+
 from __future__ import annotations
 
 from datetime import datetime

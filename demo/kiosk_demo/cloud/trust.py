@@ -1,4 +1,5 @@
 """JPKI trust anchors of the simulator and the certificate checks of holder authentication."""
+
 from __future__ import annotations
 
 import hashlib
@@ -11,8 +12,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from kiosk_demo.cloud.errors import ApiError
 from kiosk.sync.cloud_errors import Code
+from kiosk_demo.cloud.errors import ApiError
 
 
 def load_anchors(sources: list[str | Path]) -> list[x509.Certificate]:

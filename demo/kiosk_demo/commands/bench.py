@@ -3,6 +3,7 @@
 
 Every key carries its unit; values are medians unless the name says otherwise.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,9 +14,17 @@ import time
 SECTIONS = ("identify_sign", "breka_load", "exchange", "enqueue", "outbox", "soak", "gui")
 
 TARGETS = {  # the performance targets (docs/performance.md): key -> (limit, "max" | "below")
-    "identify_sign_apdus": 16, "identify_sign_ms": 30, "breka_load_apdus": 12, "breka_load_ms": 20,
-    "exchange_ms": 60, "exchange_apdus": 28, "outbox_100k_s": 20, "enqueue_ms": 2, "cold_start_ms": 1000,
-    "gui_stall_ms": 50, "soak_rss_mb": 250,
+    "identify_sign_apdus": 16,
+    "identify_sign_ms": 30,
+    "breka_load_apdus": 12,
+    "breka_load_ms": 20,
+    "exchange_ms": 60,
+    "exchange_apdus": 28,
+    "outbox_100k_s": 20,
+    "enqueue_ms": 2,
+    "cold_start_ms": 1000,
+    "gui_stall_ms": 50,
+    "soak_rss_mb": 250,
 }
 
 
@@ -78,8 +87,15 @@ def _gui(quick: bool) -> dict:
     return gui.run(quick=quick)
 
 
-RUNNERS = {"identify_sign": _identify_sign, "breka_load": _breka_load, "exchange": _exchange,
-           "enqueue": _enqueue, "outbox": _outbox, "soak": _soak, "gui": _gui}
+RUNNERS = {
+    "identify_sign": _identify_sign,
+    "breka_load": _breka_load,
+    "exchange": _exchange,
+    "enqueue": _enqueue,
+    "outbox": _outbox,
+    "soak": _soak,
+    "gui": _gui,
+}
 
 
 def run(args) -> int:

@@ -5,6 +5,7 @@ For the demo, training and tests. A kind module (listed in KINDS) provides:
   issue(args) -> int            create the card's state file, print its identifier
   open_card(state_path)         the VirtualCard for that state file (persists itself)
 """
+
 from __future__ import annotations
 
 import importlib
@@ -37,8 +38,12 @@ def add_parser(sub) -> None:
         sp.add_argument("--host", default="127.0.0.1", help="where vpcd listens (default 127.0.0.1)")
         sp.add_argument("--port", type=int, default=35963, help="vpcd port: 35963 first slot, 35964 second")
         sp.add_argument("--remove-after", type=int, metavar="N", help="remove the card at the N-th APDU")
-        sp.add_argument("--remove-mode", choices=["before", "after"], default="before",
-                        help="before: the card never acts on APDU N; after: it acts, the answer is lost")
+        sp.add_argument(
+            "--remove-mode",
+            choices=["before", "after"],
+            default="before",
+            help="before: the card never acts on APDU N; after: it acts, the answer is lost",
+        )
         sp.set_defaults(func=serve_card, open_card=module.open_card, needs_config=False)
 
 

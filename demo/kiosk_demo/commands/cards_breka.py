@@ -1,4 +1,5 @@
 """A Breka card (Breka-DF: DESFire EV1 application, AES keys, value file, load log)."""
+
 from __future__ import annotations
 
 import sys
@@ -8,11 +9,16 @@ from kiosk.cardio.breka import UPPER_LIMIT
 
 
 def add_issue_arguments(parser) -> None:
-    parser.add_argument("--balance", type=int, default=0, metavar="N",
-                        help=f"points on the new card (0..{UPPER_LIMIT:,}; default 0)")
-    parser.add_argument("--masters", choices=["demo", "keyring"], default="demo",
-                        help="demo: the fixed DEMO-ONLY master keys; keyring: K1/K3 masters from the "
-                             "OS keyring (what this kiosk loads with), K0/K2/K4 the demo ones")
+    parser.add_argument(
+        "--balance", type=int, default=0, metavar="N", help=f"points on the new card (0..{UPPER_LIMIT:,}; default 0)"
+    )
+    parser.add_argument(
+        "--masters",
+        choices=["demo", "keyring"],
+        default="demo",
+        help="demo: the fixed DEMO-ONLY master keys; keyring: K1/K3 masters from the "
+        "OS keyring (what this kiosk loads with), K0/K2/K4 the demo ones",
+    )
 
 
 def issue(args) -> int:
@@ -49,4 +55,6 @@ def open_card(state_path: Path):
     try:
         return BrekaCard.open(state_path)
     except (ValueError, KeyError) as exc:
-        raise UsageError(f"ブレカのカード状態ファイルではありません / {state_path}: not a Breka card state ({exc})") from exc
+        raise UsageError(
+            f"ブレカのカード状態ファイルではありません / {state_path}: not a Breka card state ({exc})"
+        ) from exc

@@ -1,4 +1,5 @@
 """A probe card that answers one GET DATA: checks pcscd + vpcd + the reader path."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -3,6 +3,7 @@
 For the demo, training and tests; the kiosk itself never starts it. `--write-openapi`
 writes the interface document (resources/openapi.json) from the server's own routes.
 """
+
 from __future__ import annotations
 
 import sys
@@ -16,11 +17,20 @@ def add_parser(sub) -> None:
     p.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8765, help="TCP port (default 8765, as cloud.url)")
     p.add_argument("--db", type=Path, metavar="FILE", help="SQLite file (default: the data directory)")
-    p.add_argument("--trust", action="append", default=[], metavar="DIR_OR_PEM",
-                   help="JPKI trust anchors: a test-CA directory or PEM file (repeatable)")
+    p.add_argument(
+        "--trust",
+        action="append",
+        default=[],
+        metavar="DIR_OR_PEM",
+        help="JPKI trust anchors: a test-CA directory or PEM file (repeatable)",
+    )
     p.add_argument("--validity-days", type=int, default=100, help="days an experiment-point lot stays usable")
-    p.add_argument("--validity-counting", choices=["exclude_issue_day", "include_issue_day"],
-                   default="exclude_issue_day", help="whether the issue day counts (rules.md)")
+    p.add_argument(
+        "--validity-counting",
+        choices=["exclude_issue_day", "include_issue_day"],
+        default="exclude_issue_day",
+        help="whether the issue day counts (rules.md)",
+    )
     p.add_argument("--tls-cert", type=Path, help="serve HTTPS with this PEM certificate")
     p.add_argument("--tls-key", type=Path, help="private key of --tls-cert")
     p.add_argument("--write-openapi", type=Path, metavar="PATH", help="write the OpenAPI document and exit")
@@ -36,8 +46,9 @@ def run(args) -> int:
         args.write_openapi.write_text(openapi_text(), encoding="utf-8")
         return 0
     if args.host not in LOOPBACK:
-        raise UsageError(f"シミュレータはループバックでのみ動きます / the simulator listens on loopback only, "
-                         f"not {args.host!r}")
+        raise UsageError(
+            f"シミュレータはループバックでのみ動きます / the simulator listens on loopback only, not {args.host!r}"
+        )
     if not 0 <= args.port <= 65535:
         raise UsageError(f"ポート番号が不正です / --port must be 0 to 65535, got {args.port}")
     if (args.tls_cert is None) != (args.tls_key is None):
@@ -60,8 +71,14 @@ def run(args) -> int:
     scheme = "https" if args.tls_cert else "http"
     watch_parent()  # started by the demo or a test: end with it, even after a SIGKILL of the parent
     print(f"cloud-sim: {scheme}://{args.host}:{args.port} db={db} trust_anchors={anchors}", file=sys.stderr, flush=True)
-    uvicorn.run(asgi(app), host=args.host, port=args.port, log_level="warning", access_log=False,
-                timeout_graceful_shutdown=2,
-                ssl_certfile=str(args.tls_cert) if args.tls_cert else None,
-                ssl_keyfile=str(args.tls_key) if args.tls_key else None)
+    uvicorn.run(
+        asgi(app),
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=2,
+        ssl_certfile=str(args.tls_cert) if args.tls_cert else None,
+        ssl_keyfile=str(args.tls_key) if args.tls_key else None,
+    )
     return 0

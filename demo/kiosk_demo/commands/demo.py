@@ -7,6 +7,7 @@ does that walk-through on purpose; `--headless [--json]` runs one exchange throu
 engine alone. `kiosk demo replay` replays the original experiment month by month and
 prints the monthly report over it.
 """
+
 from __future__ import annotations
 
 import json
@@ -89,16 +90,27 @@ def _one_exchange(args) -> int:
     try:
         with running_demo(_state(args.state, "demo"), say=say) as demo:
             mynumber, breka = demo.citizen(args.points)
-            view, info = exchange(demo, mynumber, breka, args.points,
-                                  clerk="demo" if args.points > demo.cfg.get("rules", "clerk_threshold") else None,
-                                  say=say)
+            view, info = exchange(
+                demo,
+                mynumber,
+                breka,
+                args.points,
+                clerk="demo" if args.points > demo.cfg.get("rules", "clerk_threshold") else None,
+                say=say,
+            )
             receipt = view.receipt
             result = {
-                "points_used": receipt.points_used, "fee": receipt.fee, "loaded": receipt.loaded,
-                "card_balance_before": receipt.card_balance_before, "card_balance_after": receipt.card_balance_after,
-                "cloud_usable_before": info["cloud_usable_before"], "cloud_usable_after": demo.usable(mynumber),
-                "exchange_id": receipt.exchange_id, "record_id": receipt.record_id,
-                "apdus": info["apdus"], "ms": info["ms"],
+                "points_used": receipt.points_used,
+                "fee": receipt.fee,
+                "loaded": receipt.loaded,
+                "card_balance_before": receipt.card_balance_before,
+                "card_balance_after": receipt.card_balance_after,
+                "cloud_usable_before": info["cloud_usable_before"],
+                "cloud_usable_after": demo.usable(mynumber),
+                "exchange_id": receipt.exchange_id,
+                "record_id": receipt.record_id,
+                "apdus": info["apdus"],
+                "ms": info["ms"],
             }
     except (DemoError, RuntimeError) as exc:
         print(f"kiosk demo: デモを完了できませんでした / the demo could not finish: {exc}", file=sys.stderr)
@@ -107,7 +119,9 @@ def _one_exchange(args) -> int:
         print(json.dumps(result, ensure_ascii=False))
     else:
         say(f"精算レコード / settlement record: {result['record_id']}")
-        say(f"状態フォルダ / state folder: {_state(args.state, 'demo')} (次回はここから続きます / the next run continues here)")
+        say(
+            f"状態フォルダ / state folder: {_state(args.state, 'demo')} (次回はここから続きます / the next run continues here)"
+        )
     return 0
 
 

@@ -4,6 +4,7 @@ drives the same window through the whole flow and saves a PNG of every screen.
 
 Only the demo wiring lives here (it may use kiosk_demo); kiosk.ui never does.
 """
+
 from __future__ import annotations
 
 import os
@@ -42,8 +43,14 @@ def run_window(state: Path, points: int, say) -> int:
     with running_demo(state, say=say) as demo:
         mynumber, breka = demo.citizen(points)
         kiosk = _kiosk(demo, offscreen=False)
-        panel = DemoPanel(demo, {"My Number Card (PIN 1234)": mynumber, "Breka card": breka,
-                                 "Locked My Number Card": demo.mynumber("locked")})
+        panel = DemoPanel(
+            demo,
+            {
+                "My Number Card (PIN 1234)": mynumber,
+                "Breka card": breka,
+                "Locked My Number Card": demo.mynumber("locked"),
+            },
+        )
         kiosk.start()
         panel.show()
         say(f"係員PIN {DEMO_CLERK_PIN} / 技術者PIN {DEMO_TECH_PIN} (demo only)")
@@ -85,8 +92,10 @@ class Walk:
         deadline = time.monotonic() + timeout
         while not predicate():
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the window did not reach {what or 'the expected screen'} "
-                                   f"(now {self.win.current_page()}, phase {self.win.view.phase.value})")
+                raise RuntimeError(
+                    f"the window did not reach {what or 'the expected screen'} "
+                    f"(now {self.win.current_page()}, phase {self.win.view.phase.value})"
+                )
             self.kiosk.app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
 
     def page(self, name: str, timeout: float = 20.0) -> None:
@@ -162,8 +171,10 @@ def _walk(w: Walk, demo, mynumber, breka, points: int) -> None:
         p["staff_pin"].ok.click()
     w.page("confirm")
     w.shot("confirm")
-    say(f"交換 {win.view.points:,} → 手数料 {win.view.fee:,}、ブレカ {win.view.loaded:,} / "
-        f"exchange {win.view.points:,}: fee {win.view.fee:,}, Breka points {win.view.loaded:,}")
+    say(
+        f"交換 {win.view.points:,} → 手数料 {win.view.fee:,}、ブレカ {win.view.loaded:,} / "
+        f"exchange {win.view.points:,}: fee {win.view.fee:,}, Breka points {win.view.loaded:,}"
+    )
     p["confirm"].ok.click()
     w.page("tap_breka")
     w.shot("tap-breka")
@@ -178,8 +189,10 @@ def _walk(w: Walk, demo, mynumber, breka, points: int) -> None:
         w.page("done")
         w.shot("done")
     r = win.view.receipt
-    say(f"完了: ブレカ残高 {r.card_balance_before:,} → {r.card_balance_after:,} / "
-        f"done: Breka balance {r.card_balance_before:,} → {r.card_balance_after:,}")
+    say(
+        f"完了: ブレカ残高 {r.card_balance_before:,} → {r.card_balance_after:,} / "
+        f"done: Breka balance {r.card_balance_before:,} → {r.card_balance_after:,}"
+    )
     p["done"].ok.click()
     w.page("wait")
     _locked(w, demo)
@@ -198,8 +211,10 @@ def _locked(w: Walk, demo) -> None:
             if p["pin"].last_try.isVisible():
                 w.shot("pin-last-try")
                 p["pin"].last_go.click()
-            w.until(lambda: not win.busy and (win.view.tries_left != tries or win.current_page() == "locked"),
-                    what="the next PIN answer")
+            w.until(
+                lambda tries=tries: not win.busy and (win.view.tries_left != tries or win.current_page() == "locked"),
+                what="the next PIN answer",
+            )
         w.page("locked")
         w.shot("locked")
     w.say("3回まちがえるとロック → 市役所へ / three wrong PINs lock the card: go to the municipal office")

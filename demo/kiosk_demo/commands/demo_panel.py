@@ -1,5 +1,6 @@
 """The demo panel: a small window beside the kiosk that puts the virtual cards on the one
 vpcd reader and takes them away, as a citizen would at the counter (demo only)."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
