@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo test test-fast translations clean
+.PHONY: setup demo test test-fast lint lock clean
 
 setup:
 	@bash scripts/setup.sh
@@ -10,12 +10,21 @@ setup:
 demo: setup
 	$(VENV)/bin/kiosk demo
 
-test: setup
+test: setup lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 # Everything but the tests marked slow, for a quick loop while developing.
 test-fast: setup
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not slow"
+
+# Style and types, as CI runs them before the tests (configured in pyproject.toml).
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Re-pin the runtime dependencies with hashes (requirements/kiosk.lock) after changing them.
+lock: setup
+	bash scripts/lock.sh
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis

@@ -12,9 +12,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QInputDialog, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QInputDialog,
+    QLineEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.diagnostics import CheckResult
 from kiosk.ui import style
@@ -54,11 +63,16 @@ class OutOfServiceWindow(QWidget):
         self.text = label(role="body")
         self.checks = label(role="small")
         self.checks.setObjectName("checks")
+        self.checks.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.checks)
         self.again = BigButton(role="primary")
         self.again.clicked.connect(self.check_again)
         box.addWidget(self.title)
         box.addWidget(self.text)
-        box.addWidget(self.checks, 1)
+        box.addWidget(scroll, 1)
         self.tech = QWidget()
         keys = QHBoxLayout(self.tech)
         self.secret_name = QComboBox()
@@ -106,8 +120,9 @@ class OutOfServiceWindow(QWidget):
             return
         self._checking = True
         self.status.setText(translate("kiosk", "Checking…"))
+        relay, problems = self._relay, self._problems  # not self: the window must die on the GUI thread
         threading.Thread(
-            target=lambda: self._relay.checked.emit(self._problems()), name="out-of-service-check", daemon=True
+            target=lambda: relay.checked.emit(problems()), name="out-of-service-check", daemon=True
         ).start()
 
     def _show_checks(self, problems: list[CheckResult]) -> None:
