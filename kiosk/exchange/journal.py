@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from kiosk.exchange.steps import NEEDS_CARD, Step
+from kiosk.exchange.steps import NEEDS_CARD, Step, may_follow
 from kiosk.store import Store
 
 _FIELDS = (
@@ -31,6 +31,14 @@ _FIELDS = (
     "cancel_reason",
     "last_error",
 )
+
+
+class StepRefused(ValueError):
+    """A step that would move an exchange backwards, or change a committed/cancelled one."""
+
+    def __init__(self, exchange_id: str, current: Step, step: Step):
+        self.exchange_id, self.current, self.step = exchange_id, current, step
+        super().__init__(f"exchange {exchange_id} is {current.value}: {step.value} may not follow")
 
 
 def utc_now() -> datetime:
@@ -104,6 +112,12 @@ class Journal:
             self.store.after_commit.append(lambda: _crash_point(step))
 
     def _advance(self, tx, exchange_id: str, step: Step, fields: dict[str, Any]) -> None:
+        found = tx.execute("SELECT state FROM exchanges WHERE exchange_id = ?", (exchange_id,)).fetchone()
+        if found is None:
+            raise KeyError(f"no exchange {exchange_id}")
+        current = Step(found[0])
+        if not may_follow(current, step):  # the one place that keeps the saga moving forward
+            raise StepRefused(exchange_id, current, step)
         at = self._now()
         sets = ", ".join(f"{k} = ?" for k in fields)
         sql = f"UPDATE exchanges SET state = ?, updated_at = ?{', ' + sets if sets else ''} WHERE exchange_id = ?"
@@ -114,6 +128,15 @@ class Journal:
             "INSERT INTO journal(exchange_id, at, step, detail) VALUES (?,?,?,?)",
             (exchange_id, at, step.value, json.dumps(fields, ensure_ascii=False, sort_keys=True)),
         )
+
+    def note_error(self, exchange_id: str, code: str) -> None:
+        """Record why an unfinished exchange could not move on (a retry tries again later)."""
+        with self.store.transaction() as tx:
+            found = tx.execute("SELECT state FROM exchanges WHERE exchange_id = ?", (exchange_id,)).fetchone()
+            if found is None:
+                raise KeyError(f"no exchange {exchange_id}")
+            if not Step(found[0]).final:
+                self._advance(tx, exchange_id, Step(found[0]), {"last_error": code})
 
     def get(self, exchange_id: str) -> ExchangeRow:
         rows = self.store.query("SELECT * FROM exchanges WHERE exchange_id = ?", (exchange_id,))

@@ -29,3 +29,24 @@ class Step(str, Enum):
 
 # Steps after which a card write may have happened that only the card's log can settle.
 NEEDS_CARD = {Step.LOAD_INTENT}
+
+
+# The saga only moves forward: each step and the steps that may follow it. A step may also be
+# written again (a retry records its error on the same step), except a final one: a committed
+# or cancelled exchange never changes again, so no late card tap or reply can revive it.
+NEXT: dict[Step, frozenset[Step]] = {
+    Step.CREATED: frozenset({Step.HOLD_REQUESTED, Step.CANCELLED}),
+    Step.HOLD_REQUESTED: frozenset({Step.HELD, Step.CANCEL_REQUESTED}),
+    Step.HELD: frozenset({Step.LOAD_INTENT, Step.CANCEL_REQUESTED}),
+    Step.LOAD_INTENT: frozenset({Step.LOADED, Step.NOT_LOADED}),
+    Step.NOT_LOADED: frozenset({Step.LOAD_INTENT, Step.CANCEL_REQUESTED}),  # retried on the same card
+    Step.LOADED: frozenset({Step.COMMIT_REQUESTED}),
+    Step.COMMIT_REQUESTED: frozenset({Step.COMMITTED}),
+    Step.CANCEL_REQUESTED: frozenset({Step.CANCELLED}),
+    Step.COMMITTED: frozenset(),
+    Step.CANCELLED: frozenset(),
+}
+
+
+def may_follow(current: Step, step: Step) -> bool:
+    return step in NEXT[current] or (step is current and not current.final)
