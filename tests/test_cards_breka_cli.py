@@ -15,7 +15,7 @@ from kiosk.cardio.breka_load import LoadOutcomeUnknown, load, open_for_load
 from kiosk.cli import main
 from kiosk.pcsc.context import PcscContext
 from kiosk.pcsc.reader import wait_for_state
-from kiosk.secrets import Secret, set_secret
+from kiosk.secrets import Secret, require_secret, set_secret
 from kiosk_demo.breka_demo_keys import DEMO_MASTER_KEYS
 from kiosk_demo.breka_state import CardState
 from tests.breka_doubles import DirectConnection, MemoryJournal
@@ -73,7 +73,9 @@ def test_issue_with_keyring_masters_matches_what_the_kiosk_loads_with(tmp_path, 
     assert main(["cards", "issue", "breka", "--state", str(tmp_path / "k.json"), "--masters", "keyring"]) == 0
     from kiosk_demo.breka_card import BrekaCard
 
-    session = open_for_load(DirectConnection(BrekaCard.open(tmp_path / "k.json")))  # K1 from the keyring
+    session = open_for_load(
+        DirectConnection(BrekaCard.open(tmp_path / "k.json")), require_secret(Secret.BREKA_LOAD_MASTER)
+    )  # K1 as the kiosk's keyring holds it
     assert session.authenticated and session.balance() == 0
     assert load_master.hex() not in capsys.readouterr().out
     assert load_master.hex() not in (tmp_path / "k.json").read_text()  # only diversified keys

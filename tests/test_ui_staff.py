@@ -31,29 +31,34 @@ def enter_staff(win, qtbot, role: str, pin: str) -> None:
     qtbot.waitUntil(lambda: win.current_page() == ("clerk" if role == "clerk" else "technician"), timeout=5000)
 
 
-def test_clerk_lists_unfinished_exchanges_and_cancels_only_with_a_reason(kiosk, qtbot):  # noqa: F811
+def test_clerk_lists_unfinished_exchanges_and_cancels_only_with_a_reason(kiosk, qtbot):
     win, worker, store = kiosk
     journal = win.parts.journal
     journal.create(
         "aaaaaaaa-0000-4000-8000-000000000000", "ev", Step.HOLD_REQUESTED, mykey_id="mk", points=500, fee=45, loaded=455
     )
+    journal.advance("aaaaaaaa-0000-4000-8000-000000000000", Step.HELD)
     journal.advance("aaaaaaaa-0000-4000-8000-000000000000", Step.LOAD_INTENT, card_uid="04aa", balance_before=0)
     enter_staff(win, qtbot, "clerk", "2468")
     page = win.pages["clerk"]
     assert page.unfinished.count() == 1 and "AAAAAAAA" in page.unfinished.item(0).text()
     page.unfinished.setCurrentRow(0)
     click(qtbot, page.cancel_button)  # no reason: refused
-    assert not [c for c in worker.calls if c[0] == "call"]
+    assert not [c for c in worker.calls if c[0] in ("call", "clerk_cancel")]
     page.reason.setText("card lost, holder informed")
-    click(qtbot, page.cancel_button)
-    assert [c[1][0] for c in worker.calls if c[0] == "call"] == ["clerk_cancel"]
+    click(qtbot, page.cancel_button)  # settled on the card worker, by the card's log
+    assert [c[1] for c in worker.calls if c[0] == "clerk_cancel"] == [
+        ("aaaaaaaa-0000-4000-8000-000000000000", "card lost, holder informed", "clerk")
+    ]
+    click(qtbot, page.lost_button)
+    assert [c[1][0] for c in worker.calls if c[0] == "call"] == ["clerk_lost"]
     assert "enter_mode" in [e.action for e in audit.entries(store)]
     click(qtbot, page.close_button)
     assert win.current_page() == "wait"
 
 
 @pytest.mark.parametrize("role", ["clerk", "technician"])
-def test_a_mode_without_a_pin_stays_closed_and_no_pin_is_created_at_the_screen(kiosk, qtbot, role):  # noqa: F811
+def test_a_mode_without_a_pin_stays_closed_and_no_pin_is_created_at_the_screen(kiosk, qtbot, role):
     win, _worker, store = kiosk
     win.open_staff(role)
     page = win.pages["staff_pin"]
@@ -66,7 +71,7 @@ def test_a_mode_without_a_pin_stays_closed_and_no_pin_is_created_at_the_screen(k
     assert "set_staff_pin" not in [e.action for e in audit.entries(store)]
 
 
-def test_wrong_staff_pins_lock_the_mode(kiosk, qtbot):  # noqa: F811
+def test_wrong_staff_pins_lock_the_mode(kiosk, qtbot):
     win, _worker, _store = kiosk
     win.staff.set_pin("clerk", "2468", by="test")
     page = win.pages["staff_pin"]
@@ -90,7 +95,7 @@ class EchoCard(Connection):
         return b"\x90\x00"
 
 
-def test_technician_trace_redacts_the_pin_and_provisioning_is_audited_without_the_value(kiosk, qtbot):  # noqa: F811
+def test_technician_trace_redacts_the_pin_and_provisioning_is_audited_without_the_value(kiosk, qtbot):
     win, _worker, store = kiosk
     enter_staff(win, qtbot, "technician", "135790")
     page = win.pages["technician"]
@@ -114,7 +119,7 @@ def test_technician_trace_redacts_the_pin_and_provisioning_is_audited_without_th
 
 
 @pytest.mark.parametrize("role", ["clerk", "technician"])
-def test_staff_pin_is_never_stored_in_clear(kiosk, role):  # noqa: F811
+def test_staff_pin_is_never_stored_in_clear(kiosk, role):
     win, _worker, store = kiosk
     win.staff.set_pin(role, "97531864", by="test")
     rows = store.query("SELECT key, value FROM settings")

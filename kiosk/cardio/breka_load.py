@@ -1,4 +1,4 @@
-"""The tear-proof, idempotent load of Breka points (specs/breka-card.md, "The load").
+"""The tear-proof, idempotent load of Breka points (docs/breka-card.md, "The load").
 
 `load()` is what the exchange calls with an authenticated session: it settles this
 card's leftovers from the card's own log, journals the intent, credits, writes the
@@ -66,12 +66,9 @@ class LoadOutcomeUnknown(CardError):
         super().__init__(f"outcome of load {load_id} unknown; the same card must be presented again")
 
 
-def open_for_load(connection: Connection, load_master: bytes | None = None) -> BrekaSession:
-    """UID, select and authentication with K1 (its master from the OS keyring by default)."""
-    if load_master is None:
-        from kiosk.secrets import Secret, require_secret
-
-        load_master = require_secret(Secret.BREKA_LOAD_MASTER)
+def open_for_load(connection: Connection, load_master: bytes) -> BrekaSession:
+    """UID, select and authentication with K1. The master key is handed in by the caller
+    (the exchange's Keys port reads the keyring): protocol code never reaches for secrets."""
     session = BrekaSession(connection)
     session.authenticate_with_master(KEY_LOAD, load_master)
     return session
@@ -105,11 +102,15 @@ def load(
     *,
     terminal_no: int = 0,
     clock: Callable[[], float] = time.time,
+    check: Callable[[list[LoadRecord]], object] | None = None,
 ) -> int:
-    """Load `amount` points once under `load_id`; returns the new balance (see module doc)."""
+    """Load `amount` points once under `load_id`; returns the new balance (see module doc).
+    `check` sees the card's log first (the caller compares it with all its exchanges)."""
     if not isinstance(amount, int) or amount <= 0:
         raise ValueError(f"load amount must be a positive integer, got {amount!r}")
     records = card.load_records()
+    if check is not None:
+        check(records)
     balance_before = card.balance()
     settle(card.uid, records, journal)
     if any(r.load_id == load_id for r in records[:LOG_USABLE_RECORDS]):

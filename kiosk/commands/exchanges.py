@@ -2,7 +2,9 @@
 
 An exchange whose Breka card left during the load waits for that card (only its log can
 say whether the points arrived). It stays on this list, with its age, until the card is
-tapped again or a clerk cancels it with a reason (audited).
+tapped again. A clerk may end it only with that card on the reader (its log decides:
+loaded -> finished, not loaded -> cancelled), or mark the card lost (it stays open). Every
+cancel needs the clerk PIN (hidden prompt, or one line on stdin) and a reason (audited).
 """
 
 from __future__ import annotations
@@ -16,10 +18,15 @@ def add_parser(sub) -> None:
     verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
     pending = verbs.add_parser("pending", help="list unfinished exchanges with their age")
     pending.add_argument("--json", action="store_true")
-    cancel = verbs.add_parser("cancel", help="cancel one exchange that waits for its card (reason required)")
+    cancel = verbs.add_parser(
+        "cancel", help="end one unfinished exchange (clerk PIN; one waiting for its card needs the card)"
+    )
     cancel.add_argument("exchange_id")
     cancel.add_argument("--reason", required=True, help="why (kept in the audit chain)")
     cancel.add_argument("--clerk", required=True, help="the clerk's name")
+    cancel.add_argument(
+        "--card-lost", action="store_true", help="the card is lost: note it; the exchange stays open (hold kept)"
+    )
     verbs.add_parser("recover", help="finish or cancel every unfinished exchange that needs no card")
     p.set_defaults(func=run)
 
@@ -54,6 +61,7 @@ def run(args) -> int:
 def _act(args, store, journal) -> int:
     from kiosk.app import build
     from kiosk.cli import UsageError
+    from kiosk.exchange.finish import CardNeeded
     from kiosk.exchange.recovery import recover
     from kiosk.sync.cloud_errors import CloudError
 
@@ -67,10 +75,21 @@ def _act(args, store, journal) -> int:
                 f"waiting for a card {len(report.waiting_for_card)}, postponed {len(report.failed)}"
             )
             return 1 if report.failed else 0
+        if not _clerk_pin_ok(parts.store):
+            raise UsageError("係員の暗証番号が違います / wrong clerk PIN")
         try:
-            parts.finisher.cancel_by_clerk(args.exchange_id, args.reason, args.clerk)
+            if args.card_lost:
+                parts.finisher.mark_card_lost(args.exchange_id, args.reason, args.clerk)
+                print(f"紛失として記録しました（交換は未完了のまま） / noted as lost; {args.exchange_id} stays open")
+                return 0
+            outcome, _ = parts.engine.clerk_cancel(args.exchange_id, args.reason, args.clerk)
         except KeyError:
             raise UsageError(f"その交換はありません / no exchange {args.exchange_id}") from None
+        except CardNeeded as exc:
+            raise UsageError(
+                f"そのブレカカードをリーダーに置いてください / put that exchange's Breka card on the reader "
+                f"(or --card-lost): {exc.exchange_id}"
+            ) from None
         except ValueError as exc:
             raise UsageError(f"取り消せません / cannot cancel: {exc}") from None
         except CloudError as exc:
@@ -80,10 +99,34 @@ def _act(args, store, journal) -> int:
                 file=sys.stderr,
             )
             return 1
-        print(f"取り消しました / cancelled {args.exchange_id}")
+        if outcome == "committed":
+            print(
+                f"カードに積み増し済みでした。交換を完了しました / the card had the points: {args.exchange_id} finished"
+            )
+        else:
+            print(f"取り消しました / cancelled {args.exchange_id}")
         return 0
     finally:
         parts.close()
+
+
+def _clerk_pin_ok(store) -> bool:
+    """The clerk's own PIN, never from argv: a hidden prompt, or one line on stdin (scripts)."""
+    import getpass
+
+    from kiosk.ui.staff_auth import StaffAuth, StaffLocked
+
+    staff = StaffAuth(store)
+    if not staff.has_pin("clerk"):
+        return False
+    if sys.stdin is not None and sys.stdin.isatty():
+        pin = getpass.getpass("係員の暗証番号 / clerk PIN: ")
+    else:
+        pin = (sys.stdin.readline() if sys.stdin is not None else "").strip()
+    try:
+        return staff.check("clerk", pin)
+    except StaffLocked:
+        return False
 
 
 def _row(r) -> dict:

@@ -14,27 +14,58 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kiosk.cardio import errors as card_errors
 from kiosk.cardio.breka_load import LoadOutcomeUnknown, load, open_for_load
 from kiosk.cardio.connection import Connection
 from kiosk.cardio.desfire_status import BoundaryError
 from kiosk.cardio.identify import CardKind, identify
-from kiosk.exchange.finish import Finisher
+from kiosk.cardio.mynumber import MyNumberSession
+from kiosk.exchange.finish import CardNeeded, Finisher
 from kiosk.exchange.journal import Journal
 from kiosk.exchange.load_journal import ExchangeLoadJournal
 from kiosk.exchange.ports import Cloud, Keys, Reader
 from kiosk.exchange.problems import problem_for
-from kiosk.exchange.recovery import resolve_card
+from kiosk.exchange.recovery import flag_cancelled_loads, recover, resolve_card, settle_with_card
 from kiosk.exchange.steps import Step
 from kiosk.exchange.view import LotView, Phase, Problem, Receipt, View
-from kiosk.rules import AmountError, AmountLimits, quote, validate_amount
+from kiosk.rules import AmountError, AmountLimits, Quote, quote, validate_amount
 from kiosk.store import audit
 from kiosk.sync.cloud_errors import CloudError, InsufficientPoints
+
+if TYPE_CHECKING:  # types only: the engine talks to the cloud through its Cloud port
+    from kiosk.sync.cloud import Challenge, HolderSession
 
 log = logging.getLogger(__name__)
 
 CHALLENGE_MAX_AGE_S = 120  # a prefetched challenge older than this is replaced before signing
+
+
+@dataclass
+class Visit:
+    """One citizen at the counter: everything the engine knows of them, in memory only.
+    Replaced as a whole when the visit ends (done, cancel, idle, failure), never patched."""
+
+    conn: Connection | None = None  # the My Number Card, open between the tap and the signature
+    session: MyNumberSession | None = None
+    holder: HolderSession | None = None  # the cloud's token for the authenticated holder
+    certificate: bytes | None = None
+    challenge: tuple[Challenge, float] | None = None  # prefetched during PIN entry, with its time
+    tries_left: int | None = None
+    usable: int = 0
+    reserved: int = 0
+    lots: tuple[LotView, ...] = ()
+    quote: Quote | None = None
+    exchange_id: str | None = None
+    receipt: Receipt | None = None
+    finished_pending: tuple[str, ...] = ()
+
+
+def short_number(exchange_id: str) -> str:
+    """The exchange's number as screens, receipts and the clerk list show it."""
+    return exchange_id[:8].upper()
 
 
 class ExchangeEngine:
@@ -57,7 +88,9 @@ class ExchangeEngine:
         self.clerk_threshold, self.card_upper_limit = clerk_threshold, card_upper_limit
         self.listener = listener
         self.apdus = 0  # counted by callers that wrap the reader; informative
-        self._wipe()
+        self._phase: Phase = Phase.WAIT_MYNUMBER
+        self._problem: Problem | None = None
+        self._v = Visit()
 
     # -- events ------------------------------------------------------------------------
     # Card events return None when the step does not care: nothing changed, so the screen is
@@ -80,13 +113,13 @@ class ExchangeEngine:
         return None
 
     def enter_pin(self, pin: str, *, confirm_last_try: bool = False) -> View:
-        if self._phase is not Phase.PIN or self._session is None:
+        if self._phase is not Phase.PIN or self._v.session is None:
             return self._view()
         self._problem = None
         try:
-            self._session.verify_pin(pin, confirm_last_try=confirm_last_try)
+            self._v.session.verify_pin(pin, confirm_last_try=confirm_last_try)
         except card_errors.PinIncorrect as exc:
-            self._tries_left = exc.tries_left
+            self._v.tries_left = exc.tries_left
             return self._set(Phase.PIN, problem_for(exc))
         except card_errors.PinBlocked as exc:
             self._close_card()
@@ -97,13 +130,13 @@ class ExchangeEngine:
             return self._restart(exc)
         del pin
         try:
-            certificate = self._certificate or self._session.read_auth_certificate()
+            certificate = self._v.certificate or self._v.session.read_auth_certificate()
             challenge = self._fresh_challenge()
-            signature = self._session.sign_challenge(challenge.nonce)
+            signature = self._v.session.sign_challenge(challenge.nonce)
             self._close_card()  # power down: the verified PIN must not outlive the signature
-            self._holder = self.cloud.authenticate_holder(challenge.challenge_id, certificate, signature)
+            self._v.holder = self.cloud.authenticate_holder(challenge.challenge_id, certificate, signature)
             del certificate  # not kept after the session (jpki.md §8, legal caution)
-            self._certificate = None
+            self._v.certificate = None
             self._load_balance()
         except (card_errors.CardError, CloudError) as exc:
             return self._restart(exc)
@@ -113,34 +146,34 @@ class ExchangeEngine:
         """Validate the amount; `clerk` names the clerk who approved an amount above the threshold."""
         if self._phase not in (Phase.AMOUNT, Phase.CONFIRM):
             return self._view()
-        limits = AmountLimits(self._usable, None, self.card_upper_limit, self.clerk_threshold)
+        limits = AmountLimits(self._v.usable, None, self.card_upper_limit, self.clerk_threshold)
         try:
             points = validate_amount(raw, limits, clerk_approved=clerk is not None)
         except AmountError as exc:
             return self._set(Phase.AMOUNT, problem_for(exc))
         if clerk is not None and points > self.clerk_threshold:
             audit.append(self.journal.store, "clerk", "approve_amount", {"clerk": clerk, "points": points})
-        self._quote = quote(points)
+        self._v.quote = quote(points)
         return self._set(Phase.CONFIRM)
 
     def confirm(self) -> View:
         """Hold the points in the cloud under a fresh, journalled exchange id."""
-        if self._phase is not Phase.CONFIRM or self._quote is None:
+        if self._phase is not Phase.CONFIRM or self._v.quote is None:
             return self._view()
         exchange_id = str(uuid.uuid4())
-        q = self._quote
+        q = self._v.quote
         self.journal.create(
             exchange_id,
             self.event_id,
             Step.HOLD_REQUESTED,
-            mykey_id=self._holder.mykey_id,
+            mykey_id=self._v.holder.mykey_id,
             points=q.points_used,
             fee=q.fee,
             loaded=q.loaded,
         )
-        self._exchange_id = exchange_id
+        self._v.exchange_id = exchange_id
         try:
-            self.cloud.hold(self._holder, exchange_id, self.event_id, q.points_used)
+            self.cloud.hold(self._v.holder, exchange_id, self.event_id, q.points_used)
         except InsufficientPoints as exc:
             self._cancel_quietly("insufficient points")
             self._load_balance_quietly()
@@ -153,8 +186,8 @@ class ExchangeEngine:
 
     def cancel(self, reason: str = "holder cancelled") -> View:
         """The holder or clerk stops before any card write; releases the hold."""
-        if self._phase is Phase.TAP_BREKA and self._exchange_id:
-            row = self.journal.get(self._exchange_id)
+        if self._phase is Phase.TAP_BREKA and self._v.exchange_id:
+            row = self.journal.get(self._v.exchange_id)
             if row.state is Step.LOAD_INTENT:
                 return self._set(Phase.TAP_BREKA, Problem("tap_same_card_again"))
         self._cancel_quietly(reason)
@@ -162,8 +195,52 @@ class ExchangeEngine:
         return self._view()
 
     def reset(self) -> View:
-        """Idle timeout or "start over": cancel what can be cancelled and wipe everything."""
+        """Idle timeout or "start over": cancel what can be cancelled and wipe everything. A load
+        that waits for its card is parked instead: the next citizen is served meanwhile."""
+        if self._phase is Phase.TAP_BREKA and self._v.exchange_id:
+            row = self.journal.get(self._v.exchange_id)
+            if row.state is Step.LOAD_INTENT:
+                return self._park(row.exchange_id)
         return self.cancel("idle timeout")
+
+    def clerk_cancel(self, exchange_id: str, reason: str, clerk: str) -> tuple[str, View | None]:
+        """A clerk ends an unfinished exchange. One that waits for its card needs that card on the
+        reader (its log decides: loaded -> finished, not loaded -> cancelled); CardNeeded otherwise.
+        Returns the outcome and, when the citizen's screen showed that exchange, its new view."""
+        row = self.journal.get(exchange_id)
+        if row.state is Step.LOAD_INTENT:
+            outcome = self._settle_on_reader(exchange_id, reason, clerk)
+        else:
+            self.finisher.cancel_by_clerk(exchange_id, reason, clerk)
+            outcome = "cancelled"
+        if self._v.exchange_id != exchange_id:
+            return outcome, None
+        self._v.exchange_id = None  # ended: nothing of it may be cancelled or loaded again from here
+        self._wipe()
+        code = "completed_by_clerk" if outcome == "committed" else "cancelled_by_clerk"
+        return outcome, self._set(Phase.WAIT_MYNUMBER, Problem(code))
+
+    def _settle_on_reader(self, exchange_id: str, reason: str, clerk: str) -> str:
+        try:
+            conn = self.reader.connect()
+        except card_errors.CardError as exc:
+            raise CardNeeded(exchange_id) from exc
+        try:
+            if identify(conn).kind is not CardKind.BREKA:
+                raise CardNeeded(exchange_id)
+            return settle_with_card(
+                conn, self.keys.load_master(), self.journal, self.finisher, exchange_id, reason, clerk
+            )
+        finally:
+            conn.close()
+
+    def _park(self, exchange_id: str) -> View:
+        """The load waits for its card (only its log can settle it): the exchange stays in the
+        journal and is finished whenever that card is tapped; the screen asks for the staff."""
+        log.info("exchange %s parked: waits for its Breka card", exchange_id)
+        self._v.exchange_id = None  # parked, not cancelled
+        self._wipe()
+        return self._set(Phase.WAIT_MYNUMBER, Problem("load_waits_for_card", {"number": short_number(exchange_id)}))
 
     @property
     def view(self) -> View:
@@ -182,15 +259,15 @@ class ExchangeEngine:
             if ident.kind is not CardKind.MYNUMBER:
                 conn.close()
                 return self._set(Phase.WAIT_MYNUMBER, Problem("unknown_card"))
-            self._conn, self._session = conn, ident.session
+            self._v.conn, self._v.session = conn, ident.session
             # The certificate (free to read) before the PIN prompt, and before the tries query,
             # so that VERIFY follows the query directly and reuses its answer (no second query).
-            self._certificate = self._session.read_auth_certificate()
-            self._tries_left = self._session.tries_left()
+            self._v.certificate = self._v.session.read_auth_certificate()
+            self._v.tries_left = self._v.session.tries_left()
         except card_errors.CardError as exc:
             self._close_card(conn)
             return self._set(Phase.WAIT_MYNUMBER, problem_for(exc))
-        if self._tries_left == 0:
+        if self._v.tries_left == 0:
             self._close_card()
             return self._set(Phase.LOCKED, Problem("pin_locked"))
         self._prefetch_challenge()
@@ -198,16 +275,16 @@ class ExchangeEngine:
 
     def _prefetch_challenge(self) -> None:
         try:
-            self._challenge = (self.cloud.challenge(), time.monotonic())
+            self._v.challenge = (self.cloud.challenge(), time.monotonic())
         except CloudError:
-            self._challenge = None  # fetched again after the PIN; a failure is shown then
+            self._v.challenge = None  # fetched again after the PIN; a failure is shown then
 
     def _fresh_challenge(self):
         """The prefetched challenge if it is young enough (the cloud's last 5 minutes), else a new one."""
-        if self._challenge is not None and time.monotonic() - self._challenge[1] < CHALLENGE_MAX_AGE_S:
-            challenge, self._challenge = self._challenge[0], None
+        if self._v.challenge is not None and time.monotonic() - self._v.challenge[1] < CHALLENGE_MAX_AGE_S:
+            challenge, self._v.challenge = self._v.challenge[0], None
             return challenge
-        self._challenge = None
+        self._v.challenge = None
         return self.cloud.challenge()
 
     def _breka_instead_of_mynumber(self, conn: Connection) -> View:
@@ -221,7 +298,7 @@ class ExchangeEngine:
             conn.close()
         done = tuple(report.committed + report.cancelled)
         if done:
-            self._finished_pending = done
+            self._v.finished_pending = done
             return self._set(Phase.WAIT_MYNUMBER, Problem("pending_finished", {"count": len(done)}))
         return self._set(Phase.WAIT_MYNUMBER, Problem("mynumber_first"))
 
@@ -244,20 +321,28 @@ class ExchangeEngine:
             return self._set(Phase.TAP_BREKA, problem_for(exc))
 
     def _load_onto(self, conn: Connection) -> View:
-        row = self.journal.get(self._exchange_id)
+        row = self.journal.get(self._v.exchange_id)
+        if row.state.final:  # a clerk ended it while the screen waited for the card
+            conn.close()
+            self._v.exchange_id = None
+            self._wipe()
+            code = "completed_by_clerk" if row.state is Step.COMMITTED else "cancelled_by_clerk"
+            return self._set(Phase.WAIT_MYNUMBER, Problem(code))
         card = open_for_load(conn, self.keys.load_master())
         uid_hex = card.uid.hex()
         if row.card_uid and row.card_uid != uid_hex and row.state is Step.LOAD_INTENT:
             conn.close()
             return self._set(Phase.TAP_BREKA, Problem("tap_same_card_again"))
+        others = {r.exchange_id for r in self.journal.waiting_for_card(uid_hex)} - {row.exchange_id}
         try:
             balance_after = load(
                 card,
-                uuid.UUID(self._exchange_id),
+                uuid.UUID(self._v.exchange_id),
                 row.loaded,
                 ExchangeLoadJournal(self.journal),
                 terminal_no=self.terminal_no,
                 clock=lambda: self.journal.clock().timestamp(),
+                check=lambda records: flag_cancelled_loads(card.uid, records, self.journal),
             )
         except LoadOutcomeUnknown:
             conn.close()
@@ -267,20 +352,22 @@ class ExchangeEngine:
             self._cancel_quietly("card full")
             return self._set(Phase.FAILED, problem_for(exc))
         conn.close()
+        if others:  # parked loads of this card, settled from its log by load(): finish them too
+            recover(self.journal, self.finisher, only=others)
         return self._commit(balance_after)
 
     def _commit(self, balance_after: int) -> View:
-        row = self.journal.get(self._exchange_id)
+        row = self.journal.get(self._v.exchange_id)
         record_id, pending = None, False
         try:
             record_id = self.finisher.commit(row)["record_id"]
         except CloudError as exc:
             # The points are on the card: the citizen is done; the commit is retried later.
             log.warning("commit of %s postponed: %s", row.exchange_id, exc.code)
-            self.journal.advance(row.exchange_id, self.journal.get(row.exchange_id).state, last_error=exc.code)
+            self.journal.note_error(row.exchange_id, exc.code)
             pending = True
-        row = self.journal.get(self._exchange_id)
-        self._receipt = Receipt(
+        row = self.journal.get(self._v.exchange_id)
+        self._v.receipt = Receipt(
             row.exchange_id,
             row.mykey_id,
             row.points,
@@ -292,15 +379,15 @@ class ExchangeEngine:
             record_id,
             pending,
         )
-        self._holder = None
+        self._v.holder = None
         return self._set(Phase.DONE)
 
     # -- plumbing ----------------------------------------------------------------------
     def _load_balance(self) -> None:
-        balance = self.cloud.balance(self._holder)
-        self._usable = int(balance["usable"])
-        self._reserved = sum(int(r["points"]) for r in balance.get("reserved", []))
-        self._lots = tuple(
+        balance = self.cloud.balance(self._v.holder)
+        self._v.usable = int(balance["usable"])
+        self._v.reserved = sum(int(r["points"]) for r in balance.get("reserved", []))
+        self._v.lots = tuple(
             LotView(int(lot["points"]), lot["expires_at"])
             for lot in sorted(balance["lots"], key=lambda lot: lot["expires_at"])
         )
@@ -312,15 +399,15 @@ class ExchangeEngine:
             pass
 
     def _cancel_quietly(self, reason: str) -> None:
-        if not self._exchange_id:
+        if not self._v.exchange_id:
             return
         try:
-            self.finisher.cancel(self.journal.get(self._exchange_id), reason)
+            self.finisher.cancel(self.journal.get(self._v.exchange_id), reason)
         except CloudError as exc:  # stays cancel_requested; recovery finishes it
-            log.warning("cancel of %s postponed: %s", self._exchange_id, exc.code)
+            log.warning("cancel of %s postponed: %s", self._v.exchange_id, exc.code)
         except ValueError:
             pass  # a load may have happened: only the card can settle it
-        self._exchange_id = None
+        self._v.exchange_id = None
 
     def _restart(self, exc: BaseException) -> View:
         """A failure before anything was held (or with the hold released): start over."""
@@ -332,27 +419,18 @@ class ExchangeEngine:
         return self._set(phase, problem)
 
     def _close_card(self, conn: Connection | None = None) -> None:
-        for c in {id(x): x for x in (conn, self._conn) if x is not None}.values():
+        for c in {id(x): x for x in (conn, self._v.conn) if x is not None}.values():
             try:
                 c.close()
             except Exception:  # noqa: BLE001 - closing a removed card may fail; nothing to do
                 pass
-        self._conn, self._session = None, None
+        self._v.conn, self._v.session = None, None
 
     def _wipe(self, keep_problem: Problem | None = None) -> None:
-        if hasattr(self, "_conn"):  # not on the first call, from __init__
-            self._close_card()
+        """Forget the citizen: the whole visit is replaced, so nothing of it can linger."""
+        self._close_card()
         self._phase, self._problem = Phase.WAIT_MYNUMBER, keep_problem
-        self._conn = self._session = self._holder = None
-        self._certificate: bytes | None = None
-        self._challenge = None
-        self._tries_left = None
-        self._usable = self._reserved = 0
-        self._lots: tuple[LotView, ...] = ()
-        self._quote = None
-        self._exchange_id: str | None = None
-        self._receipt: Receipt | None = None
-        self._finished_pending: tuple[str, ...] = ()
+        self._v = Visit()
 
     def _set(self, phase: Phase, problem: Problem | None = None) -> View:
         self._phase, self._problem = phase, problem
@@ -362,19 +440,21 @@ class ExchangeEngine:
         return view
 
     def _view(self) -> View:
-        q = self._quote
+        q = self._v.quote
         return View(
             phase=self._phase,
             problem=self._problem,
-            tries_left=self._tries_left,
-            mykey_id=self._holder.mykey_id if self._holder else (self._receipt.mykey_id if self._receipt else None),
-            lots=self._lots,
-            usable=self._usable,
-            reserved=self._reserved,
+            tries_left=self._v.tries_left,
+            mykey_id=self._v.holder.mykey_id
+            if self._v.holder
+            else (self._v.receipt.mykey_id if self._v.receipt else None),
+            lots=self._v.lots,
+            usable=self._v.usable,
+            reserved=self._v.reserved,
             points=q.points_used if q else None,
             fee=q.fee if q else None,
             loaded=q.loaded if q else None,
-            exchange_id=self._exchange_id,
-            receipt=self._receipt,
-            finished_pending=self._finished_pending,
+            exchange_id=self._v.exchange_id,
+            receipt=self._v.receipt,
+            finished_pending=self._v.finished_pending,
         )

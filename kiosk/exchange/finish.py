@@ -18,6 +18,24 @@ from kiosk.sync.outbox import Outbox
 log = logging.getLogger(__name__)
 
 
+class CardNeeded(ValueError):
+    """The exchange waits for its Breka card: only that card's load log can settle it."""
+
+    def __init__(self, exchange_id: str):
+        self.exchange_id = exchange_id
+        super().__init__(
+            f"exchange {exchange_id} waits for its Breka card: put that card on the reader "
+            "(its log decides), or mark it lost"
+        )
+
+
+def _required(value: str, what: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValueError(f"a {what} is required")
+    return value
+
+
 class Finisher:
     def __init__(self, journal: Journal, outbox: Outbox, cloud, keys):
         self.journal, self.outbox, self.cloud, self.keys = journal, outbox, cloud, keys
@@ -76,22 +94,32 @@ class Finisher:
         self.journal.advance(row.exchange_id, Step.CANCELLED, cancel_reason=reason)
 
     def cancel_by_clerk(self, exchange_id: str, reason: str, clerk: str) -> None:
-        """A clerk ends an exchange that waits for its card: audited, reason required."""
-        reason = reason.strip()
-        if not reason:
-            raise ValueError("a reason is required to cancel an unfinished exchange")
+        """A clerk ends an unfinished exchange that no card can have been loaded for: audited,
+        reason required. One that waits for its card is settled only by that card's log
+        (kiosk.exchange.recovery.settle_with_card), never by a clerk's word."""
+        reason, clerk = _required(reason, "reason"), _required(clerk, "clerk")
         row = self.journal.get(exchange_id)
+        if row.state is Step.LOAD_INTENT:
+            raise CardNeeded(exchange_id)
         audit.append(
             self.journal.store,
             "clerk",
             "cancel_unfinished",
             {"exchange_id": exchange_id, "state": row.state.value, "reason": reason, "clerk": clerk},
         )
-        if row.state is Step.LOAD_INTENT:
-            # The card never came back: the clerk takes responsibility (audited above).
-            self.journal.advance(exchange_id, Step.NOT_LOADED, last_error="cancelled by clerk without the card")
-            row = self.journal.get(exchange_id)
         self.cancel(row, reason)
+
+    def mark_card_lost(self, exchange_id: str, reason: str, clerk: str) -> None:
+        """The citizen says the card is lost: noted and audited; the exchange stays open (the hold
+        stays taken) until the card appears, because only its log can say whether it was loaded."""
+        reason, clerk = _required(reason, "reason"), _required(clerk, "clerk")
+        row = self.journal.get(exchange_id)
+        if row.state is not Step.LOAD_INTENT:
+            raise ValueError(f"exchange {exchange_id} is {row.state.value}, not waiting for its card")
+        audit.append(
+            self.journal.store, "clerk", "card_lost", {"exchange_id": exchange_id, "reason": reason, "clerk": clerk}
+        )
+        self.journal.note_error(exchange_id, "card_lost")
 
     def _loaded_at(self, exchange_id: str) -> str:
         rows = self.journal.store.query(

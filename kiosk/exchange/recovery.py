@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from kiosk.cardio.breka import BrekaSession
-from kiosk.cardio.breka_load import resolve
-from kiosk.exchange.finish import Finisher
+from kiosk.cardio.breka import BrekaSession, LoadRecord
+from kiosk.cardio.breka_load import open_for_load, settle
+from kiosk.cardio.connection import Connection
+from kiosk.exchange.finish import CardNeeded, Finisher
 from kiosk.exchange.journal import Journal
 from kiosk.exchange.load_journal import ExchangeLoadJournal
 from kiosk.exchange.steps import Step
@@ -33,11 +34,16 @@ class RecoveryReport:
     failed: dict[str, str] = field(default_factory=dict)  # exchange id -> error code (retry later)
 
 
-def recover(journal: Journal, finisher: Finisher, skip: set[str] = frozenset()) -> RecoveryReport:
-    """Finish or cancel every unfinished exchange that does not need its card."""
+ALERT_LOAD_ON_CANCELLED = "load_for_cancelled_exchange"
+
+
+def recover(
+    journal: Journal, finisher: Finisher, skip: set[str] = frozenset(), only: set[str] | None = None
+) -> RecoveryReport:
+    """Finish or cancel every unfinished exchange that does not need its card (or just `only`)."""
     report = RecoveryReport()
     for row in journal.unfinished():
-        if row.exchange_id in skip:
+        if row.exchange_id in skip or (only is not None and row.exchange_id not in only):
             continue
         try:
             if row.state in _COMMIT:
@@ -50,7 +56,7 @@ def recover(journal: Journal, finisher: Finisher, skip: set[str] = frozenset()) 
                 report.waiting_for_card.append(row.exchange_id)
         except CloudError as exc:
             log.warning("recovery of %s postponed: %s", row.exchange_id, exc.code)
-            journal.advance(row.exchange_id, row.state, last_error=exc.code)
+            journal.note_error(row.exchange_id, exc.code)
             report.failed[row.exchange_id] = exc.code
     for outcome, ids in (("committed", report.committed), ("cancelled", report.cancelled)):
         for exchange_id in ids:
@@ -59,9 +65,84 @@ def recover(journal: Journal, finisher: Finisher, skip: set[str] = frozenset()) 
 
 
 def resolve_card(card: BrekaSession, journal: Journal, finisher: Finisher) -> RecoveryReport:
-    """A Breka card was tapped: settle its pending loads from its log, then finish them."""
+    """A Breka card was tapped: check its log, settle its pending loads from it, finish them."""
+    records = card.load_records()
+    flag_cancelled_loads(card.uid, records, journal)
     pending = {row.exchange_id for row in journal.waiting_for_card(card.uid.hex())}
     if not pending:
         return RecoveryReport()
-    resolve(card, ExchangeLoadJournal(journal))
-    return recover(journal, finisher)
+    settle(card.uid, records, ExchangeLoadJournal(journal))
+    return recover(journal, finisher, only=pending)
+
+
+def flag_cancelled_loads(card_uid: bytes, records: list[LoadRecord], journal: Journal) -> list[str]:
+    """Loads on the card for exchanges this kiosk cancelled: points given without points taken.
+    They cannot be committed any more (the cloud released the hold), so each is raised once
+    to the clerk with its figures (`alerts()`); the exchange itself stays cancelled."""
+    flagged = []
+    known = {e.detail.get("exchange_id") for e in audit.entries(journal.store) if e.action == ALERT_LOAD_ON_CANCELLED}
+    for record in records:
+        exchange_id = str(record.load_id)
+        try:
+            row = journal.get(exchange_id)
+        except KeyError:
+            continue  # another terminal's load
+        if row.state is Step.CANCELLED and exchange_id not in known:
+            detail = {
+                "exchange_id": exchange_id,
+                "card_ref": row.card_ref,
+                "loaded": record.delta,
+                "balance_after": record.balance_after,
+                "points": row.points,
+            }
+            audit.append(journal.store, "system", ALERT_LOAD_ON_CANCELLED, detail)
+            log.error(
+                "Breka load found for cancelled exchange %s (+%d): raised to the clerk", exchange_id, record.delta
+            )
+            flagged.append(exchange_id)
+            known.add(exchange_id)
+    return flagged
+
+
+def alerts(journal: Journal) -> list[dict]:
+    """What the clerk must look at: loads found on cards for cancelled exchanges."""
+    return [e.detail | {"at": e.at} for e in audit.entries(journal.store) if e.action == ALERT_LOAD_ON_CANCELLED]
+
+
+def settle_with_card(
+    conn: Connection,
+    load_master: bytes,
+    journal: Journal,
+    finisher: Finisher,
+    exchange_id: str,
+    reason: str,
+    clerk: str,
+) -> str:
+    """A clerk ends an exchange that waits for its Breka card, with that card on the reader: its
+    log decides. Loaded: the points are on the card, so the exchange is finished (committed);
+    not loaded: it is cancelled and the hold released. Returns "committed" or "cancelled"."""
+    row = journal.get(exchange_id)
+    if row.state is not Step.LOAD_INTENT:
+        raise ValueError(f"exchange {exchange_id} is {row.state.value}, not waiting for its card")
+    card = open_for_load(conn, load_master)
+    if card.uid.hex() != row.card_uid:
+        raise CardNeeded(exchange_id)  # another card: this one's log says nothing about the load
+    records = card.load_records()
+    flag_cancelled_loads(card.uid, records, journal)
+    others = {r.exchange_id for r in journal.waiting_for_card(row.card_uid)} - {exchange_id}
+    settle(card.uid, records, ExchangeLoadJournal(journal))
+    row = journal.get(exchange_id)
+    outcome = "committed" if row.state is Step.LOADED else "cancelled"
+    audit.append(
+        journal.store,
+        "clerk",
+        "settle_with_card",
+        {"exchange_id": exchange_id, "outcome": outcome, "reason": reason, "clerk": clerk},
+    )
+    if outcome == "committed":
+        finisher.commit(row)
+    else:
+        finisher.cancel(row, reason)
+    if others:
+        recover(journal, finisher, only=others)
+    return outcome

@@ -11,6 +11,8 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QListWidget, QVBoxLayout
 
+from kiosk.exchange.finish import CardNeeded
+from kiosk.exchange.recovery import alerts
 from kiosk.rules import JST
 from kiosk.store import audit
 from kiosk.ui.staff_pages import CLERK_NAME
@@ -75,11 +77,17 @@ class ClerkPage(Page):
         self.reason = QLineEdit()
         self.cancel_button = BigButton(role="danger")
         self.cancel_button.clicked.connect(self._cancel_selected)
+        self.lost_button = BigButton(role="quiet")
+        self.lost_button.clicked.connect(self._card_lost)
+        self.alerts = label(role="small")
+        self.alerts.setObjectName("alerts")
         box.addWidget(self.unfinished_title)
         box.addWidget(self.unfinished, 1)
+        box.addWidget(self.alerts)
         row = QHBoxLayout()
         row.addWidget(self.reason, 2)
         row.addWidget(self.cancel_button, 1)
+        row.addWidget(self.lost_button, 1)
         box.addLayout(row)
         claim = QHBoxLayout()
         self.claim_buttons = {}
@@ -102,7 +110,8 @@ class ClerkPage(Page):
         self.title.setText(translate("kiosk", "Clerk"))
         self.unfinished_title.setText(translate("kiosk", "Exchanges waiting for their Breka card"))
         self.reason.setPlaceholderText(translate("kiosk", "Reason for cancelling (required)"))
-        self.cancel_button.setText(translate("kiosk", "Cancel the selected exchange"))
+        self.cancel_button.setText(translate("kiosk", "Settle with the card on the reader"))
+        self.lost_button.setText(translate("kiosk", "Card lost"))
         for fmt, b in self.claim_buttons.items():
             b.setText(translate("kiosk", "Monthly claim ({fmt})").format(fmt=fmt.upper()))
         self.close_button.setText(translate("kiosk", "Close"))
@@ -136,6 +145,16 @@ class ClerkPage(Page):
                 )
             )
         self.cancel_button.setEnabled(bool(rows))
+        self.lost_button.setEnabled(bool(rows))
+        found = alerts(parts.journal)
+        self.alerts.setText(
+            "\n".join(
+                translate("kiosk", "Check: {p} points were loaded for cancelled exchange {id}").format(
+                    p=points(a.get("loaded")), id=str(a.get("exchange_id", ""))[:8].upper()
+                )
+                for a in found
+            )
+        )
 
     def _cancel_selected(self) -> None:
         i = self.unfinished.currentRow()
@@ -143,8 +162,18 @@ class ClerkPage(Page):
         if i < 0 or not reason:
             self.status.setText(translate("kiosk", "Choose an exchange and write the reason."))
             return
+        # Settled on the card worker: a load that waits for its card is decided by that card's
+        # log (on the reader now), and the citizen's screen follows at once.
+        self.window.worker.clerk_cancel(self._ids[i], reason, CLERK_NAME)
+
+    def _card_lost(self) -> None:
+        i = self.unfinished.currentRow()
+        reason = self.reason.text().strip()
+        if i < 0 or not reason:
+            self.status.setText(translate("kiosk", "Choose an exchange and write the reason."))
+            return
         exchange_id, finisher = self._ids[i], self.window.parts.finisher
-        self.window.worker.call("clerk_cancel", lambda _e: finisher.cancel_by_clerk(exchange_id, reason, CLERK_NAME))
+        self.window.worker.call("clerk_lost", lambda _e: finisher.mark_card_lost(exchange_id, reason, CLERK_NAME))
 
     def _export(self, fmt: str) -> None:
         from kiosk.config import data_dir
@@ -158,12 +187,24 @@ class ClerkPage(Page):
 
     def _job_done(self, what: str, result) -> None:
         if what == "clerk_cancel":
+            if isinstance(result, CardNeeded):
+                self.status.setText(translate("kiosk", "Put that exchange's Breka card on the reader first."))
+            elif isinstance(result, Exception):
+                self.status.setText(translate("kiosk", "Could not cancel: {e}").format(e=result))
+            else:
+                self.status.setText(
+                    translate("kiosk", "The card had the points: the exchange is finished.")
+                    if result == "committed"
+                    else translate("kiosk", "Cancelled.")
+                )
+                self.reason.clear()
+            self.refresh()
+        elif what == "clerk_lost":
             self.status.setText(
-                translate("kiosk", "Cancelled.")
+                translate("kiosk", "Noted as lost. The exchange stays open until the card appears.")
                 if not isinstance(result, Exception)
                 else translate("kiosk", "Could not cancel: {e}").format(e=result)
             )
-            self.reason.clear()
             self.refresh()
         elif what == "clerk_export":
             self.status.setText(

@@ -75,6 +75,20 @@ PROBLEMS: dict[str, tuple[str, str]] = {
         QT_TRANSLATE_NOOP("kiosk", "The loading was interrupted"),
         QT_TRANSLATE_NOOP("kiosk", "Place the same Breka card again."),
     ),
+    "load_waits_for_card": (
+        QT_TRANSLATE_NOOP("kiosk", "Please call the staff"),
+        QT_TRANSLATE_NOOP(
+            "kiosk", "An exchange waits for its Breka card (number {number}). Next person: place your My Number Card."
+        ),
+    ),
+    "cancelled_by_clerk": (
+        QT_TRANSLATE_NOOP("kiosk", "The staff cancelled this exchange"),
+        QT_TRANSLATE_NOOP("kiosk", "No points were taken or loaded. To exchange, place your My Number Card."),
+    ),
+    "completed_by_clerk": (
+        QT_TRANSLATE_NOOP("kiosk", "Your exchange is finished"),
+        QT_TRANSLATE_NOOP("kiosk", "The points are on your Breka card. To exchange again, place your My Number Card."),
+    ),
     "cloud_unavailable": (
         QT_TRANSLATE_NOOP("kiosk", "The point service cannot be reached"),
         QT_TRANSLATE_NOOP("kiosk", "Nothing was taken. Please try again later."),
@@ -148,7 +162,7 @@ def problem_text(problem) -> tuple[str, str]:
     if problem is None:
         return "", ""
     title, instruction = PROBLEMS.get(problem.code, PROBLEMS[_FALLBACK])
-    params = {"tries_left": "", "count": ""} | dict(problem.params or {})
+    params = {"tries_left": "", "count": "", "number": ""} | dict(problem.params or {})
     return translate("kiosk", title), translate("kiosk", instruction).format(**params)
 
 

@@ -80,6 +80,23 @@ class CardWorker(QThread):
     def reset(self) -> None:
         self._submit("reset", lambda e: e.reset())
 
+    def clerk_cancel(self, exchange_id: str, reason: str, clerk: str) -> None:
+        """A clerk ends an unfinished exchange (kiosk.exchange.engine.clerk_cancel): the outcome
+        (or the exception) comes back by job_done("clerk_cancel", …), and the citizen's screen
+        changes at once when it showed that exchange."""
+
+        def run(engine):
+            view = None
+            try:
+                result, view = engine.clerk_cancel(exchange_id, reason, clerk)
+            except Exception as exc:  # noqa: BLE001 - reported to the clerk's screen
+                log.warning("card worker: clerk cancel failed: %s", exc)
+                result = exc
+            self.job_done.emit("clerk_cancel", result)
+            return view
+
+        self._submit("clerk_cancel", run)
+
     def call(self, what: str, fn: Callable) -> None:
         """Any other job that must not run on the GUI thread (clerk: cancel an exchange, export the
         claim; technician: identify the card, ping the cloud). `fn(engine)`'s result (or its

@@ -324,6 +324,30 @@
         <translation>同じブレカカードをもう一度置いてください。</translation>
     </message>
     <message>
+        <source>Please call the staff</source>
+        <translation>係員をお呼びください</translation>
+    </message>
+    <message>
+        <source>An exchange waits for its Breka card (number {number}). Next person: place your My Number Card.</source>
+        <translation>ブレカカードを待っている交換があります（番号 {number}）。次の方はマイナンバーカードを置いてください。</translation>
+    </message>
+    <message>
+        <source>The staff cancelled this exchange</source>
+        <translation>係員がこの交換を取り消しました</translation>
+    </message>
+    <message>
+        <source>No points were taken or loaded. To exchange, place your My Number Card.</source>
+        <translation>ポイントは減っておらず、積み増しもされていません。交換するにはマイナンバーカードを置いてください。</translation>
+    </message>
+    <message>
+        <source>Your exchange is finished</source>
+        <translation>交換が完了しました</translation>
+    </message>
+    <message>
+        <source>The points are on your Breka card. To exchange again, place your My Number Card.</source>
+        <translation>ポイントはブレカカードに入っています。もう一度交換するにはマイナンバーカードを置いてください。</translation>
+    </message>
+    <message>
         <source>The point service cannot be reached</source>
         <translation>ポイントのサービスにつながりません</translation>
     </message>
@@ -444,10 +468,6 @@
         <translation>取り消す理由（必須）</translation>
     </message>
     <message>
-        <source>Cancel the selected exchange</source>
-        <translation>選んだ交換を取り消す</translation>
-    </message>
-    <message>
         <source>Monthly claim ({fmt})</source>
         <translation>月次精算 ({fmt})</translation>
     </message>
@@ -468,6 +488,10 @@
         <translation>{id}：{p} ポイント、{m} 分待ち</translation>
     </message>
     <message>
+        <source>Check: {p} points were loaded for cancelled exchange {id}</source>
+        <translation>要確認：取り消した交換 {id} の {p} ポイントがカードに積み増されています</translation>
+    </message>
+    <message>
         <source>Choose an exchange and write the reason.</source>
         <translation>交換を選び、理由を書いてください。</translation>
     </message>
@@ -476,12 +500,32 @@
         <translation>処理中…</translation>
     </message>
     <message>
+        <source>Put that exchange&apos;s Breka card on the reader first.</source>
+        <translation>先にその交換のブレカカードをリーダーに置いてください。</translation>
+    </message>
+    <message>
+        <source>The card had the points: the exchange is finished.</source>
+        <translation>カードにポイントが入っていたため、交換を完了しました。</translation>
+    </message>
+    <message>
         <source>Cancelled.</source>
         <translation>取り消しました。</translation>
     </message>
     <message>
         <source>Could not cancel: {e}</source>
         <translation>取り消せませんでした：{e}</translation>
+    </message>
+    <message>
+        <source>Settle with the card on the reader</source>
+        <translation>リーダー上のカードで確定</translation>
+    </message>
+    <message>
+        <source>Card lost</source>
+        <translation>カード紛失</translation>
+    </message>
+    <message>
+        <source>Noted as lost. The exchange stays open until the card appears.</source>
+        <translation>紛失として記録しました。カードが見つかるまで交換は未完了のままです。</translation>
     </message>
     <message>
         <source>Saved: {path}</source>
