@@ -315,3 +315,72 @@ def test_clerk_approves_a_large_exchange_with_the_clerk_pin(ui):
     assert any(e.action == "approve_amount" for e in audit.entries(ui.world.parts.store))
     ui.click(ui.win.pages["confirm"].cancel)
     ui.wait_page("wait")
+
+
+def test_a_pending_load_never_blocks_the_next_citizen(ui):
+    """A Breka load cut off at its commit, the citizen gone: after the idle timeout the screen
+    asks for the staff with the exchange's number, the next citizen is served, and the parked
+    load is finished when its card appears."""
+    first, first_breka, _ = ui.citizen(points=1_000)
+    ui.sign_in(first)
+    ui.choose("500")
+    ui.confirm()
+    parked = ui.win.view.exchange_id
+    with ui.on_reader(first_breka, remove_after=11, remove_mode="before") as holder:
+        ui.qtbot.waitUntil(lambda: not ui.win.busy and ui.win.view.problem is not None, timeout=WAIT_MS)
+        holder.wait_removed(timeout=2.0)
+    assert ui.win.current_page() == "tap_breka" and ui.win.view.problem.code == "tap_same_card_again"
+    ui.win.idle.setInterval(200)
+    ui.win.touch()
+    with ui.qtbot.waitSignal(ui.win.idle_reset, timeout=5000):
+        pass
+    ui.qtbot.waitUntil(lambda: ui.win.view.phase is Phase.WAIT_MYNUMBER and not ui.win.busy, timeout=WAIT_MS)
+    ui.win.idle.setInterval(60_000)
+    banner = ui.win.pages["wait"].banner
+    assert ui.win.view.problem.code == "load_waits_for_card" and parked[:8].upper() in banner.instruction.text()
+    assert "係員" in banner.title.text()
+    assert ui.world.parts.journal.get(parked).state is Step.LOAD_INTENT  # parked, not cancelled
+
+    second, second_breka, _ = ui.citizen(points=2_000)
+    ui.sign_in(second)  # the next citizen's My Number Card is served
+    ui.choose("1100")
+    ui.confirm()
+    with ui.on_reader(second_breka):
+        ui.wait_page("done")
+    ui.click(ui.win.pages["done"].ok)
+    ui.wait_page("wait")
+    with ui.on_reader(first_breka):  # the parked card appears: its log says not loaded
+        ui.qtbot.waitUntil(lambda: not ui.win.busy and ui.win.view.problem is not None, timeout=WAIT_MS)
+    assert ui.win.view.problem.code == "pending_finished"
+    assert ui.world.parts.journal.get(parked).state is Step.CANCELLED
+    assert breka_balance(first_breka) == 0 and ui.world.usable(first) == 1_000
+    assert breka_balance(second_breka) == 1_000 and ui.world.usable(second) == 900
+
+
+def test_pin_and_amount_from_the_keyboard(ui):
+    """Top-row and numpad digits, Backspace, Enter and Esc on the keypad pages; Tab focuses a
+    button visibly and Enter presses it."""
+    mynumber, breka, _ = ui.citizen()
+    win, bot = ui.win, ui.qtbot
+    with ui.on_reader(mynumber):
+        ui.wait_page("pin")
+        bot.keyClicks(win, "129")
+        bot.keyClick(win, Qt.Key.Key_Backspace)
+        bot.keyClick(win, Qt.Key.Key_4, Qt.KeyboardModifier.KeypadModifier)
+        assert win.pages["pin"].keypad.text() == "124"
+        bot.keyClick(win, Qt.Key.Key_Backspace)
+        bot.keyClicks(win, "34")
+        bot.keyClick(win, Qt.Key.Key_Return)
+        ui.wait_page("amount")
+    for key in (Qt.Key.Key_5, Qt.Key.Key_0, Qt.Key.Key_0):
+        bot.keyClick(win, key, Qt.KeyboardModifier.KeypadModifier)
+    assert win.pages["amount"].keypad.text() == "500"
+    bot.keyClick(win, Qt.Key.Key_Enter, Qt.KeyboardModifier.KeypadModifier)
+    ui.wait_page("confirm")
+    bot.keyClick(win, Qt.Key.Key_Tab)
+    focused = win.focusWidget()
+    assert focused is not None and focused.focusPolicy() & Qt.FocusPolicy.TabFocus
+    assert win.pages["confirm"].isAncestorOf(focused) or win.isAncestorOf(focused)
+    bot.keyClick(win, Qt.Key.Key_Escape)  # the way back: nothing is held
+    ui.wait_page("wait")
+    assert ui.world.parts.journal.unfinished() == [] and breka_balance(breka) == 0

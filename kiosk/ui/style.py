@@ -48,6 +48,7 @@ def stylesheet(scale: float, family: str) -> str:
     QPushButton[role="key"] {{ font-size: {px(34)}px; background: #f2f2f2; border-color: #888888; }}
     QPushButton[role="bar"] {{ font-size: {px(20)}px; min-height: 48px; background: #ffffff; border-color: #999999; }}
     QPushButton[role="quiet"] {{ font-size: {px(24)}px; background: #ffffff; border-color: #999999; }}
+    QPushButton:focus {{ border: {px(5)}px solid #e07b00; }}
     QPushButton:disabled {{ background: #dddddd; color: #888888; border-color: #bbbbbb; }}
     QProgressBar {{ min-height: {px(28)}px; border: 2px solid #0b3d91; border-radius: {px(6)}px; }}
     QProgressBar::chunk {{ background: #0b3d91; }}

@@ -26,7 +26,7 @@ class BigButton(QPushButton):
         self.setProperty("role", role)
         self.setMinimumSize(MIN_TOUCH * 2, MIN_TOUCH + 8)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # keyboard users reach it with Tab; a touch never focuses
         self.setCursor(Qt.CursorShape.PointingHandCursor)
 
 
@@ -135,6 +135,39 @@ class Page(QWidget):
 
     def wipe(self) -> None:
         pass
+
+    # Keyboard: the first shown, enabled button named here answers Enter (Esc), as on the screen.
+    DEFAULT_BUTTONS = ("last_go", "ok", "next", "back")
+    ESCAPE_BUTTONS = ("last_stop", "cancel", "back")
+
+    def handle_key(self, key: int, text: str, focused: QWidget | None = None) -> bool:
+        """Office keyboards and citizens who prefer keys: digits (top row or numpad),
+        Backspace and Delete on the keypad; Enter presses the focused button, else the
+        screen's main one; Esc its way back. True when the key was used."""
+        keypad = getattr(self, "keypad", None)
+        if isinstance(keypad, Keypad) and keypad.isVisible():
+            if len(text) == 1 and text.isdigit():
+                keypad.press(text)
+                return True
+            if key in (Qt.Key.Key_Backspace, Qt.Key.Key_Delete):
+                keypad.press("back" if key == Qt.Key.Key_Backspace else "clear")
+                return True
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if isinstance(focused, QPushButton) and self.isAncestorOf(focused) and focused.isEnabled():
+                focused.click()
+                return True
+            return self._press_first(self.DEFAULT_BUTTONS)
+        if key == Qt.Key.Key_Escape:
+            return self._press_first(self.ESCAPE_BUTTONS)
+        return False
+
+    def _press_first(self, names: tuple[str, ...]) -> bool:
+        for name in names:
+            button = getattr(self, name, None)
+            if isinstance(button, QPushButton) and button.isVisible() and button.isEnabled():
+                button.click()
+                return True
+        return False
 
 
 class MessagePage(Page):

@@ -223,6 +223,15 @@ class KioskWindow(QWidget):
         for page in self.pages.values():
             page.retranslate()
 
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
+        from PySide6.QtWidgets import QApplication
+
+        page = self.stack.currentWidget()
+        if page.handle_key(event.key(), event.text(), QApplication.focusWidget()):
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
         scale = round(style.scale_for(event.size().height()), 2)
         if scale != self._scale:
