@@ -99,7 +99,7 @@ def test_a_silent_cloud_costs_at_most_the_configured_timeout(tmp_path):
     assert took < 3.0, took
 
 
-def test_registered_terminal_passes_and_an_unknown_or_wrong_secret_is_refused(tmp_path, sim):  # noqa: F811
+def test_registered_terminal_passes_and_an_unknown_or_wrong_secret_is_refused(tmp_path, sim):
     term = sim.terminal()
     provision(terminal_secret=term.secret)
     good = checks(write_config(tmp_path / "a.toml", url=sim.url, terminal_id=term.terminal_id), "cloud_checks")
@@ -112,7 +112,7 @@ def test_registered_terminal_passes_and_an_unknown_or_wrong_secret_is_refused(tm
     assert not wrong["cloud_credentials"].ok and "bad_terminal_signature" in wrong["cloud_credentials"].detail
 
 
-def test_missing_terminal_secret_still_checks_reachability_and_clock(tmp_path, sim):  # noqa: F811
+def test_missing_terminal_secret_still_checks_reachability_and_clock(tmp_path, sim):
     term = sim.terminal()
     by = checks(write_config(tmp_path / "c.toml", url=sim.url, terminal_id=term.terminal_id), "cloud_checks")
     assert by["cloud_reachable"].ok and by["clock_skew"].ok

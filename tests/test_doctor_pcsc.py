@@ -37,7 +37,7 @@ def _cfg(tmp_path, slot, **kw):
     return write_config(tmp_path / "config.toml", reader=slot.reader, **kw)
 
 
-def test_everything_passes_on_a_provisioned_kiosk(tmp_path, vpcd_slot, sim, capsys):  # noqa: F811
+def test_everything_passes_on_a_provisioned_kiosk(tmp_path, vpcd_slot, sim, capsys):
     term = sim.terminal()
     provision(terminal_secret=term.secret)
     set_staff_pins(tmp_path / "kiosk.sqlite3")

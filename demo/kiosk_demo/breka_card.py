@@ -1,6 +1,6 @@
 """The virtual Breka card: a DESFire EV1 chip with the Breka-DF application, served via vpcd.
 
-It emulates what the kiosk relies on (specs/breka-card.md): ISO-wrapped native commands,
+It emulates what the kiosk relies on (docs/breka-card.md): ISO-wrapped native commands,
 AES three-pass authentication, the CMAC chain, access rights, and a transaction whose
 credit and record writes live in a shadow copy until Commit. Abort, any error status,
 a re-select, a new authentication and power-down discard the shadow. Commit saves the

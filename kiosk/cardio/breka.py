@@ -1,4 +1,4 @@
-"""A session with the Breka-DF application of a Breka card (specs/breka-card.md).
+"""A session with the Breka-DF application of a Breka card (docs/breka-card.md).
 
 One `BrekaSession` per card tap: the constructor reads the UID and selects the
 application; verbs are methods. After `authenticate`, every command and reply runs

@@ -2,7 +2,7 @@
 
 Why the raw `scard` API and not pyscard's high-level classes: we need exclusive access
 with a shared fallback, power-down on disconnect, a context we can rebuild after the
-smart-card service restarts, and our own supervised status-change loop (kiosk.cardio.
+smart-card service restarts, and our own supervised status-change loop (kiosk.pcsc.
 monitor) instead of pyscard's monitor threads, which die silently.
 """
 
