@@ -8,19 +8,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kiosk.config import Config
+
+if TYPE_CHECKING:  # the parts' types; their modules load in build(), not at import
+    from kiosk.exchange.engine import ExchangeEngine
+    from kiosk.exchange.finish import Finisher
+    from kiosk.exchange.journal import Journal
+    from kiosk.pcsc.reader import PcscReader
+    from kiosk.store import Store
+    from kiosk.sync.cloud import CloudClient
+    from kiosk.sync.outbox import Outbox
 
 
 @dataclass
 class Parts:
-    store: object
-    journal: object
-    outbox: object
-    cloud: object
-    reader: object
-    finisher: object
-    engine: object
+    store: Store
+    journal: Journal
+    outbox: Outbox
+    cloud: CloudClient
+    reader: PcscReader
+    finisher: Finisher
+    engine: ExchangeEngine
 
     def close(self) -> None:
         self.cloud.close()

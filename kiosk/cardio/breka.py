@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 
 from kiosk.cardio import desfire_status as st
-from kiosk.cardio.apdu import CommandApdu
+from kiosk.cardio.apdu import CommandApdu, ResponseApdu
 from kiosk.cardio.connection import Connection
 from kiosk.cardio.desfire_crypto import MacChain, cbc_decrypt, cbc_encrypt, diversify, rotl8, session_key
 from kiosk.cardio.errors import CardError, IntegrityError
@@ -95,7 +95,7 @@ class BrekaSession:
     def authenticated(self) -> bool:
         return self._chain is not None
 
-    def _transmit(self, apdu: CommandApdu):
+    def _transmit(self, apdu: CommandApdu) -> ResponseApdu:
         self.apdu_count += 1
         return self._conn.transmit(apdu)
 

@@ -62,14 +62,14 @@ def run(env: Environment) -> list[CheckResult]:
         parts = ([f"なし / missing: {', '.join(missing)}"] if missing else []) + (
             [f"形式不正 / malformed: {', '.join(malformed)}"] if malformed else []
         )
-        first = (missing + malformed)[0]
+        name_first = (missing + malformed)[0]
         results.append(
             CheckResult(
                 "secrets",
                 False,
                 "; ".join(parts),
-                f"kiosk secrets status で確認し kiosk secrets set|generate {first} / check with "
-                f"`kiosk secrets status`, then `kiosk secrets set|generate {first}`",
+                f"kiosk secrets status で確認し kiosk secrets set|generate {name_first} / check with "
+                f"`kiosk secrets status`, then `kiosk secrets set|generate {name_first}`",
             )
         )
     else:

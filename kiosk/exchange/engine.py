@@ -130,9 +130,10 @@ class ExchangeEngine:
             return self._restart(exc)
         del pin
         try:
-            certificate = self._v.certificate or self._v.session.read_auth_certificate()
+            session = self._v.session
+            certificate = self._v.certificate or session.read_auth_certificate()
             challenge = self._fresh_challenge()
-            signature = self._v.session.sign_challenge(challenge.nonce)
+            signature = session.sign_challenge(challenge.nonce)
             self._close_card()  # power down: the verified PIN must not outlive the signature
             self._v.holder = self.cloud.authenticate_holder(challenge.challenge_id, certificate, signature)
             del certificate  # not kept after the session (jpki.md §8, legal caution)
@@ -158,7 +159,7 @@ class ExchangeEngine:
 
     def confirm(self) -> View:
         """Hold the points in the cloud under a fresh, journalled exchange id."""
-        if self._phase is not Phase.CONFIRM or self._v.quote is None:
+        if self._phase is not Phase.CONFIRM or self._v.quote is None or self._v.holder is None:
             return self._view()
         exchange_id = str(uuid.uuid4())
         q = self._v.quote
@@ -259,11 +260,14 @@ class ExchangeEngine:
             if ident.kind is not CardKind.MYNUMBER:
                 conn.close()
                 return self._set(Phase.WAIT_MYNUMBER, Problem("unknown_card"))
-            self._v.conn, self._v.session = conn, ident.session
+            session = ident.session
+            if not isinstance(session, MyNumberSession):
+                raise card_errors.CardError("identify gave a My Number Card without its session")
+            self._v.conn, self._v.session = conn, session
             # The certificate (free to read) before the PIN prompt, and before the tries query,
             # so that VERIFY follows the query directly and reuses its answer (no second query).
-            self._v.certificate = self._v.session.read_auth_certificate()
-            self._v.tries_left = self._v.session.tries_left()
+            self._v.certificate = session.read_auth_certificate()
+            self._v.tries_left = session.tries_left()
         except card_errors.CardError as exc:
             self._close_card(conn)
             return self._set(Phase.WAIT_MYNUMBER, problem_for(exc))
@@ -279,7 +283,7 @@ class ExchangeEngine:
         except CloudError:
             self._v.challenge = None  # fetched again after the PIN; a failure is shown then
 
-    def _fresh_challenge(self):
+    def _fresh_challenge(self) -> Challenge:
         """The prefetched challenge if it is young enough (the cloud's last 5 minutes), else a new one."""
         if self._v.challenge is not None and time.monotonic() - self._v.challenge[1] < CHALLENGE_MAX_AGE_S:
             challenge, self._v.challenge = self._v.challenge[0], None
@@ -320,8 +324,14 @@ class ExchangeEngine:
             self._close_card(conn)
             return self._set(Phase.TAP_BREKA, problem_for(exc))
 
+    def _current(self) -> str:
+        """The id of the exchange this visit holds (only called at the steps that have one)."""
+        if self._v.exchange_id is None:
+            raise RuntimeError(f"no exchange at {self._phase.value}")
+        return self._v.exchange_id
+
     def _load_onto(self, conn: Connection) -> View:
-        row = self.journal.get(self._v.exchange_id)
+        row = self.journal.get(self._current())
         if row.state.final:  # a clerk ended it while the screen waited for the card
             conn.close()
             self._v.exchange_id = None
@@ -337,8 +347,8 @@ class ExchangeEngine:
         try:
             balance_after = load(
                 card,
-                uuid.UUID(self._v.exchange_id),
-                row.loaded,
+                uuid.UUID(row.exchange_id),
+                row.figures()[3],
                 ExchangeLoadJournal(self.journal),
                 terminal_no=self.terminal_no,
                 clock=lambda: self.journal.clock().timestamp(),
@@ -357,7 +367,7 @@ class ExchangeEngine:
         return self._commit(balance_after)
 
     def _commit(self, balance_after: int) -> View:
-        row = self.journal.get(self._v.exchange_id)
+        row = self.journal.get(self._current())
         record_id, pending = None, False
         try:
             record_id = self.finisher.commit(row)["record_id"]
@@ -366,14 +376,15 @@ class ExchangeEngine:
             log.warning("commit of %s postponed: %s", row.exchange_id, exc.code)
             self.journal.note_error(row.exchange_id, exc.code)
             pending = True
-        row = self.journal.get(self._v.exchange_id)
+        row = self.journal.get(row.exchange_id)
+        mykey_id, points, fee, loaded = row.figures()
         self._v.receipt = Receipt(
             row.exchange_id,
-            row.mykey_id,
-            row.points,
-            row.fee,
-            row.loaded,
-            row.balance_before,
+            mykey_id,
+            points,
+            fee,
+            loaded,
+            row.balance_before or 0,
             balance_after,
             self.journal.clock().isoformat(timespec="seconds"),
             record_id,
@@ -384,6 +395,8 @@ class ExchangeEngine:
 
     # -- plumbing ----------------------------------------------------------------------
     def _load_balance(self) -> None:
+        if self._v.holder is None:
+            raise RuntimeError("no holder to ask the balance for")
         balance = self.cloud.balance(self._v.holder)
         self._v.usable = int(balance["usable"])
         self._v.reserved = sum(int(r["points"]) for r in balance.get("reserved", []))

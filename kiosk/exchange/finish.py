@@ -8,8 +8,10 @@ cloud calls are idempotent under the exchange id, so a repeat after a crash is s
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from kiosk.exchange.journal import ExchangeRow, Journal
+from kiosk.exchange.ports import Cloud, Keys
 from kiosk.exchange.steps import Step
 from kiosk.store import audit
 from kiosk.sync import cloud_errors
@@ -37,10 +39,10 @@ def _required(value: str, what: str) -> str:
 
 
 class Finisher:
-    def __init__(self, journal: Journal, outbox: Outbox, cloud, keys):
+    def __init__(self, journal: Journal, outbox: Outbox, cloud: Cloud, keys: Keys) -> None:
         self.journal, self.outbox, self.cloud, self.keys = journal, outbox, cloud, keys
 
-    def commit(self, row: ExchangeRow) -> dict:
+    def commit(self, row: ExchangeRow) -> dict[str, Any]:
         """Commit a loaded exchange in the cloud; returns its settlement record."""
         if row.state is Step.COMMITTED:
             record = self.outbox.record_for(row.exchange_id)
@@ -48,6 +50,9 @@ class Finisher:
             return record
         if row.state not in (Step.LOADED, Step.COMMIT_REQUESTED):
             raise ValueError(f"exchange {row.exchange_id} is {row.state.value}, not loaded")
+        mykey_id, points, fee, loaded = row.figures()
+        if row.card_uid is None or row.balance_after is None:
+            raise ValueError(f"exchange {row.exchange_id} is {row.state.value} without its card or balance")
         card_ref = row.card_ref or self.keys.card_ref(row.card_uid)
         if row.state is Step.LOADED:
             self.journal.advance(row.exchange_id, Step.COMMIT_REQUESTED, card_ref=card_ref)
@@ -55,8 +60,8 @@ class Finisher:
             row.exchange_id,
             card_ref=card_ref,
             load_id=row.exchange_id,
-            loaded=row.loaded,
-            fee=row.fee,
+            loaded=loaded,
+            fee=fee,
             balance_after=row.balance_after,
         )
         device_key = self.keys.device_key()
@@ -66,11 +71,11 @@ class Finisher:
                 tx,
                 device_key=device_key,
                 exchange_id=row.exchange_id,
-                mykey_id=row.mykey_id,
+                mykey_id=mykey_id,
                 event_id=row.event_id,
-                points_used=row.points,
-                fee=row.fee,
-                loaded=row.loaded,
+                points_used=points,
+                fee=fee,
+                loaded=loaded,
                 card_ref=card_ref,
                 load_id=row.exchange_id,
                 occurred_at=loaded_at,

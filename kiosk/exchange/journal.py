@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -67,6 +68,12 @@ class ExchangeRow:
     def needs_card(self) -> bool:
         return self.state in NEEDS_CARD
 
+    def figures(self) -> tuple[str, int, int, int]:
+        """mykey_id, points, fee, loaded: fixed from hold_requested on (a row without them is corrupt)."""
+        if self.mykey_id is None or self.points is None or self.fee is None or self.loaded is None:
+            raise ValueError(f"exchange {self.exchange_id} has no figures at {self.state.value}")
+        return self.mykey_id, self.points, self.fee, self.loaded
+
     def age_seconds(self, now: datetime | None = None) -> float:
         now = now or datetime.now(UTC)
         return (now - datetime.fromisoformat(self.created_at)).total_seconds()
@@ -97,7 +104,7 @@ class Journal:
             if then is not None:
                 self.advance(exchange_id, then, conn=tx, **fields)
 
-    def advance(self, exchange_id: str, step: Step, conn=None, **fields: Any) -> None:
+    def advance(self, exchange_id: str, step: Step, conn: sqlite3.Connection | None = None, **fields: Any) -> None:
         """Record `step` (and any exchange fields) durably; joins `conn`'s transaction if given."""
         unknown = set(fields) - set(_FIELDS)
         if unknown:
@@ -111,7 +118,7 @@ class Journal:
             self._advance(conn, exchange_id, step, fields)
             self.store.after_commit.append(lambda: _crash_point(step))
 
-    def _advance(self, tx, exchange_id: str, step: Step, fields: dict[str, Any]) -> None:
+    def _advance(self, tx: sqlite3.Connection, exchange_id: str, step: Step, fields: dict[str, Any]) -> None:
         found = tx.execute("SELECT state FROM exchanges WHERE exchange_id = ?", (exchange_id,)).fetchone()
         if found is None:
             raise KeyError(f"no exchange {exchange_id}")
@@ -162,7 +169,7 @@ class Journal:
         return [r for r in rows if card_uid is None or r.card_uid == card_uid]
 
 
-def _row(r) -> ExchangeRow:
+def _row(r: sqlite3.Row) -> ExchangeRow:
     data = dict(r)
     data["state"] = Step(data["state"])
     return ExchangeRow(**data)

@@ -16,7 +16,7 @@ class ExchangeLoadJournal:
 
     def pending_loads(self, card_uid: bytes) -> list[PendingLoad]:
         return [
-            PendingLoad(uuid.UUID(row.exchange_id), card_uid, row.loaded, row.balance_before)
+            PendingLoad(uuid.UUID(row.exchange_id), card_uid, row.figures()[3], row.balance_before or 0)
             for row in self.journal.waiting_for_card(card_uid.hex())
         ]
 

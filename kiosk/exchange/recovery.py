@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from kiosk.cardio.breka import BrekaSession, LoadRecord
 from kiosk.cardio.breka_load import open_for_load, settle
@@ -38,7 +39,7 @@ ALERT_LOAD_ON_CANCELLED = "load_for_cancelled_exchange"
 
 
 def recover(
-    journal: Journal, finisher: Finisher, skip: set[str] = frozenset(), only: set[str] | None = None
+    journal: Journal, finisher: Finisher, skip: frozenset[str] | set[str] = frozenset(), only: set[str] | None = None
 ) -> RecoveryReport:
     """Finish or cancel every unfinished exchange that does not need its card (or just `only`)."""
     report = RecoveryReport()
@@ -104,7 +105,7 @@ def flag_cancelled_loads(card_uid: bytes, records: list[LoadRecord], journal: Jo
     return flagged
 
 
-def alerts(journal: Journal) -> list[dict]:
+def alerts(journal: Journal) -> list[dict[str, Any]]:
     """What the clerk must look at: loads found on cards for cancelled exchanges."""
     return [e.detail | {"at": e.at} for e in audit.entries(journal.store) if e.action == ALERT_LOAD_ON_CANCELLED]
 

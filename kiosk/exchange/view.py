@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 
 class Phase(str, Enum):
@@ -24,7 +25,7 @@ class Phase(str, Enum):
 @dataclass(frozen=True)
 class Problem:
     code: str
-    params: dict = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
