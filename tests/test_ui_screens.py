@@ -203,3 +203,24 @@ def test_receipt_times_are_shown_in_japan_time():
 
     assert local_time("2026-11-27T05:52:10+00:00") == "2026-11-27 14:52"
     assert local_time("2018-08-27T15:30:00+00:00") == "2018-08-28 00:30"
+
+
+def test_every_new_citizen_starts_in_japanese(kiosk):
+    win, worker, _store = kiosk
+    win.toggle_language()
+    assert win.languages.current == "en"
+    win.on_idle()  # the citizen walked away
+    assert win.languages.current == "ja" and win.lang_button.text() == "English"
+    win.toggle_language()
+    win.on_view(views()["done"])
+    win.start_over()  # 終わる
+    assert win.languages.current == "ja"
+    assert ("cancel", ("done",), {}) in worker.calls
+
+
+def test_in_kiosk_mode_the_citizen_cannot_close_the_window(kiosk):
+    win, _worker, _store = kiosk
+    win.settings.fullscreen = True
+    assert win.close() is False and win.isVisible()
+    win.allow_close()  # shutdown, or the technician's "quit the kiosk"
+    assert win.close() is True and not win.isVisible()

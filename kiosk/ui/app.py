@@ -96,5 +96,6 @@ class Kiosk:
         self.heartbeat.stop()
         self.window.idle.stop()
         self.worker.stop()
+        self.window.allow_close()
         self.window.close()
         self.languages.close()

@@ -113,7 +113,12 @@ class TechnicianPage(Page):
         box.addWidget(self.status)
         self.close_button = BigButton(role="primary")
         self.close_button.clicked.connect(self._close)
-        box.addWidget(self.close_button)
+        self.quit_button = BigButton(role="danger")
+        self.quit_button.clicked.connect(self._quit_kiosk)
+        ends = QHBoxLayout()
+        ends.addWidget(self.quit_button, 1)
+        ends.addWidget(self.close_button, 2)
+        box.addLayout(ends)
         self.handler = TraceHandler()
         self.handler.relay.line.connect(self.trace.appendPlainText)
         self._trace_level: int | None = None
@@ -131,6 +136,7 @@ class TechnicianPage(Page):
         self.clerk_pin_button.setText(translate("kiosk", "Set clerk PIN"))
         self.tech_pin_button.setText(translate("kiosk", "Set technician PIN"))
         self.close_button.setText(translate("kiosk", "Close"))
+        self.quit_button.setText(translate("kiosk", "Quit the kiosk"))
 
     # -- opening and closing: the trace is on only while this screen is open -------------
     def open(self) -> None:
@@ -155,6 +161,13 @@ class TechnicianPage(Page):
         self.secret_value.clear()
         self.pin_value.clear()
         self.window.close_staff()
+
+    def _quit_kiosk(self) -> None:
+        """Technicians only (this screen needs their PIN): leave kiosk mode for the desktop."""
+        audit.append(self.window.parts.store, "technician", "quit_kiosk", {})
+        self._close()
+        self.window.allow_close()
+        QCoreApplication.quit()
 
     def wipe(self) -> None:
         self.secret_value.clear()

@@ -73,6 +73,7 @@ class KioskWindow(QWidget):
         self.worker, self.settings, self.languages = worker, settings, languages
         self.staff, self.parts, self.printer = staff, parts, printer
         self.setWindowTitle("Kiosk")
+        self._may_close = False
         self.view: View = View(phase=Phase.WAIT_MYNUMBER)
         self.busy = ""
         self.local: str | None = None  # a staff page shown over the flow
@@ -192,6 +193,7 @@ class KioskWindow(QWidget):
         """ "Stop", "Finish", "Back to the start": wipe what was typed, cancel in the engine."""
         self.wipe()
         self.worker.cancel("holder cancelled" if self.view.phase not in (Phase.DONE, Phase.FAILED) else "done")
+        self.reset_language()
 
     def wipe(self) -> None:
         for page in self.pages.values():
@@ -207,7 +209,25 @@ class KioskWindow(QWidget):
         self.local = None
         self.worker.reset()
         self.show_page("wait")
+        self.reset_language()
         self.idle_reset.emit()
+
+    def reset_language(self) -> None:
+        """Every new citizen starts in the office's language (ui.language, Japanese by default):
+        the last citizen's English choice does not stay for the next one."""
+        if self.languages is not None and self.languages.current != self.settings.language:
+            self.languages.use(self.settings.language)
+            self.retranslate()
+
+    def allow_close(self) -> None:
+        """Shutdown and technicians only: a citizen cannot close the counter window."""
+        self._may_close = True
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if self._may_close or not self.settings.fullscreen:
+            super().closeEvent(event)
+        else:  # kiosk mode: Alt+F4, the window manager's close, a stray gesture
+            event.ignore()
 
     def toggle_language(self) -> None:
         if self.languages is None:

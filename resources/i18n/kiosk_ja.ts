@@ -612,6 +612,10 @@
         <translation>技術者の暗証番号を設定</translation>
     </message>
     <message>
+        <source>Quit the kiosk</source>
+        <translation>端末を終了</translation>
+    </message>
+    <message>
         <source>{name}: card present (ATR {atr})</source>
         <translation>{name}：カードあり (ATR {atr})</translation>
     </message>
