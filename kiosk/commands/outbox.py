@@ -1,9 +1,10 @@
 """`kiosk outbox status | flush | verify [--json]`: the signed settlement records.
 
-status: how many records, how many the cloud accepted, took as duplicates or rejected,
-the oldest unsent one. flush: upload now (exit 1 if anything stays unsent). verify:
-check the hash chain and every signature with the device key's public half and name
-the first bad record (exit 1).
+status: how many records, how many the cloud accepted, took as duplicates or refused
+(parked), retries and the last error, the oldest unsent one. flush: upload now (exit 1
+if anything stays unsent, is parked, or the cloud's chain head disagrees). verify: check
+the hash chain and every signature with the device key's public half, the chain against
+the marker file and the exchanges, and name the first bad record (exit 1).
 """
 
 from __future__ import annotations
@@ -61,15 +62,21 @@ def _status(args, box) -> int:
 
     s = box.status() if box else OutboxStatus(0, 0, 0, 0, 0, None, 0)
     if args.json:
-        print(json.dumps(s.__dict__))
+        print(json.dumps(s.__dict__ | {"parked": s.parked}))
         return 0
     print(f"記録 / records        : {s.total:>8,}")
     print(f"未送信 / unsent       : {s.unsent:>8,}")
     print(f"受理 / accepted       : {s.accepted:>8,}")
     print(f"重複 / duplicates     : {s.duplicates:>8,}")
-    print(f"拒否 / rejected       : {s.rejected:>8,}")
+    print(f"保留（拒否） / parked : {s.parked:>8,}")
+    print(f"再試行中 / retrying   : {s.retrying:>8,}（最多 / most attempts {s.max_attempts}）")
+    print(f"最後のエラー / last error: {s.last_error or '-'}")
     print(f"最古の未送信 / oldest unsent: {s.oldest_unsent_at or '-'}")
     print(f"最終番号 / last seq   : {s.last_seq:>8,}")
+    for seq, rid, code in box.parked() if box else []:
+        print(f"  保留 / parked: seq {seq} {rid} {code}")
+    if s.alarm:
+        print(f"警報 / alarm: {s.alarm}")
     return 0
 
 
@@ -95,18 +102,23 @@ def _flush(args, box) -> int:
             f"rejected {len(summary.rejected):,}), "
             f"unsent {summary.remaining:,}"
         )
+    why = sys.stderr if args.json else sys.stdout  # --json keeps stdout one JSON document
     if summary.remaining:
         reason = summary.error or "unknown"
         print(
             f"未送信の記録が {summary.remaining:,} 件残っています（{reason}） / "
-            f"{summary.remaining:,} records remain unsent ({reason})"
+            f"{summary.remaining:,} records remain unsent ({reason})",
+            file=why,
         )
         return 1
-    if summary.rejected:
-        rid, code = summary.rejected[0]
+    if summary.error:
+        print(f"送信を止めました / uploading stopped: {summary.error}", file=why)
+        return 1
+    if summary.parked:
         print(
-            f"クラウドが {len(summary.rejected):,} 件を拒否しました（最初: {rid} {code}） / "
-            f"the cloud rejected {len(summary.rejected):,} records (first: {rid} {code})"
+            f"クラウドが拒否した記録が {summary.parked:,} 件保留中（kiosk outbox status） / "
+            f"{summary.parked:,} records refused by the cloud are parked (kiosk outbox status)",
+            file=why,
         )
         return 1
     return 0
