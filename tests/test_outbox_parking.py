@@ -63,8 +63,8 @@ def test_chain_refusals_are_retried_a_bounded_number_of_times(sim, tmp_path):
         holder = world.holder(10_000)
         world.exchange(holder, 500)
         world.exchange(holder, 600)
-        # The kiosk wrongly believes seq 1 went up: seq 2 meets a gap in the cloud.
-        world.store.conn.execute("UPDATE outbox SET outcome = 'accepted' WHERE seq = 1")
+        # Seq 1 is parked here but never reached the cloud: seq 2 meets a gap there.
+        world.store.conn.execute("UPDATE outbox SET outcome = 'rejected:exchange_mismatch' WHERE seq = 1")
         up = Uploader(world.outbox, world.client, attempts=1)
         for attempt in range(1, MAX_ATTEMPTS + 1):
             summary = up.upload_once()
@@ -74,7 +74,7 @@ def test_chain_refusals_are_retried_a_bounded_number_of_times(sim, tmp_path):
                 assert (status.unsent, status.retrying, status.max_attempts) == (1, 1, attempt)
                 assert status.last_error == "seq_gap"
         status = world.outbox.status()
-        assert (status.unsent, status.parked) == (0, 1)
+        assert (status.unsent, status.parked) == (0, 2)
         assert up.upload_once().remaining == 0  # bounded: nothing is sent again
     finally:
         world.close()

@@ -26,13 +26,52 @@ def add_parser(sub) -> None:
         v = verbs.add_parser(name, help=text)
         v.add_argument("--json", action="store_true", help="machine-readable output")
         v.set_defaults(func=run)
+    v = verbs.add_parser("backup", help="データベースのバックアップ / back the kiosk database up now")
+    v.set_defaults(func=run_backup)
+    v = verbs.add_parser("restore", help="バックアップから復元（端末停止中に） / restore a backup (kiosk stopped)")
+    v.add_argument("backup", help="a file from the backups folder beside the database")
+    v.set_defaults(func=run_restore)
+
+
+def run_backup(args) -> int:
+    from kiosk.store import Store, StoreError, backup, expect_database
+
+    try:
+        expect_database(args.cfg.store_path)
+        if not args.cfg.store_path.exists():
+            raise StoreError(f"{args.cfg.store_path}: no kiosk database yet")
+        with Store(args.cfg.store_path) as store:
+            made = backup.backup(store)
+    except (StoreError, OSError) as exc:
+        print(f"kiosk outbox: バックアップできません / backup failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"バックアップしました / backed up to {made}")
+    return 0
+
+
+def run_restore(args) -> int:
+    from pathlib import Path
+
+    from kiosk.store import StoreError, backup
+
+    try:
+        seq, moved = backup.restore(Path(args.backup), args.cfg.store_path)
+    except (StoreError, OSError) as exc:
+        print(f"kiosk outbox: 復元できません / restore failed: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"復元しました（記録 {seq} 件目まで） / restored (records up to seq {seq}); "
+        f"replaced file kept as {moved or '-'}"
+    )
+    return 0
 
 
 def _outbox(cfg):
     """The outbox of the configured store, or None when the kiosk has no database yet."""
-    from kiosk.store import Store
+    from kiosk.store import Store, expect_database
     from kiosk.sync.outbox import Outbox
 
+    expect_database(cfg.store_path)
     if not cfg.store_path.exists():
         return None
     return Outbox(Store(cfg.store_path), cfg.get("cloud", "terminal_id"))

@@ -51,8 +51,12 @@ class Store:
             self.conn.execute("PRAGMA synchronous=FULL")
             self.conn.execute("PRAGMA foreign_keys=ON")
             self._migrate()
-            if marker.read(self.path) is None:
-                marker.update(self.path, seq=self.outbox_head()[0], hash=self.outbox_head()[1])
+            if marker.read(self.path) is None:  # the first open: what is here now is the baseline
+                seq, digest = self.outbox_head()
+                acked = self.conn.execute(
+                    "SELECT COALESCE(MAX(seq), 0) FROM outbox WHERE outcome IN ('accepted', 'duplicate')"
+                ).fetchone()[0]
+                marker.update(self.path, seq=seq, hash=digest, cloud_seq=acked)
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"{self.path}: the kiosk database cannot be opened ({exc}); "

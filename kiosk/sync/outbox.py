@@ -163,6 +163,13 @@ class Outbox:
                 "UPDATE outbox SET outcome = ?, sent_at = ? WHERE record_id = ?",
                 [(f"rejected:{code}", at, rid) for rid, code in rejected],
             )
+            top = tx.execute(
+                "SELECT MAX(seq) FROM outbox WHERE record_id IN (SELECT value FROM json_each(?))",
+                (json.dumps([*accepted, *duplicates]),),
+            ).fetchone()[0]
+        if top:  # outside the database: an outcome written by hand shows in `verify`
+            known = int((marker.read(self.store.path) or {}).get("cloud_seq", 0))
+            marker.update(self.store.path, cloud_seq=max(known, top))
 
     def note_failure(self, record_ids: list[str], error: str) -> None:
         """A send of these records got no usable answer: count the attempt (never parks)."""

@@ -166,14 +166,14 @@ class Uploader:
                 answered = self._tally(ids, answer, summary)
                 if answered is None:
                     break
-                if answered[3]:
-                    rid, code = answered[3][0]
-                    summary.error = f"{code}: the cloud refused record {rid}; retried on the next pass"
-                    break
                 problem = self.outbox.check_cloud_head(answer.get("head"))
                 if problem:
                     summary.error = f"head_mismatch: {problem}"
                     log.error("settlement upload stopped: %s", problem)
+                    break
+                if answered[3]:
+                    rid, code = answered[3][0]
+                    summary.error = f"{code}: the cloud refused record {rid}; retried on the next pass"
                     break
                 batch, following = following, None
         if answered:
