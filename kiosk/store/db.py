@@ -93,13 +93,20 @@ class Store:
         Callables added to `after_commit` inside it run once the commit is on disk."""
         with self._lock:
             self.after_commit: list = []
-            self.conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            self.conn.execute("COMMIT")
+                self.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.conn
+                    self.conn.execute("COMMIT")
+                except BaseException:
+                    if self.conn.in_transaction:  # a failed COMMIT leaves it open: the next BEGIN would fail
+                        self.conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.OperationalError as exc:  # disk full, I/O error, read-only, locked
+                raise StoreError(
+                    f"{self.path}: 書き込めませんでした（変更は保存されていません） / nothing was written ({exc}); "
+                    "the journal holds the last step that was: free disk space, then `kiosk exchanges recover`"
+                ) from exc
             for callback in self.after_commit:
                 callback()
 
