@@ -151,3 +151,12 @@ def test_an_outcome_forged_by_hand_stops_uploading(sim, tmp_path):
         assert summary.error and "seq 1 is marked accepted but the cloud's chain ends at 0" in summary.error
     finally:
         world.close()
+
+
+def test_the_database_its_wal_and_its_folder_are_private(tmp_path):
+    folder = tmp_path / "state"
+    with Store(folder / "kiosk.sqlite3") as store, store.transaction() as tx:
+        tx.execute("INSERT INTO settings(key, value) VALUES ('k', 'v')")
+        modes = {p.name: p.stat().st_mode & 0o777 for p in folder.iterdir()}
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert modes["kiosk.sqlite3"] == modes["kiosk.sqlite3-wal"] == modes["kiosk.sqlite3.marker"] == 0o600
