@@ -126,3 +126,25 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # noqa: BLE001 - every failure is one line with exit 1, never a traceback
+        return _failed(args.command, exc)
+
+
+def _failed(command: str, exc: Exception) -> int:
+    import logging
+    import sqlite3
+
+    from kiosk.store import StoreError
+
+    logging.getLogger("kiosk.cli").debug("kiosk %s failed", command, exc_info=exc)
+    if isinstance(exc, StoreError):
+        what = "データベースを使えません / the kiosk database cannot be used"
+    elif isinstance(exc, sqlite3.Error):
+        what = "データベースに書けません（ディスク・権限を確認） / the kiosk database failed (check disk space and permissions)"
+    elif isinstance(exc, OSError):
+        what = "ファイルを読み書きできません / a file or folder cannot be used"
+    else:
+        what = "予期しないエラー / unexpected error"
+    text = " ".join(str(exc).split())[:500] or type(exc).__name__
+    print(f"kiosk {command}: {what}: {text}", file=sys.stderr)
+    return EXIT_FAILED

@@ -17,6 +17,7 @@ from typing import Any
 import platformdirs
 
 APP = "kiosk"
+MAX_CONFIG_BYTES = 1024 * 1024
 
 
 class ConfigError(ValueError):
@@ -134,9 +135,15 @@ def load(path: Path | str | None = None) -> Config:
             raise ConfigError(f"{path}: no such configuration file")
         return Config(None, defaults())
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as f:  # bounded: a device such as /dev/zero never ends
+            data = f.read(MAX_CONFIG_BYTES + 1)
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES // 1024} KiB; not a kiosk configuration")
+        raw = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file or move it away to use the defaults") from exc
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply; not a kiosk configuration") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from exc
     return Config(path, validate(raw, str(path)))

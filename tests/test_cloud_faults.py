@@ -112,7 +112,8 @@ def test_settlement_batch_is_retried_without_double_effect(world, fault):
     )
     sim.fault("/v1/settlements/batches", **FAULTS[fault])
     out = client.upload_batch([record])
-    assert out == {"accepted": [record["record_id"]], "duplicates": [], "rejected": []}
+    head = {"seq": 1, "hash": record["hash"]}
+    assert out == {"accepted": [record["record_id"]], "duplicates": [], "rejected": [], "head": head}
     assert _armed(sim) == []
     assert client.upload_batch([record])["duplicates"] == [record["record_id"]]
 

@@ -56,12 +56,42 @@ def _ids(records):
     return [r["record_id"] for r in records]
 
 
+def _head(record):
+    return {"seq": record["seq"], "hash": record["hash"]}
+
+
 def test_batch_accepted_once_then_duplicates(sim):
     chain = Chain(sim, 3)
     out = chain.client.upload_batch(chain.records)
-    assert out == {"accepted": _ids(chain.records), "duplicates": [], "rejected": []}
+    head = _head(chain.records[-1])
+    assert out == {"accepted": _ids(chain.records), "duplicates": [], "rejected": [], "head": head}
     again = chain.client.upload_batch(chain.records, compress=False)
-    assert again == {"accepted": [], "duplicates": _ids(chain.records), "rejected": []}
+    assert again == {"accepted": [], "duplicates": _ids(chain.records), "rejected": [], "head": head}
+
+
+def _lie(chain, record):
+    """The same record (id, seq, chain) claiming other amounts than the committed exchange."""
+    return seal(
+        dict(record, points_used=record["points_used"] + 11, fee=record["fee"] + 1, loaded=record["loaded"] + 10),
+        chain.term.device_key,
+    )
+
+
+def test_a_disputed_record_is_parked_and_later_records_still_go(sim):
+    chain = Chain(sim, 4)
+    r1, r2, r3, r4 = chain.records
+    lying = _lie(chain, r2)
+    r3 = seal(dict(r3, prev_hash=lying["hash"]), chain.term.device_key)  # the kiosk chained the lie
+    r4 = seal(dict(r4, prev_hash=r3["hash"]), chain.term.device_key)
+    out = chain.client.upload_batch([r1, lying])
+    assert out["accepted"] == [r1["record_id"]]
+    assert out["rejected"] == [{"record_id": r2["record_id"], "code": "exchange_mismatch"}]
+    assert out["head"] == _head(lying)  # parked: its seq is consumed
+    out = chain.client.upload_batch([r3])
+    assert out["accepted"] == [r3["record_id"]] and not out["rejected"]
+    again = chain.client.upload_batch([lying, r4])  # the parked one again: the same refusal
+    assert again["rejected"] == [{"record_id": r2["record_id"], "code": "exchange_mismatch"}]
+    assert again["accepted"] == [r4["record_id"]] and again["head"] == _head(r4)
 
 
 def test_gap_is_refused_until_the_missing_record_arrives(sim):
@@ -85,13 +115,11 @@ def test_edited_forged_and_unlinked_records_are_refused(sim):
     ]
     unlinked = seal(dict(r2, seq=1, prev_hash="1" * 64), chain.term.device_key)
     assert chain.client.upload_batch([unlinked])["rejected"][0]["code"] == "chain_broken"
-    lying = seal(
-        dict(r1, points_used=r1["points_used"] + 11, fee=r1["fee"] + 1, loaded=r1["loaded"] + 10), chain.term.device_key
-    )
-    assert chain.client.upload_batch([lying])["rejected"][0]["code"] == "exchange_mismatch"
     assert chain.client.upload_batch([r1, r2])["accepted"] == _ids([r1, r2])
     resealed = seal(dict(r1, occurred_at="2026-01-02T00:00:00+09:00"), chain.term.device_key)
     assert chain.client.upload_batch([resealed])["rejected"][0]["code"] == "record_conflict"
+    lying = _lie(chain, r1)  # parking never replaces a stored record
+    assert chain.client.upload_batch([lying])["rejected"][0]["code"] == "record_conflict"
 
 
 def test_batch_for_another_terminal_is_refused(sim):
@@ -124,6 +152,7 @@ def test_a_stored_record_id_sent_again_with_a_new_seq_is_a_conflict(sim):
         "accepted": [],
         "duplicates": [],
         "rejected": [{"record_id": r1["record_id"], "code": "record_conflict"}],
+        "head": _head(r1),
     }
     assert chain.client.upload_batch([r2])["accepted"] == [r2["record_id"]]  # the chain was not moved
 
@@ -138,5 +167,6 @@ def test_a_stored_record_id_above_the_head_is_a_conflict_even_when_it_also_leave
         "accepted": [],
         "duplicates": [],
         "rejected": [{"record_id": r1["record_id"], "code": "record_conflict"}],
+        "head": _head(r1),
     }
     assert chain.client.upload_batch([r2, r3])["accepted"] == _ids([r2, r3])

@@ -57,6 +57,25 @@ def test_clerk_lists_unfinished_exchanges_and_cancels_only_with_a_reason(kiosk, 
     assert win.current_page() == "wait"
 
 
+def test_clerk_sees_how_many_records_the_cloud_refused(kiosk, qtbot):  # noqa: F811
+    win, _worker, store = kiosk
+    with store.transaction() as tx:
+        for seq, outcome in ((1, "accepted"), (2, "rejected:exchange_mismatch"), (3, None)):
+            tx.execute(
+                "INSERT INTO exchanges(exchange_id, state, created_at, updated_at, event_id) "
+                "VALUES (?, 'committed', 'x', 'x', 'ev')",
+                (f"x{seq}",),
+            )
+            tx.execute(
+                "INSERT INTO outbox(seq, record_id, exchange_id, record, hash, created_at, outcome) "
+                "VALUES (?, ?, ?, '{}', 'h', 'x', ?)",
+                (seq, f"r{seq}", f"x{seq}", outcome),
+            )
+    enter_staff(win, qtbot, "clerk", "2468")
+    text = win.pages["clerk"].outbox.text()
+    assert "1 / 3" in text and "保留）：1 件" in text
+
+
 @pytest.mark.parametrize("role", ["clerk", "technician"])
 def test_a_mode_without_a_pin_stays_closed_and_no_pin_is_created_at_the_screen(kiosk, qtbot, role):
     win, _worker, store = kiosk

@@ -1,9 +1,10 @@
 """`kiosk outbox status | flush | verify [--json]`: the signed settlement records.
 
-status: how many records, how many the cloud accepted, took as duplicates or rejected,
-the oldest unsent one. flush: upload now (exit 1 if anything stays unsent). verify:
-check the hash chain and every signature with the device key's public half and name
-the first bad record (exit 1).
+status: how many records, how many the cloud accepted, took as duplicates or refused
+(parked), retries and the last error, the oldest unsent one. flush: upload now (exit 1
+if anything stays unsent, is parked, or the cloud's chain head disagrees). verify: check
+the hash chain and every signature with the device key's public half, the chain against
+the marker file and the exchanges, and name the first bad record (exit 1).
 """
 
 from __future__ import annotations
@@ -25,13 +26,52 @@ def add_parser(sub) -> None:
         v = verbs.add_parser(name, help=text)
         v.add_argument("--json", action="store_true", help="machine-readable output")
         v.set_defaults(func=run)
+    v = verbs.add_parser("backup", help="データベースのバックアップ / back the kiosk database up now")
+    v.set_defaults(func=run_backup)
+    v = verbs.add_parser("restore", help="バックアップから復元（端末停止中に） / restore a backup (kiosk stopped)")
+    v.add_argument("backup", help="a file from the backups folder beside the database")
+    v.set_defaults(func=run_restore)
+
+
+def run_backup(args) -> int:
+    from kiosk.store import Store, StoreError, backup, expect_database
+
+    try:
+        expect_database(args.cfg.store_path)
+        if not args.cfg.store_path.exists():
+            raise StoreError(f"{args.cfg.store_path}: no kiosk database yet")
+        with Store(args.cfg.store_path) as store:
+            made = backup.backup(store)
+    except (StoreError, OSError) as exc:
+        print(f"kiosk outbox: バックアップできません / backup failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"バックアップしました / backed up to {made}")
+    return 0
+
+
+def run_restore(args) -> int:
+    from pathlib import Path
+
+    from kiosk.store import StoreError, backup
+
+    try:
+        seq, moved = backup.restore(Path(args.backup), args.cfg.store_path)
+    except (StoreError, OSError) as exc:
+        print(f"kiosk outbox: 復元できません / restore failed: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"復元しました（記録 {seq} 件目まで） / restored (records up to seq {seq}); "
+        f"replaced file kept as {moved or '-'}"
+    )
+    return 0
 
 
 def _outbox(cfg):
     """The outbox of the configured store, or None when the kiosk has no database yet."""
-    from kiosk.store import Store
+    from kiosk.store import Store, expect_database
     from kiosk.sync.outbox import Outbox
 
+    expect_database(cfg.store_path)
     if not cfg.store_path.exists():
         return None
     return Outbox(Store(cfg.store_path), cfg.get("cloud", "terminal_id"))
@@ -61,15 +101,21 @@ def _status(args, box) -> int:
 
     s = box.status() if box else OutboxStatus(0, 0, 0, 0, 0, None, 0)
     if args.json:
-        print(json.dumps(s.__dict__))
+        print(json.dumps(s.__dict__ | {"parked": s.parked}))
         return 0
     print(f"記録 / records        : {s.total:>8,}")
     print(f"未送信 / unsent       : {s.unsent:>8,}")
     print(f"受理 / accepted       : {s.accepted:>8,}")
     print(f"重複 / duplicates     : {s.duplicates:>8,}")
-    print(f"拒否 / rejected       : {s.rejected:>8,}")
+    print(f"保留（拒否） / parked : {s.parked:>8,}")
+    print(f"再試行中 / retrying   : {s.retrying:>8,}（最多 / most attempts {s.max_attempts}）")
+    print(f"最後のエラー / last error: {s.last_error or '-'}")
     print(f"最古の未送信 / oldest unsent: {s.oldest_unsent_at or '-'}")
     print(f"最終番号 / last seq   : {s.last_seq:>8,}")
+    for seq, rid, code in box.parked() if box else []:
+        print(f"  保留 / parked: seq {seq} {rid} {code}")
+    if s.alarm:
+        print(f"警報 / alarm: {s.alarm}")
     return 0
 
 
@@ -95,18 +141,23 @@ def _flush(args, box) -> int:
             f"rejected {len(summary.rejected):,}), "
             f"unsent {summary.remaining:,}"
         )
+    why = sys.stderr if args.json else sys.stdout  # --json keeps stdout one JSON document
     if summary.remaining:
         reason = summary.error or "unknown"
         print(
             f"未送信の記録が {summary.remaining:,} 件残っています（{reason}） / "
-            f"{summary.remaining:,} records remain unsent ({reason})"
+            f"{summary.remaining:,} records remain unsent ({reason})",
+            file=why,
         )
         return 1
-    if summary.rejected:
-        rid, code = summary.rejected[0]
+    if summary.error:
+        print(f"送信を止めました / uploading stopped: {summary.error}", file=why)
+        return 1
+    if summary.parked:
         print(
-            f"クラウドが {len(summary.rejected):,} 件を拒否しました（最初: {rid} {code}） / "
-            f"the cloud rejected {len(summary.rejected):,} records (first: {rid} {code})"
+            f"クラウドが拒否した記録が {summary.parked:,} 件保留中（kiosk outbox status） / "
+            f"{summary.parked:,} records refused by the cloud are parked (kiosk outbox status)",
+            file=why,
         )
         return 1
     return 0

@@ -123,6 +123,7 @@ class Counter:
 
             self.out_of_service([CheckResult("secrets", False, str(exc))])
             return
+        _daily_backup(self.parts.store)
         self.kiosk = Kiosk(self.cfg, self.parts, settings=self.settings)
         self.kiosk.start(
             on_first_screen=lambda: self._shown(self.kiosk.window.current_page(), self.kiosk.window.visible_texts(), [])
@@ -145,3 +146,18 @@ class Counter:
             self.parts.close()
         if self._languages is not None:
             self._languages.close()
+
+
+def _daily_backup(store) -> None:
+    """The first start of a day backs the database up; a failed backup must not stop the counter."""
+    import logging
+
+    from kiosk.store import backup
+
+    try:
+        made = backup.daily(store)
+    except Exception:
+        logging.getLogger(__name__).exception("daily database backup failed")
+    else:
+        if made:
+            logging.getLogger(__name__).info("database backed up to %s", made)

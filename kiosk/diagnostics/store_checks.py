@@ -2,7 +2,8 @@
 and whether the clerk's and technician's PINs are set (they live in the same file).
 
 A missing database is not an error (a new kiosk creates it at the first exchange) and is
-not created here.
+not created here — unless the marker beside it says one existed (kiosk.store.marker):
+then it is an alarm, and so is a database whose outbox ends before the marker's head.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ STAFF_HINT = (
     "技術者が kiosk staff-pin set technician / clerk で設定 / a technician sets them: "
     "`kiosk staff-pin set technician` and `kiosk staff-pin set clerk`"
 )
+HEAD_HINT = (
+    "クラウドと端末の記録が食い違っています。技術者が kiosk outbox verify で確認し市へ連絡 / the cloud's "
+    "chain and this kiosk's differ: a technician runs `kiosk outbox verify` and tells the city"
+)
 NAMES = ("database", "journal", "outbox", "staff_pins")
 TIMEOUT_HINT = DB_HINT
 
@@ -38,10 +43,15 @@ def budget_s(env: Environment) -> float:
 
 
 def run(env: Environment) -> list[CheckResult]:
-    from kiosk.store import Store, StoreError
+    from kiosk.store import DatabaseLost, Store, StoreError, expect_database, marker
     from kiosk.store.migrations import MIGRATIONS
 
     path = env.cfg.store_path
+    try:
+        expect_database(path)
+    except DatabaseLost as exc:
+        bad = CheckResult("database", False, str(exc), DB_HINT)
+        return [bad, *(not_checked(name, "database", DB_HINT) for name in NAMES[1:])]
     if not path.exists():
         ok = CheckResult(
             "database",
@@ -67,6 +77,10 @@ def run(env: Environment) -> list[CheckResult]:
             verdict, version = str(exc), -1
         if verdict != "ok":
             bad = CheckResult("database", False, f"{path}: 整合性エラー / integrity check failed: {verdict}", DB_HINT)
+            return [bad, *(not_checked(name, "database", DB_HINT) for name in NAMES[1:])]
+        cut = marker.tail_problem(path, store.outbox_head())
+        if cut:
+            bad = CheckResult("database", False, f"{path}: {cut}", DB_HINT)
             return [bad, *(not_checked(name, "database", DB_HINT) for name in NAMES[1:])]
         results = [
             CheckResult(
@@ -112,15 +126,17 @@ def _outbox(store, terminal_id: str) -> CheckResult:
 
     s = Outbox(store, terminal_id).status()
     text = (
-        f"未送信 {s.unsent:,} 件・最古 {s.oldest_unsent_at or '-'}・拒否 {s.rejected:,} 件 / {s.unsent:,} "
-        f"unsent, oldest {s.oldest_unsent_at or '-'}, {s.rejected:,} rejected (of {s.total:,})"
+        f"未送信 {s.unsent:,} 件・最古 {s.oldest_unsent_at or '-'}・保留 {s.parked:,} 件 / {s.unsent:,} "
+        f"unsent, oldest {s.oldest_unsent_at or '-'}, {s.parked:,} parked (of {s.total:,})"
     )
-    if s.rejected:
+    if s.alarm:
+        return CheckResult("outbox", False, f"{text}; 送信停止 / uploading stopped: {s.alarm}", HEAD_HINT)
+    if s.parked:
         return CheckResult(
             "outbox",
             False,
             text,
-            "拒否された記録を市と確認 / settle the rejected records with the city (kiosk outbox status)",
+            "拒否された記録を市と確認 / settle the parked records with the city (kiosk outbox status)",
         )
     if s.oldest_unsent_at:
         age = datetime.now(UTC) - datetime.fromisoformat(s.oldest_unsent_at)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from kiosk.rules.fee import quote
 
+MAX_DIGITS = 18  # more than any card or ledger holds (2^62 has 19 digits)
+
 
 class AmountError(ValueError):
     code = "invalid_amount"
@@ -60,6 +62,10 @@ def parse_points(raw: object) -> int:
         if not body.isascii() or not body.isdigit():
             raise NotAWholeNumber(
                 "ポイント数は整数で入力してください", f"points must be a whole number, got {str(raw)!r}", raw=str(raw)
+            )
+        if len(body.lstrip("0")) > MAX_DIGITS:  # before int(): Python refuses > 4,300 digits with a traceback
+            raise NotAWholeNumber(
+                "ポイント数が大きすぎます", f"points must have at most {MAX_DIGITS} digits", raw=str(raw)[:40]
             )
         value = int(text)
     if value < 1:

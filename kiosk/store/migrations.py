@@ -59,4 +59,9 @@ MIGRATIONS: list[list[str]] = [
             value         TEXT NOT NULL
         )""",
     ],
+    # 2: bounded, visible upload retries (kiosk outbox status).
+    [
+        "ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE outbox ADD COLUMN last_error TEXT",
+    ],
 ]

@@ -4,6 +4,12 @@ Records are appended inside the caller's transaction (the one that marks the exc
 committed), so a committed exchange without its record — or a record without its
 exchange — cannot exist. Nothing is deleted: an acknowledged record only gets its
 outcome set, so `verify` can always re-check the whole chain.
+
+A record the cloud refuses is parked (outcome `rejected:<code>`) and the next ones still
+go (docs/cloud-api.md, parked records). A chain refusal or a failed send counts an
+attempt; a chain refusal parks the record after MAX_ATTEMPTS. The head of the chain and
+the cloud's acknowledged head are also kept in the marker file beside the database
+(kiosk.store.marker), so a cut tail or a forged outcome shows in `verify`.
 """
 
 from __future__ import annotations
@@ -14,8 +20,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from kiosk.store import Store
+from kiosk.store import Store, marker
 from kiosk.sync.settlement_record import GENESIS_HASH, RecordProblem, seal, verify_record
+
+MAX_ATTEMPTS = 3  # chain refusals of one record before it is parked
+ALARM_KEY = "outbox.alarm"  # settings: why uploading stopped (the cloud's head disagrees)
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,15 @@ class OutboxStatus:
     rejected: int
     oldest_unsent_at: str | None
     last_seq: int
+    retrying: int = 0  # unsent records with failed attempts
+    max_attempts: int = 0
+    last_error: str | None = None
+    alarm: str | None = None
+
+    @property
+    def parked(self) -> int:
+        """Records the cloud refused: kept, not re-sent, for the city to settle by hand."""
+        return self.rejected
 
 
 @dataclass(frozen=True)
@@ -42,7 +60,9 @@ class Unsent:
 class ChainFault:
     seq: int
     record_id: str
-    code: str  # bad_hash | bad_record_signature | seq_gap | chain_broken | seq_mismatch
+    # bad_hash | bad_record_signature | seq_gap | chain_broken | seq_mismatch | bad_json
+    # | cut_tail | forged_outcome | missing_record | exchange_mismatch
+    code: str
     message: str
 
 
@@ -97,6 +117,9 @@ class Outbox:
                 datetime.now(UTC).isoformat(timespec="milliseconds"),
             ),
         )
+        pending = getattr(self.store, "after_commit", None)
+        if pending is not None:  # the marker follows the head once the record is on disk
+            pending.append(lambda: marker.update(self.store.path, seq=seq, hash=record["hash"]))
         return record
 
     def unsent(self, limit: int = 1000) -> list[dict[str, Any]]:
@@ -113,10 +136,22 @@ class Outbox:
         rows = self.store.query("SELECT record FROM outbox WHERE exchange_id = ?", (exchange_id,))
         return json.loads(rows[0]["record"]) if rows else None
 
-    def mark(self, accepted: list[str], duplicates: list[str], rejected: list[tuple[str, str]]) -> None:
-        """Store the cloud's answer. Rejected records stay (with the code) for the clerk to see."""
+    def mark(
+        self,
+        accepted: list[str],
+        duplicates: list[str],
+        rejected: list[tuple[str, str]],
+        retry: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    ) -> None:
+        """Store the cloud's answer. Rejected records are parked (with the code) for the clerk
+        to see; `retry` records (a chain refusal) count an attempt and park at MAX_ATTEMPTS."""
         at = datetime.now(UTC).isoformat(timespec="milliseconds")
         with self.store.transaction() as tx:
+            tx.executemany(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, sent_at = ?, "
+                "outcome = CASE WHEN attempts + 1 >= ? THEN 'rejected:' || ? END WHERE record_id = ?",
+                [(code, at, MAX_ATTEMPTS, code, rid) for rid, code in retry],
+            )
             for outcome, ids in (("accepted", accepted), ("duplicate", duplicates)):
                 if ids:  # one statement per outcome: a 1,000-record batch is marked in one pass
                     tx.execute(
@@ -128,14 +163,35 @@ class Outbox:
                 "UPDATE outbox SET outcome = ?, sent_at = ? WHERE record_id = ?",
                 [(f"rejected:{code}", at, rid) for rid, code in rejected],
             )
+            top = tx.execute(
+                "SELECT MAX(seq) FROM outbox WHERE record_id IN (SELECT value FROM json_each(?))",
+                (json.dumps([*accepted, *duplicates]),),
+            ).fetchone()[0]
+        if top:  # outside the database: an outcome written by hand shows in `verify`
+            known = int((marker.read(self.store.path) or {}).get("cloud_seq", 0))
+            marker.update(self.store.path, cloud_seq=max(known, top))
+
+    def note_failure(self, record_ids: list[str], error: str) -> None:
+        """A send of these records got no usable answer: count the attempt (never parks)."""
+        with self.store.transaction() as tx:
+            tx.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ? "
+                "WHERE outcome IS NULL AND record_id IN (SELECT value FROM json_each(?))",
+                (error[:200], json.dumps(record_ids)),
+            )
 
     def status(self) -> OutboxStatus:
         r = self.store.query(
             "SELECT COUNT(*) AS total, "
             "SUM(outcome IS NULL) AS unsent, SUM(outcome = 'accepted') AS accepted, "
             "SUM(outcome = 'duplicate') AS duplicates, SUM(outcome LIKE 'rejected:%') AS rejected, "
-            "MIN(CASE WHEN outcome IS NULL THEN created_at END) AS oldest, MAX(seq) AS last_seq FROM outbox"
+            "MIN(CASE WHEN outcome IS NULL THEN created_at END) AS oldest, MAX(seq) AS last_seq, "
+            "SUM(outcome IS NULL AND attempts > 0) AS retrying, "
+            "MAX(CASE WHEN outcome IS NULL THEN attempts END) AS max_attempts FROM outbox"
         )[0]
+        last = self.store.query(
+            "SELECT last_error FROM outbox WHERE last_error IS NOT NULL ORDER BY sent_at DESC, seq DESC LIMIT 1"
+        )
         return OutboxStatus(
             r["total"],
             r["unsent"] or 0,
@@ -144,10 +200,61 @@ class Outbox:
             r["rejected"] or 0,
             r["oldest"],
             r["last_seq"] or 0,
+            r["retrying"] or 0,
+            r["max_attempts"] or 0,
+            last[0]["last_error"] if last else None,
+            self.alarm(),
         )
 
+    def parked(self) -> list[tuple[int, str, str]]:
+        """(seq, record_id, code) of every parked record."""
+        return [
+            (r["seq"], r["record_id"], r["outcome"].split(":", 1)[1])
+            for r in self.store.query(
+                "SELECT seq, record_id, outcome FROM outbox WHERE outcome LIKE 'rejected:%' ORDER BY seq"
+            )
+        ]
+
+    # -- the cloud's chain head ----------------------------------------------------------
+    def alarm(self) -> str | None:
+        rows = self.store.query("SELECT value FROM settings WHERE key = ?", (ALARM_KEY,))
+        return rows[0]["value"] if rows else None
+
+    def check_cloud_head(self, head: Any) -> str | None:
+        """Compare the cloud's chain head with this kiosk's records; the problem, or None.
+
+        A head beyond the last record here means records were lost here; another hash at
+        that seq means another chain; a record marked accepted above the head means an
+        outcome the cloud never gave. A problem is kept as the outbox alarm."""
+        if not isinstance(head, dict) or not isinstance(head.get("seq"), int) or not isinstance(head.get("hash"), str):
+            return None  # a cloud that does not report its head
+        seq, digest = head["seq"], head["hash"]
+        problem = None
+        row = self.store.query("SELECT hash FROM outbox WHERE seq = ?", (seq,)) if seq else []
+        acked = self.store.query("SELECT MAX(seq) AS s FROM outbox WHERE outcome IN ('accepted', 'duplicate')")
+        if seq and not row:
+            problem = f"the cloud's chain head is seq {seq}, this kiosk has no record {seq}: records were lost here"
+        elif seq and row[0]["hash"] != digest:
+            problem = f"the cloud's record {seq} is not this kiosk's: another chain"
+        elif (acked[0]["s"] or 0) > seq:
+            problem = f"seq {acked[0]['s']} is marked accepted but the cloud's chain ends at {seq}"
+        with self.store.transaction() as tx:
+            if problem:
+                tx.execute(
+                    "INSERT INTO settings(key, value) VALUES (?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (ALARM_KEY, problem),
+                )
+            else:
+                tx.execute("DELETE FROM settings WHERE key = ?", (ALARM_KEY,))
+        if not problem:
+            marker.update(self.store.path, cloud_seq=seq)
+        return problem
+
     def verify(self, public_key: bytes) -> list[ChainFault]:
-        """Check every stored record: hash, signature, gapless seq and the hash chain.
+        """Check every stored record: hash, signature, gapless seq and the hash chain; then
+        the chain against the marker (a cut tail, an outcome the cloud never gave) and
+        against the exchanges (a committed exchange without its record, or other amounts).
 
         Rows are read in storage order of `seq`; a record whose own seq differs from its
         row (a re-ordering), a missing seq (a deletion), an edited field (hash) or a
@@ -155,13 +262,22 @@ class Outbox:
         """
         faults: list[ChainFault] = []
         prev, expected = GENESIS_HASH, 1
+        records: dict[str, dict[str, Any]] = {}
         for row in self.store.query("SELECT seq, record, hash FROM outbox ORDER BY seq"):
-            record = json.loads(row["record"])
+            try:
+                record = json.loads(row["record"])
+                if not isinstance(record, dict):
+                    raise ValueError("not a JSON object")
+            except ValueError as exc:
+                faults.append(ChainFault(row["seq"], "?", "bad_json", f"the stored record is not a record ({exc})"))
+                prev, expected = row["hash"], row["seq"] + 1
+                continue
             rid = str(record.get("record_id"))
+            records[str(record.get("exchange_id"))] = record
             try:
                 verify_record(record, public_key)
-            except RecordProblem as exc:
-                faults.append(ChainFault(row["seq"], rid, exc.code, str(exc)))
+            except (RecordProblem, TypeError) as exc:
+                faults.append(ChainFault(row["seq"], rid, getattr(exc, "code", "bad_hash"), str(exc)))
             else:
                 if record.get("seq") != row["seq"] or record["hash"] != row["hash"]:
                     faults.append(
@@ -176,4 +292,50 @@ class Outbox:
                         ChainFault(row["seq"], rid, "chain_broken", "prev_hash does not match the previous record")
                     )
             prev, expected = record.get("hash", ""), row["seq"] + 1
+        return faults + self._against_marker() + self._against_exchanges(records)
+
+    def _against_marker(self) -> list[ChainFault]:
+        faults = []
+        head = self.store.outbox_head()
+        cut = marker.tail_problem(self.store.path, head)
+        if cut:
+            faults.append(ChainFault(head[0] + 1, "-", "cut_tail", cut))
+        cloud_seq = int((marker.read(self.store.path) or {}).get("cloud_seq", -1))
+        if cloud_seq >= 0:
+            for r in self.store.query(
+                "SELECT seq, record_id FROM outbox WHERE outcome IN ('accepted', 'duplicate') AND seq > ? ORDER BY seq",
+                (cloud_seq,),
+            ):
+                faults.append(
+                    ChainFault(
+                        r["seq"],
+                        r["record_id"],
+                        "forged_outcome",
+                        f"marked accepted, but the cloud has acknowledged only up to seq {cloud_seq}",
+                    )
+                )
+        return faults
+
+    def _against_exchanges(self, records: dict[str, dict[str, Any]]) -> list[ChainFault]:
+        faults = []
+        for x in self.store.query(
+            "SELECT exchange_id, points, fee, loaded FROM exchanges WHERE state = 'committed' ORDER BY created_at"
+        ):
+            record = records.get(x["exchange_id"])
+            if record is None:
+                faults.append(
+                    ChainFault(0, "-", "missing_record", f"committed exchange {x['exchange_id']} has no record")
+                )
+            elif any(
+                x[column] is not None and record.get(field) != x[column]
+                for field, column in (("points_used", "points"), ("fee", "fee"), ("loaded", "loaded"))
+            ):
+                faults.append(
+                    ChainFault(
+                        int(record.get("seq") or 0),
+                        str(record.get("record_id")),
+                        "exchange_mismatch",
+                        f"the record's amounts differ from exchange {x['exchange_id']}",
+                    )
+                )
         return faults

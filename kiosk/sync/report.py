@@ -175,7 +175,18 @@ def build(
 
 def local_records(store) -> list[dict]:
     """Every settlement record the kiosk holds, sent or not, in seq order."""
-    return [json.loads(r["record"]) for r in store.query("SELECT record FROM outbox ORDER BY seq")]
+    from kiosk.store import StoreError
+
+    records = []
+    for r in store.query("SELECT seq, record FROM outbox ORDER BY seq"):
+        try:
+            record = json.loads(r["record"])
+        except ValueError:
+            record = None
+        if not isinstance(record, dict):
+            raise StoreError(f"outbox seq {r['seq']} is not a settlement record; run `kiosk outbox verify`")
+        records.append(record)
+    return records
 
 
 def collect(

@@ -4,7 +4,11 @@ Each batch (up to 1,000 records, gzip) carries an Idempotency-Key derived from t
 terminal and its first and last record ids, so a batch re-sent after a lost answer
 gets the first answer back, and a record sent again in another batch comes back as a
 duplicate, never as a second settlement. The cloud's answer is stored with
-`Outbox.mark`; nothing is ever deleted. When the cloud cannot be reached the uploader
+`Outbox.mark`; nothing is ever deleted. A refused record is parked and the next ones
+still go; a chain refusal (the cloud misses a predecessor) stops the pass and counts an
+attempt, up to outbox.MAX_ATTEMPTS. The cloud's chain head in each answer is compared
+with the kiosk's records; a disagreement stops uploading (the outbox alarm) because
+records would otherwise be settled on a chain the kiosk cannot vouch for. When the cloud cannot be reached the uploader
 backs off exponentially with full jitter (random in [0, min(cap, base·2ⁿ)]) and tries
 again. `run(stop)` is the background loop (a thread or a service); `notify()` wakes it
 when a new record has been appended.
@@ -31,7 +35,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 1000
-Marks = tuple[list[str], list[str], list[tuple[str, str]]]  # accepted, duplicates, rejected (id, code)
+# accepted, duplicates, parked (id, code), retry (id, code)
+Marks = tuple[list[str], list[str], list[tuple[str, str]], list[tuple[str, str]]]
+CHAIN_REFUSALS = ("seq_gap", "seq_reused", "chain_broken")  # the record may go once its predecessor has
 KEY_NAMESPACE = uuid.UUID("6f1d3c52-1b7e-4a7e-9a55-0c6b5e0b7a11")  # settlement batch keys
 
 
@@ -65,6 +71,7 @@ class UploadSummary:
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (record_id, code)
     failures: int = 0  # attempts that got no usable answer
     remaining: int = 0  # records still unsent afterwards
+    parked: int = 0  # records the cloud refused, all told (not only this pass's)
     error: str | None = None  # why the pass stopped early, if it did
     seconds: float = 0.0
 
@@ -81,6 +88,7 @@ class UploadSummary:
             "rejected": [{"record_id": r, "code": c} for r, c in self.rejected],
             "failures": self.failures,
             "remaining": self.remaining,
+            "parked": self.parked,
             "error": self.error,
             "seconds": round(self.seconds, 3),
         }
@@ -139,6 +147,7 @@ class Uploader:
                     answer = sent.result()
                 except CloudUnavailable as exc:
                     summary.failures += 1
+                    self.outbox.note_failure(ids, f"{exc.code}: {exc}")
                     tries += 1
                     if tries >= attempts:
                         summary.error = f"{exc.code}: {exc}"
@@ -150,16 +159,27 @@ class Uploader:
                 except CloudError as exc:  # a refusal: retrying the same batch now will not help
                     summary.failures += 1
                     summary.error = f"{exc.code}: {exc}"
+                    self.outbox.note_failure(ids, summary.error)
                     break
                 self.backoff.reset()
                 tries = 0
                 answered = self._tally(ids, answer, summary)
                 if answered is None:
                     break
+                problem = self.outbox.check_cloud_head(answer.get("head"))
+                if problem:
+                    summary.error = f"head_mismatch: {problem}"
+                    log.error("settlement upload stopped: %s", problem)
+                    break
+                if answered[3]:
+                    rid, code = answered[3][0]
+                    summary.error = f"{code}: the cloud refused record {rid}; retried on the next pass"
+                    break
                 batch, following = following, None
         if answered:
             self.outbox.mark(*answered)
-        summary.remaining = self.outbox.status().unsent
+        status = self.outbox.status()
+        summary.remaining, summary.parked = status.unsent, status.parked
         summary.seconds = self._clock() - started
         return summary
 
@@ -176,11 +196,18 @@ class Uploader:
     def _tally(self, ids: list[str], answer: dict, summary: UploadSummary) -> Marks | None:
         """What to mark for the records the cloud answered for; None when it named none of them."""
         ours = set(ids)
-        accepted = [rid for rid in answer.get("accepted", []) if rid in ours]
-        duplicates = [rid for rid in answer.get("duplicates", []) if rid in ours]
-        rejected = [
-            (str(r["record_id"]), str(r["code"])) for r in answer.get("rejected", []) if r.get("record_id") in ours
+        if not isinstance(answer, dict):
+            summary.error = "unexpected_response: the cloud's answer is not a JSON object"
+            return None
+        accepted = [rid for rid in _list(answer, "accepted") if isinstance(rid, str) and rid in ours]
+        duplicates = [rid for rid in _list(answer, "duplicates") if isinstance(rid, str) and rid in ours]
+        refused = [
+            (str(r["record_id"]), str(r["code"]))
+            for r in _list(answer, "rejected")
+            if isinstance(r, dict) and r.get("record_id") in ours
         ]
+        rejected = [(rid, code) for rid, code in refused if code not in CHAIN_REFUSALS]
+        retry = [(rid, code) for rid, code in refused if code in CHAIN_REFUSALS]
         summary.batches += 1
         summary.sent += len(ids)
         summary.accepted += len(accepted)
@@ -188,10 +215,10 @@ class Uploader:
         summary.rejected += rejected
         for rid, code in rejected:
             log.error("settlement record %s rejected by the cloud: %s", rid, code)
-        if not (accepted or duplicates or rejected):
+        if not (accepted or duplicates or refused):
             summary.error = "unexpected_response: the cloud's answer names none of the records sent"
             return None
-        return accepted, duplicates, rejected
+        return accepted, duplicates, rejected, retry
 
     def run(self, stop: threading.Event) -> None:
         """Upload until `stop` is set: at once when notified, every `idle_s` otherwise,
@@ -217,3 +244,8 @@ class Uploader:
             if left <= 0:
                 return
             (self._wake if wakeable else stop).wait(min(left, 0.1))
+
+
+def _list(answer: dict, name: str) -> list:
+    value = answer.get(name, [])
+    return value if isinstance(value, list) else []

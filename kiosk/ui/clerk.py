@@ -134,7 +134,12 @@ class ClerkPage(Page):
             )
         )
         s = parts.outbox.status()
-        self.outbox.setText(translate("kiosk", "Records to send: {u} of {t}").format(u=s.unsent, t=s.total))
+        text = translate("kiosk", "Records to send: {u} of {t}").format(u=s.unsent, t=s.total)
+        if s.parked or s.alarm:  # refused by the cloud: the city settles them by hand
+            text += "\n" + translate("kiosk", "Refused by the cloud (parked): {n}; tell the technician").format(
+                n=s.parked
+            )
+        self.outbox.setText(text)
         self.unfinished.clear()
         rows = parts.journal.waiting_for_card()
         self._ids = [r.exchange_id for r in rows]

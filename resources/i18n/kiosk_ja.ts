@@ -484,6 +484,10 @@
         <translation>未送信の記録：{u} / {t} 件</translation>
     </message>
     <message>
+        <source>Refused by the cloud (parked): {n}; tell the technician</source>
+        <translation>クラウドが拒否した記録（保留）：{n} 件。技術者に連絡してください</translation>
+    </message>
+    <message>
         <source>{id}: {p} points, waiting {m} min</source>
         <translation>{id}：{p} ポイント、{m} 分待ち</translation>
     </message>

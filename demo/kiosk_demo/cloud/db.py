@@ -62,6 +62,7 @@ CREATE TABLE IF NOT EXISTS idempotency (
 CREATE TABLE IF NOT EXISTS settlement_records (
     record_id TEXT PRIMARY KEY, terminal_id TEXT NOT NULL, seq INTEGER NOT NULL,
     hash TEXT NOT NULL, record TEXT NOT NULL, received_at INTEGER NOT NULL,
+    refused TEXT,
     UNIQUE (terminal_id, seq));
 """
 
@@ -83,7 +84,11 @@ class Database:
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
         self._local = threading.local()
-        self._conn().executescript(SCHEMA)
+        conn = self._conn()
+        conn.executescript(SCHEMA)
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(settlement_records)")}
+        if "refused" not in columns:  # a simulator database from before parked records
+            conn.execute("ALTER TABLE settlement_records ADD COLUMN refused TEXT")
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)

@@ -173,10 +173,16 @@ class Rejected(BaseModel):
     code: str
 
 
+class ChainHead(BaseModel):
+    seq: int = Field(description="the terminal's last record in the cloud's chain (0: none yet)")
+    hash: str
+
+
 class BatchOut(BaseModel):
     accepted: list[str]
     duplicates: list[str]
     rejected: list[Rejected]
+    head: ChainHead = Field(description="the terminal's chain head after this batch (parked records included)")
 
 
 # -- reports ---------------------------------------------------------------------------

@@ -4,6 +4,12 @@ A record is accepted once, ever; the same record again is a duplicate, not an er
 Records are taken in seq order; the first one that breaks the chain stops the chain
 from advancing, so every later record of the batch is refused as a gap too.
 
+A record that is intact and in sequence but whose contents the cloud disputes
+(`exchange_mismatch`) is parked: stored as refused, and the chain head moves past it.
+Its seq stays consumed, so one disputed exchange never blocks the terminal's later
+records; the city settles the parked one by hand. Sent again, it gets the same refusal.
+Every answer carries the terminal's chain head, so the kiosk can compare it with its own.
+
 Each record's own hash is recomputed and its signature checked (`record_checks`: the
 signatures on a thread per core, while this thread looks up the batch's exchanges and
 stored records — one query each, not one per record); then one pass in seq order applies
@@ -20,6 +26,8 @@ from kiosk_demo.cloud import clock, record_checks
 from kiosk_demo.cloud.auth import Terminal
 from kiosk_demo.cloud.db import to_us
 from kiosk_demo.cloud.errors import ApiError
+
+PARKED = ("exchange_mismatch",)  # refusals that consume the seq: the record itself is sound
 
 
 def _in_list(conn: sqlite3.Connection, sql: str, values: list[str], *params) -> dict[str, sqlite3.Row]:
@@ -73,10 +81,11 @@ def _apply(
     ids = [r["record_id"] for r in ordered if look_up_all or r["seq"] <= head]
     known = (
         {
-            rid: row["hash"]
+            rid: (row["hash"], row["refused"])
             for rid, row in _in_list(
                 conn,
-                "SELECT record_id, hash FROM settlement_records WHERE record_id IN (SELECT value FROM json_each(?))",
+                "SELECT record_id, hash, refused FROM settlement_records "
+                "WHERE record_id IN (SELECT value FROM json_each(?))",
                 ids,
             ).items()
         }
@@ -91,25 +100,30 @@ def _apply(
     for record, (problem, stored) in zip(ordered, checks):
         rid = record["record_id"]
         if rid in known:
-            if known[rid] == record["hash"] and problem != "bad_hash":
-                duplicates.append(rid)
-            else:
+            known_hash, refused = known[rid]
+            if known_hash != record["hash"] or problem == "bad_hash":
                 rejected.append({"record_id": rid, "code": "record_conflict"})
+            elif refused:
+                rejected.append({"record_id": rid, "code": refused})  # parked before: the same answer
+            else:
+                duplicates.append(rid)
             continue
         code = _problem(terminal, record, problem, exchanges.get(record["exchange_id"]), last_seq, last_hash)
         if code:
             if not look_up_all and record["seq"] > head:
                 return None  # it might be a stored id (record_conflict) rather than `code`
             rejected.append({"record_id": rid, "code": code})
-            continue
-        rows.append((rid, terminal.terminal_id, record["seq"], record["hash"], stored, now_us))
-        known[rid] = record["hash"]
+            if code not in PARKED:
+                continue
+        rows.append((rid, terminal.terminal_id, record["seq"], record["hash"], stored, now_us, code))
+        known[rid] = (record["hash"], code)
         last_seq, last_hash = record["seq"], record["hash"]
-        accepted.append(rid)
+        if not code:
+            accepted.append(rid)
     try:
         conn.executemany(
-            "INSERT INTO settlement_records (record_id, terminal_id, seq, hash, record, received_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO settlement_records (record_id, terminal_id, seq, hash, record, received_at, refused) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
     except sqlite3.IntegrityError:
@@ -120,7 +134,12 @@ def _apply(
         "UPDATE terminals SET last_seq = ?, last_hash = ? WHERE terminal_id = ?",
         (last_seq, last_hash, terminal.terminal_id),
     )
-    return {"accepted": accepted, "duplicates": duplicates, "rejected": rejected}
+    return {
+        "accepted": accepted,
+        "duplicates": duplicates,
+        "rejected": rejected,
+        "head": {"seq": last_seq, "hash": last_hash},
+    }
 
 
 def _problem(
