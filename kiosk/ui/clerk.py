@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from datetime import time as dtime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QListWidget, QVBoxLayout
@@ -18,6 +19,11 @@ from kiosk.store import audit
 from kiosk.ui.staff_pages import CLERK_NAME
 from kiosk.ui.texts import points
 from kiosk.ui.widgets import BigButton, Page, label
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from kiosk.ui.window import KioskWindow
 
 translate = QCoreApplication.translate
 
@@ -60,9 +66,9 @@ def export_claim(parts, event_id: str, month: str, fmt: str, folder: Path) -> Pa
 class ClerkPage(Page):
     name = "clerk"
 
-    def __init__(self, window, parent=None):
+    def __init__(self, window: KioskWindow, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.window = window
+        self.main = window  # not `self.window`: that is QWidget.window()
         box = QVBoxLayout(self)
         self.title = label(role="title")
         self.today = label(role="body")
@@ -115,7 +121,7 @@ class ClerkPage(Page):
         for fmt, b in self.claim_buttons.items():
             b.setText(translate("kiosk", "Monthly claim ({fmt})").format(fmt=fmt.upper()))
         self.close_button.setText(translate("kiosk", "Close"))
-        if self.window.parts is not None and self.isVisible():
+        if self.main.parts is not None and self.isVisible():
             self.refresh()
 
     def open(self) -> None:
@@ -124,7 +130,7 @@ class ClerkPage(Page):
         self.refresh()
 
     def refresh(self) -> None:
-        parts = self.window.parts
+        parts = self.main.parts
         if parts is None:
             return
         t = today_totals(parts.store)
@@ -169,7 +175,7 @@ class ClerkPage(Page):
             return
         # Settled on the card worker: a load that waits for its card is decided by that card's
         # log (on the reader now), and the citizen's screen follows at once.
-        self.window.worker.clerk_cancel(self._ids[i], reason, CLERK_NAME)
+        self.main.worker.clerk_cancel(self._ids[i], reason, CLERK_NAME)
 
     def _card_lost(self) -> None:
         i = self.unfinished.currentRow()
@@ -177,18 +183,18 @@ class ClerkPage(Page):
         if i < 0 or not reason:
             self.status.setText(translate("kiosk", "Choose an exchange and write the reason."))
             return
-        exchange_id, finisher = self._ids[i], self.window.parts.finisher
-        self.window.worker.call("clerk_lost", lambda _e: finisher.mark_card_lost(exchange_id, reason, CLERK_NAME))
+        exchange_id, finisher = self._ids[i], self.main.parts.finisher
+        self.main.worker.call("clerk_lost", lambda _e: finisher.mark_card_lost(exchange_id, reason, CLERK_NAME))
 
     def _export(self, fmt: str) -> None:
         from kiosk.config import data_dir
 
-        parts = self.window.parts
+        parts = self.main.parts
         event_id = parts.engine.event_id
         month = datetime.now(JST).strftime("%Y-%m")
         folder = data_dir() / "claims"
         self.status.setText(translate("kiosk", "Working…"))
-        self.window.worker.call("clerk_export", lambda _e: export_claim(parts, event_id, month, fmt, folder))
+        self.main.worker.call("clerk_export", lambda _e: export_claim(parts, event_id, month, fmt, folder))
 
     def _job_done(self, what: str, result) -> None:
         if what == "clerk_cancel":
@@ -219,4 +225,4 @@ class ClerkPage(Page):
             )
 
     def _close(self) -> None:
-        self.window.close_staff()
+        self.main.close_staff()

@@ -7,12 +7,18 @@ above the threshold: the engine then records the approval in the audit chain.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
 
 from kiosk.ui.staff_auth import MAX_FAILURES, StaffLocked
 from kiosk.ui.widgets import Banner, BigButton, Keypad, Page, label
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from kiosk.ui.window import KioskWindow
 
 translate = QCoreApplication.translate
 CLERK_NAME = "clerk"
@@ -49,9 +55,9 @@ def in_background(fn, on_done) -> None:
 class StaffPinPage(Page):
     name = "staff_pin"
 
-    def __init__(self, window, parent=None):
+    def __init__(self, window: KioskWindow, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.window = window
+        self.main = window  # not `self.window`: that is QWidget.window()
         self.role: str | None = None
         self.approve: str | None = None
         outer = QHBoxLayout(self)
@@ -124,10 +130,10 @@ class StaffPinPage(Page):
 
     def _cancel(self) -> None:
         self.wipe()
-        self.window.close_staff()
+        self.main.close_staff()
 
     def _ok(self) -> None:
-        pin, role, staff = self.keypad.text(), self.role, self.window.staff
+        pin, role, staff = self.keypad.text(), self.role, self.main.staff
         self.keypad.wipe()
         if not pin:
             return
@@ -150,7 +156,7 @@ class StaffPinPage(Page):
                 translate("kiosk", "Wrong PIN. After {n} wrong entries the mode is locked.").format(n=MAX_FAILURES)
             )
             return
-        w = self.window
+        w = self.main
         if self.approve:
             amount, self.approve = self.approve, None
             w.close_staff()

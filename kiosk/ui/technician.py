@@ -9,6 +9,7 @@ import base64
 import binascii
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLineEdit, QPlainTextEdit, QVBoxLayout
@@ -17,6 +18,11 @@ from kiosk.log import TRAFFIC, redact
 from kiosk.secrets import Secret, set_secret
 from kiosk.store import audit
 from kiosk.ui.widgets import BigButton, Page, label
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from kiosk.ui.window import KioskWindow
 
 translate = QCoreApplication.translate
 TRACE_LOGGER = "kiosk.cardio.traffic"
@@ -57,9 +63,9 @@ def decode_secret(text: str) -> bytes:
 class TechnicianPage(Page):
     name = "technician"
 
-    def __init__(self, window, parent=None):
+    def __init__(self, window: KioskWindow, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.window = window
+        self.main = window  # not `self.window`: that is QWidget.window()
         box = QVBoxLayout(self)
         self.title = label(role="title")
         box.addWidget(self.title)
@@ -148,7 +154,7 @@ class TechnicianPage(Page):
         self.status.setText("")
         from kiosk.config import render_toml
 
-        cfg = getattr(self.window, "cfg", None)
+        cfg = getattr(self.main, "cfg", None)
         self.config.setPlainText(render_toml(cfg.values) if cfg is not None else "")
         self.refresh()
 
@@ -160,13 +166,13 @@ class TechnicianPage(Page):
             self._trace_level = None
         self.secret_value.clear()
         self.pin_value.clear()
-        self.window.close_staff()
+        self.main.close_staff()
 
     def _quit_kiosk(self) -> None:
         """Technicians only (this screen needs their PIN): leave kiosk mode for the desktop."""
-        audit.append(self.window.parts.store, "technician", "quit_kiosk", {})
+        audit.append(self.main.parts.store, "technician", "quit_kiosk", {})
         self._close()
-        self.window.allow_close()
+        self.main.allow_close()
         QCoreApplication.quit()
 
     def wipe(self) -> None:
@@ -176,7 +182,7 @@ class TechnicianPage(Page):
             self._close()
 
     def refresh(self) -> None:
-        worker = self.window.worker
+        worker = self.main.worker
         readers = worker.readers()
         lines = [
             translate("kiosk", "{name}: card present (ATR {atr})").format(name=n, atr=a.hex(" ").upper())
@@ -195,17 +201,17 @@ class TechnicianPage(Page):
             with engine.reader.connect() as conn:
                 return conn.atr, identify(conn).kind.value
 
-        self.window.worker.call("tech_identify", run)
+        self.main.worker.call("tech_identify", run)
 
     def _ping(self) -> None:
-        cloud = self.window.parts.cloud
+        cloud = self.main.parts.cloud
 
         def run(_engine):
             t = time.perf_counter()
             cloud.challenge()
             return (time.perf_counter() - t) * 1000
 
-        self.window.worker.call("tech_ping", run)
+        self.main.worker.call("tech_ping", run)
 
     def _provision(self) -> None:
         secret = Secret(self.secret_name.currentData())
@@ -218,7 +224,7 @@ class TechnicianPage(Page):
         finally:
             self.secret_value.clear()
         audit.append(
-            self.window.parts.store, "technician", "provision_secret", {"name": secret.value, "bytes": len(value)}
+            self.main.parts.store, "technician", "provision_secret", {"name": secret.value, "bytes": len(value)}
         )
         self.status.setText(translate("kiosk", "Saved {name} to the keyring.").format(name=secret.value))
 
@@ -226,7 +232,7 @@ class TechnicianPage(Page):
         pin = self.pin_value.text()
         self.pin_value.clear()
         try:
-            self.window.staff.set_pin(role, pin, by="technician")
+            self.main.staff.set_pin(role, pin, by="technician")
         except ValueError:
             self.status.setText(translate("kiosk", "A staff PIN has 4 to 12 digits."))
             return
@@ -242,11 +248,11 @@ class TechnicianPage(Page):
                 self.card.setText(
                     translate("kiosk", "Card: {kind}, ATR {atr}").format(kind=kind, atr=atr.hex(" ").upper())
                 )
-            audit.append(self.window.parts.store, "technician", "read_card", {"ok": not failed})
+            audit.append(self.main.parts.store, "technician", "read_card", {"ok": not failed})
         elif what == "tech_ping":
             self.cloud.setText(
                 translate("kiosk", "Cloud: not reachable ({e})").format(e=type(result).__name__)
                 if failed
                 else translate("kiosk", "Cloud: reachable, {ms} ms").format(ms=round(result))
             )
-            audit.append(self.window.parts.store, "technician", "check_cloud", {"ok": not failed})
+            audit.append(self.main.parts.store, "technician", "check_cloud", {"ok": not failed})
