@@ -39,9 +39,17 @@ class TerminalAuth(AuthBase):
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         body = request.body.encode("utf-8") if isinstance(request.body, str) else request.body
-        request.headers.update(
-            sign_headers(self.terminal_id, self._secret, request.method or "GET", request.path_url, body)
+        headers = request.headers
+        signed = sign_headers(
+            self.terminal_id,
+            self._secret,
+            request.method or "GET",
+            request.path_url,
+            body,
+            idempotency_key=headers.get("Idempotency-Key"),
+            authorization=headers.get("Authorization"),
         )
+        headers.update(signed)
         return request
 
 
