@@ -19,6 +19,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         self.rfile.read(length)
         self.server.stub.requests.append((self.command, self.path, dict(self.headers)))
+        self.server.stub.ports.add(self.client_address[1])
         try:
             self.server.stub.behaviour(self)
         except (BrokenPipeError, ConnectionResetError):
@@ -38,6 +39,7 @@ class Stub:
     def __init__(self) -> None:
         self.requests: list[tuple[str, str, dict]] = []
         self.written = 0
+        self.ports: set[int] = set()  # client ports seen: one per connection
         self.behaviour: Callable[[BaseHTTPRequestHandler], None] = lambda h: self.send(h, 200, b"{}")
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.server.daemon_threads = True

@@ -124,7 +124,7 @@ def test_one_retry_policy_exactly_retries_plus_one_attempts(stub):
 
 
 @pytest.mark.parametrize("headers_too", [True, False], ids=["headers", "body"])
-@pytest.mark.parametrize("call", ["commit", "exchange", "monthly"])
+@pytest.mark.parametrize("call", ["commit", "exchange", "batch", "monthly"])
 def test_a_server_sending_a_byte_at_a_time_does_not_hold_a_call_past_its_deadline(stub, call, headers_too):
     # Each byte comes well within the read timeout: only a deadline on the whole call ends it.
     stub.drip(headers_too=headers_too, every_s=0.3, n=100)
@@ -150,3 +150,11 @@ def test_a_compressed_answer_is_refused(stub):
     with pytest.raises(ce.UnexpectedResponse, match="gzip"):
         CALLS["exchange"](_client(stub.url))
     assert stub.requests[0][2].get("Accept-Encoding") == "identity"
+
+
+def test_a_fully_read_answer_leaves_the_connection_for_the_next_call(stub):
+    stub.answer(200, json.dumps({"exchange_id": XID, "state": "committed"}).encode())
+    client = _client(stub.url)
+    for _ in range(3):
+        CALLS["commit"](client)
+    assert len(stub.ports) == 1  # bounded reading must not cost a TLS handshake per call

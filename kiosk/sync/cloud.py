@@ -311,8 +311,10 @@ class CloudClient:
                 )
                 try:
                     raw = read_body(response, limit or self.max_body)
-                finally:
-                    response.close()
+                except BaseException:
+                    response.close()  # drops the connection: what is left of the body is not read
+                    raise
+                response.raw.release_conn()  # read to the end: the connection is reused
             except (BodyTooLarge, BadEncoding) as exc:
                 return response.status_code, None, UnexpectedResponse(f"{what}: {exc}", status=response.status_code)
             except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
