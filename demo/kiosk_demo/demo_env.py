@@ -204,10 +204,15 @@ class DemoEnv:
         return cloud
 
     def provision(
-        self, cloud_url: str, terminal_id: str = TERMINAL_ID, event_window: tuple[str, str] | None = None
+        self,
+        cloud_url: str,
+        terminal_id: str = TERMINAL_ID,
+        event_window: tuple[str, str] | None = None,
+        ca_bundle: str | None = None,
     ) -> SimAdmin:
         """Secrets into the (current) keyring, the terminal and event into the simulator,
-        and a config.toml that points the kiosk at all of it. Idempotent."""
+        and a config.toml that points the kiosk at all of it. Idempotent. `ca_bundle`: the
+        certificate of a simulator this folder did not start (default: this folder's)."""
         secret = get_secret(Secret.TERMINAL_SECRET) or secrets.token_bytes(32)
         set_secret(Secret.TERMINAL_SECRET, secret)
         device_key = get_secret(Secret.DEVICE_KEY) or Ed25519PrivateKey.generate().private_bytes(
@@ -222,7 +227,8 @@ class DemoEnv:
             .public_key()
             .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         )
-        ca_bundle = str(self.tls_cert) if cloud_url.startswith("https://") else ""
+        if ca_bundle is None:
+            ca_bundle = str(self.tls_cert) if cloud_url.startswith("https://") else ""
         admin = SimAdmin(cloud_url, verify=ca_bundle or True)
         issue_from, issue_until = event_window or ("2017-11-20T00:00:00+09:00", "2099-12-01T00:00:00+09:00")
         admin.post(
