@@ -54,8 +54,8 @@ class TerminalAuth(AuthBase):
             request.method or "GET",
             request.path_url,
             body,
-            idempotency_key=headers.get("Idempotency-Key"),
-            authorization=headers.get("Authorization"),
+            idempotency_key=_text(headers.get("Idempotency-Key")),
+            authorization=_text(headers.get("Authorization")),
         )
         headers.update(signed)
         return request
@@ -169,7 +169,7 @@ class CloudClient:
         )
 
     def hold(self, holder: HolderSession | str, exchange_id: str, event_id: str, points: int) -> dict[str, Any]:
-        def check(d: Any) -> dict:
+        def check(d: Any) -> dict[str, Any]:
             return schema.exchange(
                 d, exchange_id, state="held", event_id=event_id, points=points, mykey_id=_mykey(holder)
             )
@@ -350,6 +350,10 @@ def _json(value: Any) -> str:
 _NOT_JSON = object()
 
 
+def _text(value: str | bytes | None) -> str | None:
+    return value.decode("latin-1") if isinstance(value, bytes) else value
+
+
 def _mykey(holder: HolderSession | str) -> str | None:
     return holder.mykey_id if isinstance(holder, HolderSession) else None
 
@@ -362,7 +366,10 @@ def _error(status: int, answer: Any, what: str) -> Exception:
         if status >= 500:
             return CloudUnavailable(f"{what}: HTTP {status}", status=status)
         return UnexpectedResponse(f"{what}: HTTP {status} without an error body", status=status)
-    known = Code._value2member_map_.get(code)
+    try:
+        known: Code | None = Code(code)
+    except ValueError:
+        known = None
     if known is not None and status < 500 and STATUS[known] != status:
         # e.g. `200 {"error": ...}` or a 404 `exchange_not_found` from something that is not the
         # cloud: acting on it (a cancel "never reached the cloud") would be acting on a guess.

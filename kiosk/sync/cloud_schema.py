@@ -19,36 +19,37 @@ MAX_POINTS = 2**62  # the settlement record's bound; anything above is not an am
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
+Obj = dict[str, Any]
+
+
 class SchemaError(ValueError):
     pass
 
 
-def _obj(value: Any, where: str) -> dict:
+def _obj(value: Any, where: str) -> Obj:
     if not isinstance(value, dict):
         raise SchemaError(f"{where} is not an object")
     return value
 
 
-def _str(d: dict, key: str, where: str, *, max_len: int = 4096, optional: bool = False) -> str | None:
+def _str(d: Obj, key: str, where: str, *, max_len: int = 4096) -> str:
     value = d.get(key)
-    if value is None and optional:
-        return None
     if not isinstance(value, str) or not 0 < len(value) <= max_len:
         raise SchemaError(f"{where}.{key} is missing or not a text of 1 to {max_len} characters")
     return value
 
 
-def _int(d: dict, key: str, where: str, lo: int = 0, hi: int = MAX_POINTS) -> int:
+def _int(d: Obj, key: str, where: str, lo: int = 0, hi: int = MAX_POINTS) -> int:
     value = d.get(key)
     if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
         raise SchemaError(f"{where}.{key} is missing or not a whole number from {lo} to {hi}")
     return value
 
 
-def _time(d: dict, key: str, where: str, *, optional: bool = False) -> None:
-    text = _str(d, key, where, max_len=40, optional=optional)
-    if text is None:
+def _time(d: Obj, key: str, where: str, *, optional: bool = False) -> None:
+    if optional and d.get(key) is None:
         return
+    text = _str(d, key, where, max_len=40)
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -57,7 +58,7 @@ def _time(d: dict, key: str, where: str, *, optional: bool = False) -> None:
         raise SchemaError(f"{where}.{key} has no offset")
 
 
-def _list(d: dict, key: str, where: str) -> list:
+def _list(d: Obj, key: str, where: str) -> list[Any]:
     value = d.get(key)
     if not isinstance(value, list):
         raise SchemaError(f"{where}.{key} is missing or not a list")
@@ -74,7 +75,7 @@ def _same_id(got: str, asked: str, what: str = "exchange_id") -> None:
 
 
 # -- holder authentication ---------------------------------------------------------------
-def challenge(data: Any) -> dict:
+def challenge(data: Any) -> Obj:
     d = _obj(data, "challenge")
     _str(d, "challenge_id", "challenge", max_len=64)
     try:
@@ -87,7 +88,7 @@ def challenge(data: Any) -> dict:
     return d
 
 
-def holder_auth(data: Any) -> dict:
+def holder_auth(data: Any) -> Obj:
     d = _obj(data, "holder")
     _str(d, "holder_token", "holder", max_len=190)  # the cloud takes `Bearer <token>` up to 200
     _str(d, "mykey_id", "holder", max_len=64)
@@ -96,7 +97,7 @@ def holder_auth(data: Any) -> dict:
 
 
 # -- balance -----------------------------------------------------------------------------
-def _lot(value: Any, where: str) -> dict:
+def _lot(value: Any, where: str) -> Obj:
     lot = _obj(value, where)
     _str(lot, "lot_id", where, max_len=64)
     _str(lot, "event_id", where, max_len=64)
@@ -106,7 +107,7 @@ def _lot(value: Any, where: str) -> dict:
     return lot
 
 
-def balance(data: Any, mykey_id: str | None) -> dict:
+def balance(data: Any, mykey_id: str | None) -> Obj:
     d = _obj(data, "balance")
     if mykey_id is not None:
         _echo("balance.mykey_id", _str(d, "mykey_id", "balance", max_len=64), mykey_id)
@@ -120,7 +121,7 @@ def balance(data: Any, mykey_id: str | None) -> dict:
     return d
 
 
-def assigned(data: Any, event_id: str, points: int) -> dict:
+def assigned(data: Any, event_id: str, points: int) -> Obj:
     d = _obj(data, "assign")
     lot = _lot(d.get("lot"), "assign.lot")
     _echo("assign.lot.event_id", lot["event_id"], event_id)
@@ -139,7 +140,7 @@ def exchange(
     points: int | None = None,
     mykey_id: str | None = None,
     where: str = "exchange",
-) -> dict:
+) -> Obj:
     d = _obj(data, where)
     got_id = _str(d, "exchange_id", where, max_len=64)
     if exchange_id is not None:
@@ -169,21 +170,21 @@ def exchange(
     return d
 
 
-def state(data: Any, exchange_id: str, expected: str) -> dict:
+def state(data: Any, exchange_id: str, expected: str) -> Obj:
     d = _obj(data, "answer")
     _same_id(_str(d, "exchange_id", "answer", max_len=64), exchange_id)
     _echo("state", d.get("state"), expected)
     return d
 
 
-def open_holds(data: Any) -> list[dict]:
+def open_holds(data: Any) -> list[Obj]:
     d = _obj(data, "holds")
     items = _list(d, "exchanges", "holds")
     return [exchange(x, state="held", where=f"holds.exchanges[{i}]") for i, x in enumerate(items)]
 
 
 # -- settlement and reports --------------------------------------------------------------
-def batch(data: Any) -> dict:
+def batch(data: Any) -> Obj:
     d = _obj(data, "batch")
     for key in ("accepted", "duplicates"):
         if not all(isinstance(x, str) for x in _list(d, key, "batch")):
@@ -194,7 +195,7 @@ def batch(data: Any) -> dict:
     return d
 
 
-def _month(value: Any, where: str) -> dict:
+def _month(value: Any, where: str) -> Obj:
     m = _obj(value, where)
     for part in ("issued", "used", "expired"):
         figures = _obj(m.get(part), f"{where}.{part}")
@@ -203,7 +204,7 @@ def _month(value: Any, where: str) -> dict:
     return m
 
 
-def monthly(data: Any, from_month: str, to_month: str, event_id: str | None) -> dict:
+def monthly(data: Any, from_month: str, to_month: str, event_id: str | None) -> Obj:
     d = _obj(data, "report")
     _echo("report.event_id", d.get("event_id"), event_id)
     for i, m in enumerate(_list(d, "months", "report")):
