@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -53,9 +54,36 @@ def _url(v: Any) -> bool:
     return isinstance(v, str) and v.startswith(("http://", "https://")) and len(v) > 8
 
 
+_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+def _cloud_url(v: Any) -> bool:
+    """https://, or http:// to this machine only: off it, anyone on the path could answer."""
+    if not isinstance(v, str):
+        return False
+    try:
+        parts = urlsplit(v)
+        host, _ = parts.hostname, parts.port  # .port raises on a malformed port
+    except ValueError:
+        return False
+    if not host or parts.username is not None:
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and host in _LOOPBACK)
+
+
+def _pem_file(v: Any) -> bool:
+    return isinstance(v, str) and (v == "" or os.access(v, os.R_OK) and Path(v).is_file())
+
+
 SCHEMA: list[Key] = [
     Key("reader", "name", "", _is_str, "a reader name or part of one; empty = the first reader"),
-    Key("cloud", "url", "http://127.0.0.1:8765", _url, "an http:// or https:// URL"),
+    Key(
+        "cloud",
+        "url",
+        "http://127.0.0.1:8765",
+        _cloud_url,
+        "an https:// URL (http:// only to 127.0.0.1, ::1 or localhost)",
+    ),
     Key(
         "cloud",
         "terminal_id",
@@ -64,7 +92,13 @@ SCHEMA: list[Key] = [
         "a text of 1 to 64 characters",
     ),
     Key("cloud", "timeout_s", 5, _int_range(1, 120), "whole seconds from 1 to 120"),
-    Key("cloud", "ca_bundle", "", _is_str, "a path to a PEM bundle, or empty for the system's"),
+    Key(
+        "cloud",
+        "ca_bundle",
+        "",
+        _pem_file,
+        "a readable PEM file of the CAs to trust for cloud.url, or empty for the system's",
+    ),
     Key("cloud", "proxy", "", lambda v: v == "" or _url(v), "an http:// or https:// proxy URL, or empty for none"),
     Key("rules", "event_id", "kawasaki-h29-h30", lambda v: isinstance(v, str) and v != "", "a non-empty text"),
     Key("rules", "validity_days", 100, _int_range(1, 3650), "whole days from 1 to 3650"),

@@ -18,6 +18,7 @@ pytest_plugins = [
     "tests.exchange_world",
     "tests.installed_fixtures",
     "tests.ui_fixtures",
+    "tests.stub_server",
 ]
 
 

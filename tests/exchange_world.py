@@ -37,10 +37,10 @@ def cloud(world_dir):
 class World:
     """One kiosk (its own terminal, SQLite file and demo keyring file) in a shared cloud."""
 
-    def __init__(self, root: Path, cloud_url: str, slot, timeout_s: int = 5):
+    def __init__(self, root: Path, cloud_url: str, slot, timeout_s: int = 5, ca_bundle: str | None = None):
         self.env = DemoEnv(root)
         self.use_keyring()
-        self.admin = self.env.provision(cloud_url, terminal_id=f"t-{uuid.uuid4().hex[:8]}")
+        self.admin = self.env.provision(cloud_url, terminal_id=f"t-{uuid.uuid4().hex[:8]}", ca_bundle=ca_bundle)
         self.slot = slot
         self.ctx = PcscContext()
         self.cfg = config_mod.load(self.env.config_path)

@@ -88,3 +88,24 @@ def test_unknown_error_code_is_unexpected_response():
     assert isinstance(err, ce.UnexpectedResponse) and err.code == "brand_new_code"
     assert isinstance(ce.error_for("insufficient_points", "x", 409), ce.InsufficientPoints)
     assert issubclass(ce.InternalError, ce.CloudUnavailable)
+
+
+def test_the_demo_cloud_is_https_and_trusted_through_the_configured_bundle(tmp_path, cloud_ca, test_keyring):
+    from kiosk_demo.demo_env import DemoEnv
+
+    env = DemoEnv(tmp_path / "demo", ca_dir=cloud_ca.directory)
+    proc = env.start_cloud()
+    try:
+        assert proc.url.startswith("https://127.0.0.1:")
+        env.provision(proc.url)
+        cfg = config.load(env.config_path)
+        assert cfg.get("cloud", "url") == proc.url and cfg.get("cloud", "ca_bundle") == str(env.tls_cert)
+        client = CloudClient.from_config(cfg)
+        assert client.challenge().challenge_id
+        client.close()
+        untrusting = CloudClient(proc.url, "demo-terminal-01", b"s" * 32, retries=0)
+        with pytest.raises(ce.CloudUnavailable, match="SSL"):
+            untrusting.challenge()
+        untrusting.close()
+    finally:
+        proc.stop()

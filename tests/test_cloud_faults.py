@@ -142,3 +142,25 @@ def test_unreachable_cloud_is_cloud_unavailable(world):
     dead = client_for(f"http://127.0.0.1:{free_port()}", term)
     with pytest.raises(ce.CloudUnavailable):
         dead.hold(session, str(uuid.uuid4()), event, 1)
+
+
+@pytest.mark.parametrize("body", ["{}", "[]", "null"])
+def test_a_hold_answered_200_by_something_else_is_not_a_hold(world, body):
+    sim, client, session, event, _ = world
+    sim.fault("/v1/exchanges", "answer", method="POST", phase="before", status=200, body=body)
+    with pytest.raises(ce.UnexpectedResponse):
+        client.hold(session, str(uuid.uuid4()), event, 400)
+    assert _armed(sim) == []  # answered once, not retried
+    assert client.balance(session)["usable"] == 1000  # the cloud never saw it
+
+
+@pytest.mark.parametrize("body", ["{}", "[]", "null"])
+def test_a_commit_answered_200_by_something_else_is_not_a_commit(world, body):
+    sim, client, session, event, _ = world
+    xid = str(uuid.uuid4())
+    client.hold(session, xid, event, 400)
+    sim.fault(f"/v1/exchanges/{xid}/commit", "answer", phase="before", status=200, body=body)
+    with pytest.raises(ce.UnexpectedResponse):
+        client.commit(xid, **_breka(400, xid))
+    assert client.exchange(xid)["state"] == "held"
+    assert client.commit(xid, **_breka(400, xid))["state"] == "committed"  # the retry, later

@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk.rules import quote
 from kiosk.sync import cloud_errors as ce
+from kiosk.sync import cloud_schema as schema
 from kiosk.sync.settlement_record import GENESIS_HASH, seal
 from tests.cloud_fixtures import client_for, login
 
@@ -129,6 +130,7 @@ def test_batch_for_another_terminal_is_refused(sim):
         other._call(
             "POST",
             "/v1/settlements/batches",
+            schema.batch,
             key=str(uuid.uuid4()),
             body={"terminal_id": chain.term.terminal_id, "records": chain.records},
         )

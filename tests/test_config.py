@@ -68,3 +68,48 @@ def test_render_round_trips(tmp_path):
     path = tmp_path / "c.toml"
     path.write_text(config.render_toml(values), encoding="utf-8")
     assert config.load(path).values == values
+
+
+@pytest.mark.parametrize(
+    "url,ok",
+    [
+        ("https://points.example.jp", True),
+        ("https://10.0.0.5:8443/api", True),
+        ("http://127.0.0.1:8765", True),
+        ("http://localhost:8765", True),
+        ("http://[::1]:8765", True),
+        ("http://points.example.jp", False),  # plain HTTP off the machine: anyone on the path can answer
+        ("http://10.0.0.5:8765", False),
+        ("http://127.0.0.1.example.jp", False),
+        ("http://localhost@evil.example:80", False),
+        ("https://", False),
+        ("ftp://x", False),
+    ],
+)
+def test_cloud_url_is_https_except_on_loopback(tmp_path, url, ok):
+    path = tmp_path / "c.toml"
+    path.write_text(f'[cloud]\nurl = "{url}"\n', encoding="utf-8")
+    if ok:
+        assert config.load(path).get("cloud", "url") == url
+    else:
+        with pytest.raises(config.ConfigError, match="https://"):
+            config.load(path)
+
+
+def test_ca_bundle_must_be_a_readable_file(tmp_path):
+    path = tmp_path / "c.toml"
+    bundle = tmp_path / "ca.pem"
+    path.write_text(f'[cloud]\nca_bundle = "{bundle}"\n', encoding="utf-8")
+    with pytest.raises(config.ConfigError, match="cloud.ca_bundle"):
+        config.load(path)
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
+    assert config.load(path).get("cloud", "ca_bundle") == str(bundle)
+
+
+def test_config_check_refuses_plain_http_to_another_host(tmp_path, capsys):
+    from kiosk.cli import main
+
+    path = tmp_path / "c.toml"
+    path.write_text('[cloud]\nurl = "http://points.example.jp"\n', encoding="utf-8")
+    assert main(["--config", str(path), "config", "check"]) == 2
+    assert "cloud.url" in capsys.readouterr().err

@@ -52,7 +52,7 @@ def test_crash_at_every_journal_step_then_recovery(shared, vpcd_slot, when, step
     root, ca_dir, cloud = shared
     env = DemoEnv(root / f"{when}-{step.value}", ca_dir=ca_dir)
     keyring.set_keyring(DemoFileKeyring(env.keyring_path))  # shared with the child; restored by the fixture
-    admin = env.provision(cloud.url, terminal_id=f"t-{uuid.uuid4().hex[:8]}")
+    admin = env.provision(cloud.url, terminal_id=f"t-{uuid.uuid4().hex[:8]}", ca_bundle=str(cloud.verify))
     mn_path, br_path = env.mynumber_card("c"), env.breka_card("c")
     admin.issue(admin.enrol(env.auth_cert_der(mn_path)), ISSUED)
 

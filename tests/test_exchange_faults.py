@@ -152,7 +152,7 @@ def test_insufficient_points_at_hold_returns_to_the_amount(world):
         assert engine.enter_pin("1234").usable == 600
     assert engine.choose_amount(POINTS).phase is Phase.CONFIRM
     # Another terminal spends the points between the amount and the hold.
-    other = World(world.env.root / "other", world.admin.url, world.slot)
+    other = World(world.env.root / "other", world.admin.url, world.slot, ca_bundle=str(world.env.tls_cert))
     try:
         assert other.usable(mynumber) == 600
         with other.on_reader(mynumber):

@@ -101,21 +101,37 @@ def test_any_change_to_a_sealed_record_is_detected(points, text):
 NOW = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
 
 
-def _verify(headers, secret=b"s" * 32, method="POST", path="/v1/x?a=1", body=b"{}", now=NOW):
+KEY_AUTH = {"idempotency_key": "k-1", "authorization": "Bearer tok"}
+
+
+def _verify(headers, secret=b"s" * 32, method="POST", path="/v1/x?a=1", body=b"{}", now=NOW, **signed_headers):
     signed = ta.parse_headers(headers)
-    ta.verify(signed, secret, method, path, ta.body_sha256(body), headers[ta.HEADER_TIMESTAMP], now)
+    header_values = {"idempotency_key": None, "authorization": None} | signed_headers
+    ta.verify(signed, secret, method, path, ta.body_sha256(body), headers[ta.HEADER_TIMESTAMP], now, **header_values)
 
 
 def test_signature_round_trip_and_every_part_is_covered():
-    headers = ta.sign_headers("t1", b"s" * 32, "POST", "/v1/x?a=1", b"{}", now=NOW)
-    _verify(headers)
-    for change in ({"method": "PUT"}, {"path": "/v1/x?a=2"}, {"body": b"{ }"}, {"secret": b"t" * 32}):
+    headers = ta.sign_headers("t1", b"s" * 32, "POST", "/v1/x?a=1", b"{}", now=NOW, **KEY_AUTH)
+    _verify(headers, **KEY_AUTH)
+    for change in (
+        {"method": "PUT"},
+        {"path": "/v1/x?a=2"},
+        {"body": b"{ }"},
+        {"secret": b"t" * 32},
+        {"idempotency_key": "k-2"},
+        {"idempotency_key": None},
+        {"authorization": "Bearer other"},
+        {"authorization": None},
+    ):
         with pytest.raises(ta.SignatureProblem) as caught:
-            _verify(headers, **change)
+            _verify(headers, **(KEY_AUTH | change))
         assert caught.value.code == "bad_terminal_signature"
     with pytest.raises(ta.SignatureProblem) as caught:
-        _verify(dict(headers, **{ta.HEADER_NONCE: "0" * 32}))
+        _verify(dict(headers, **{ta.HEADER_NONCE: "0" * 32}), **KEY_AUTH)
     assert caught.value.code == "bad_terminal_signature"
+    unsigned = ta.sign_headers("t1", b"s" * 32, "POST", "/v1/x?a=1", b"{}", now=NOW)
+    with pytest.raises(ta.SignatureProblem):  # a holder token added to a request signed without one
+        _verify(unsigned, authorization="Bearer tok")
 
 
 def test_timestamp_window_is_five_minutes_either_way():

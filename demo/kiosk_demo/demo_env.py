@@ -26,6 +26,7 @@ from kiosk.secrets import Secret, get_secret, set_secret
 from kiosk_demo.breka_demo_keys import DEMO_MASTER_KEYS, install_demo_masters_in_keyring
 from kiosk_demo.children import child_options
 from kiosk_demo.jpki_ca import TestJpkiCa
+from kiosk_demo.tls_cert import loopback_certificate
 
 EVENT_ID = "kawasaki-h29-h30"
 TERMINAL_ID = "demo-terminal-01"
@@ -104,12 +105,15 @@ class CloudProcess:
 class SimAdmin:
     """The simulator's /sim endpoints (demo set-up and tests; the kiosk never calls them)."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, verify: str | bool = True):
         self.url = url
         self.http = requests.Session()
+        # The demo's CA bundle under HTTPS; given on every call, as REQUESTS_CA_BUNDLE would
+        # override a Session's own.
+        self.verify = verify
 
     def post(self, path: str, body: dict) -> dict:
-        r = self.http.post(self.url + path, json=body, timeout=10)
+        r = self.http.post(self.url + path, json=body, timeout=10, verify=self.verify)
         if r.status_code >= 300:
             raise RuntimeError(f"{path}: {r.status_code} {r.text}")
         return r.json()
@@ -124,13 +128,13 @@ class SimAdmin:
         return self.post("/sim/clock", {"now": now, "frozen": True})["now"]
 
     def real_clock(self) -> None:
-        self.http.delete(self.url + "/sim/clock", timeout=10).raise_for_status()
+        self.http.delete(self.url + "/sim/clock", timeout=10, verify=self.verify).raise_for_status()
 
     def fault(self, path: str, kind: str, **spec) -> dict:
         return self.post("/sim/faults", {"path": path, "kind": kind, **spec})
 
     def clear_faults(self) -> None:
-        self.http.delete(self.url + "/sim/faults", timeout=10).raise_for_status()
+        self.http.delete(self.url + "/sim/faults", timeout=10, verify=self.verify).raise_for_status()
 
 
 @dataclass
@@ -184,16 +188,31 @@ class DemoEnv:
 
         return CardState.load(mynumber_path).der("auth_cert")
 
+    @property
+    def tls_cert(self) -> Path:
+        """The simulator's self-signed loopback certificate, also the kiosk's CA bundle."""
+        return loopback_certificate(self.root)[0]
+
     def start_cloud(self, port: int | None = None) -> CloudProcess:
-        cloud = CloudProcess(self.cloud_db, self.ca_dir, port)
+        """The simulator over HTTPS on loopback, as the kiosk would meet the real cloud."""
+        cert, key = loopback_certificate(self.root)
+        cloud = CloudProcess(
+            self.cloud_db, self.ca_dir, port, extra=["--tls-cert", str(cert), "--tls-key", str(key)], scheme="https"
+        )
+        cloud.verify = str(cert)
         cloud.wait_ready()
         return cloud
 
     def provision(
-        self, cloud_url: str, terminal_id: str = TERMINAL_ID, event_window: tuple[str, str] | None = None
+        self,
+        cloud_url: str,
+        terminal_id: str = TERMINAL_ID,
+        event_window: tuple[str, str] | None = None,
+        ca_bundle: str | None = None,
     ) -> SimAdmin:
         """Secrets into the (current) keyring, the terminal and event into the simulator,
-        and a config.toml that points the kiosk at all of it. Idempotent."""
+        and a config.toml that points the kiosk at all of it. Idempotent. `ca_bundle`: the
+        certificate of a simulator this folder did not start (default: this folder's)."""
         secret = get_secret(Secret.TERMINAL_SECRET) or secrets.token_bytes(32)
         set_secret(Secret.TERMINAL_SECRET, secret)
         device_key = get_secret(Secret.DEVICE_KEY) or Ed25519PrivateKey.generate().private_bytes(
@@ -208,7 +227,9 @@ class DemoEnv:
             .public_key()
             .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         )
-        admin = SimAdmin(cloud_url)
+        if ca_bundle is None:
+            ca_bundle = str(self.tls_cert) if cloud_url.startswith("https://") else ""
+        admin = SimAdmin(cloud_url, verify=ca_bundle or True)
         issue_from, issue_until = event_window or ("2017-11-20T00:00:00+09:00", "2099-12-01T00:00:00+09:00")
         admin.post(
             "/sim/events",
@@ -221,6 +242,7 @@ class DemoEnv:
         values = defaults()
         values["cloud"]["url"] = cloud_url
         values["cloud"]["terminal_id"] = terminal_id
+        values["cloud"]["ca_bundle"] = ca_bundle
         values["store"]["path"] = str(self.kiosk_db)
         values["reader"]["name"] = "Virtual PCD 00 00"
         self.config_path.write_text(render_toml(values), encoding="utf-8")

@@ -7,7 +7,7 @@ from kiosk.cardio.desfire_status import BoundaryError
 from kiosk.exchange.view import Problem
 from kiosk.rules import AmountError
 from kiosk.secrets import SecretError
-from kiosk.sync.cloud_errors import CloudError, CloudUnavailable, TerminalRejected
+from kiosk.sync.cloud_errors import CloudError, CloudUnavailable, TerminalRejected, UnexpectedResponse
 
 
 def problem_for(exc: BaseException) -> Problem:
@@ -37,6 +37,8 @@ def problem_for(exc: BaseException) -> Problem:
         return Problem("terminal_rejected", {"code": exc.code})
     if isinstance(exc, CloudUnavailable):
         return Problem("cloud_unavailable")
+    if isinstance(exc, UnexpectedResponse):  # whatever code it carries: not the cloud's answer
+        return Problem("unexpected_response")
     if isinstance(exc, CloudError):
         return Problem(exc.code)
     if isinstance(exc, SecretError):

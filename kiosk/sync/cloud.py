@@ -1,10 +1,13 @@
 """The kiosk's client for the point cloud (cloud-api.md), on one requests Session.
 
-Every call has a timeout and the terminal signature (kiosk.sync.terminal_auth); TLS is
-verified (a CA bundle can be configured). Only requests that carry an Idempotency-Key
-are retried — after a timeout, a dropped connection or a 5xx — with exponential backoff
-and jitter, each attempt signed afresh. Refusals become one exception type per stable
-code (kiosk.sync.cloud_errors); no usable answer becomes CloudUnavailable.
+Every call carries the terminal signature (kiosk.sync.terminal_auth) and is bounded:
+connect and per-read timeouts, a deadline per attempt and per call (retries included),
+and a maximum body size (kiosk.sync.cloud_http). TLS is verified (a CA bundle can be
+configured); redirects are not followed. Only requests that carry an Idempotency-Key are
+retried — after a timeout, a dropped connection or a 5xx — with exponential backoff and
+jitter, each attempt signed afresh. Refusals become one exception type per stable code
+(kiosk.sync.cloud_errors); no usable answer becomes CloudUnavailable; a 2xx answer that
+does not match what was asked (kiosk.sync.cloud_schema) becomes UnexpectedResponse.
 """
 
 from __future__ import annotations
@@ -22,13 +25,18 @@ from typing import Any
 from urllib.parse import urlencode
 
 import requests
+import urllib3
 from requests.auth import AuthBase
 
-from kiosk.sync.cloud_errors import CloudUnavailable, UnexpectedResponse, error_for
+from kiosk.sync import cloud_schema as schema
+from kiosk.sync.cloud_errors import STATUS, CloudUnavailable, Code, UnexpectedResponse, error_for
+from kiosk.sync.cloud_http import BadEncoding, BodyTooLarge, BoundedAdapter, Deadline, read_body
 from kiosk.sync.terminal_auth import sign_headers
 
 log = logging.getLogger(__name__)
 RETRY_STATUS = frozenset({500, 502, 503, 504})
+MAX_BODY = 4 * 2**20  # answers are small; a bigger one is not the cloud's
+MAX_REPORT_BODY = 32 * 2**20  # a monthly report over many years
 
 
 class TerminalAuth(AuthBase):
@@ -39,9 +47,17 @@ class TerminalAuth(AuthBase):
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         body = request.body.encode("utf-8") if isinstance(request.body, str) else request.body
-        request.headers.update(
-            sign_headers(self.terminal_id, self._secret, request.method or "GET", request.path_url, body)
+        headers = request.headers
+        signed = sign_headers(
+            self.terminal_id,
+            self._secret,
+            request.method or "GET",
+            request.path_url,
+            body,
+            idempotency_key=_text(headers.get("Idempotency-Key")),
+            authorization=_text(headers.get("Authorization")),
         )
+        headers.update(signed)
         return request
 
 
@@ -67,6 +83,9 @@ class CloudClient:
         secret: bytes,
         *,
         timeout_s: float = 5.0,
+        connect_timeout_s: float = 3.0,
+        deadline_s: float | None = None,
+        max_body: int = MAX_BODY,
         ca_bundle: str | None = None,
         proxy: str | None = None,
         retries: int = 3,
@@ -75,11 +94,16 @@ class CloudClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.terminal_id = terminal_id
-        self.timeout_s = timeout_s
+        self.timeout_s = timeout_s  # one attempt: connect, send, headers and body
+        self.connect_timeout_s = min(connect_timeout_s, timeout_s)
+        self.deadline_s = deadline_s if deadline_s is not None else 3 * timeout_s  # a call, retries included
+        self.max_body = max_body
         self.retries = retries
         self.backoff_s = backoff_s
         self._sleep = sleep
         self.session = requests.Session()
+        for scheme in ("http://", "https://"):
+            self.session.mount(scheme, BoundedAdapter())
         self.session.auth = TerminalAuth(terminal_id, secret)
         # Never False: TLS is always verified. Passed on every request too, because requests
         # lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a Session's own `verify`.
@@ -90,7 +114,9 @@ class CloudClient:
         self.session.trust_env = False
         if proxy:
             self.session.proxies = {"http": proxy, "https": proxy}
-        self.session.headers.update({"Accept": "application/json", "User-Agent": "kiosk-cloud-client"})
+        self.session.headers.update(
+            {"Accept": "application/json", "Accept-Encoding": "identity", "User-Agent": "kiosk-cloud-client"}
+        )
 
     @classmethod
     def from_config(cls, cfg, **kwargs: Any) -> CloudClient:
@@ -112,13 +138,14 @@ class CloudClient:
 
     # -- holder authentication -------------------------------------------------------
     def challenge(self) -> Challenge:
-        data = self._call("POST", "/v1/auth/challenge", body={})
+        data = self._call("POST", "/v1/auth/challenge", schema.challenge, body={})
         return Challenge(data["challenge_id"], base64.b64decode(data["nonce"]), data["expires_at"])
 
     def authenticate_holder(self, challenge_id: str, certificate_der: bytes, signature: bytes) -> HolderSession:
         data = self._call(
             "POST",
             "/v1/auth/holder",
+            schema.holder_auth,
             body={
                 "challenge_id": challenge_id,
                 "certificate": base64.b64encode(certificate_der).decode("ascii"),
@@ -129,17 +156,28 @@ class CloudClient:
 
     # -- balance and exchanges -------------------------------------------------------
     def balance(self, holder: HolderSession | str) -> dict[str, Any]:
-        return self._call("GET", "/v1/holder/balance", holder=holder)
+        return self._call("GET", "/v1/holder/balance", lambda d: schema.balance(d, _mykey(holder)), holder=holder)
 
     def assign_reserved(self, holder: HolderSession | str, event_id: str, points: int, key: str) -> dict[str, Any]:
         return self._call(
-            "POST", "/v1/holder/reserved/assign", body={"event_id": event_id, "points": points}, holder=holder, key=key
+            "POST",
+            "/v1/holder/reserved/assign",
+            lambda d: schema.assigned(d, event_id, points),
+            body={"event_id": event_id, "points": points},
+            holder=holder,
+            key=key,
         )
 
     def hold(self, holder: HolderSession | str, exchange_id: str, event_id: str, points: int) -> dict[str, Any]:
+        def check(d: Any) -> dict[str, Any]:
+            return schema.exchange(
+                d, exchange_id, state="held", event_id=event_id, points=points, mykey_id=_mykey(holder)
+            )
+
         return self._call(
             "POST",
             "/v1/exchanges",
+            check,
             holder=holder,
             key=exchange_id,
             body={"exchange_id": exchange_id, "event_id": event_id, "points": points},
@@ -149,16 +187,29 @@ class CloudClient:
         self, exchange_id: str, *, card_ref: str, load_id: str, loaded: int, fee: int, balance_after: int
     ) -> dict[str, Any]:
         breka = {"card_ref": card_ref, "load_id": load_id, "loaded": loaded, "fee": fee, "balance_after": balance_after}
-        return self._call("POST", f"/v1/exchanges/{exchange_id}/commit", body={"breka": breka}, key=exchange_id)
+        return self._call(
+            "POST",
+            f"/v1/exchanges/{exchange_id}/commit",
+            lambda d: schema.state(d, exchange_id, "committed"),
+            body={"breka": breka},
+            key=exchange_id,
+        )
 
     def cancel(self, exchange_id: str, reason: str) -> dict[str, Any]:
-        return self._call("POST", f"/v1/exchanges/{exchange_id}/cancel", body={"reason": reason}, key=exchange_id)
+        return self._call(
+            "POST",
+            f"/v1/exchanges/{exchange_id}/cancel",
+            lambda d: schema.state(d, exchange_id, "cancelled"),
+            body={"reason": reason},
+            key=exchange_id,
+        )
 
     def exchange(self, exchange_id: str) -> dict[str, Any]:
-        return self._call("GET", f"/v1/exchanges/{exchange_id}")
+        return self._call("GET", f"/v1/exchanges/{exchange_id}", lambda d: schema.exchange(d, exchange_id))
 
     def open_holds(self, older_than_s: int = 0) -> list[dict[str, Any]]:
-        return self._call("GET", "/v1/exchanges", query={"state": "held", "older_than_s": older_than_s})["exchanges"]
+        query = {"state": "held", "older_than_s": older_than_s}
+        return self._call("GET", "/v1/exchanges", schema.open_holds, query=query)
 
     # -- settlement and reports ------------------------------------------------------
     def prepare_batch(self, records: list[dict[str, Any]] | list[str], *, compress: bool = True) -> PreparedBody:
@@ -172,23 +223,32 @@ class CloudClient:
         self, records: list[dict[str, Any]] | list[str] | PreparedBody, key: str | None = None, *, compress: bool = True
     ) -> dict[str, Any]:
         body = records if isinstance(records, PreparedBody) else self.prepare_batch(records, compress=compress)
-        return self._call("POST", "/v1/settlements/batches", key=key or str(uuid.uuid4()), body=body)
+        return self._call("POST", "/v1/settlements/batches", schema.batch, key=key or str(uuid.uuid4()), body=body)
 
     def monthly(self, from_month: str, to_month: str, event_id: str | None = None) -> dict[str, Any]:
         query = {"from": from_month, "to": to_month} | ({"event_id": event_id} if event_id else {})
-        return self._call("GET", "/v1/reports/monthly", query=query)
+        return self._call(
+            "GET",
+            "/v1/reports/monthly",
+            lambda d: schema.monthly(d, from_month, to_month, event_id),
+            query=query,
+            max_body=max(self.max_body, MAX_REPORT_BODY),
+        )
 
     # -- transport -------------------------------------------------------------------
     def _call(
         self,
         method: str,
         path: str,
+        check: Callable[[Any], Any],
         *,
         body: Any = None,
         query: dict[str, Any] | None = None,
         holder: HolderSession | str | None = None,
         key: str | None = None,
+        max_body: int | None = None,
     ) -> Any:
+        """One call: the checked answer, or a CloudError. `check` raises SchemaError."""
         url = self.base_url + path + ("?" + urlencode(query) if query else "")
         headers: dict[str, str] = {}
         data = None
@@ -203,25 +263,75 @@ class CloudClient:
             headers["Authorization"] = "Bearer " + (holder.token if isinstance(holder, HolderSession) else holder)
         if key is not None:
             headers["Idempotency-Key"] = key
+        what = f"{method} {path}"
         attempts = 1 + (self.retries if key is not None else 0)
+        ends = time.monotonic() + self.deadline_s
         for attempt in range(1, attempts + 1):
-            try:
-                response = self.session.request(
-                    method, url, data=data, headers=headers, timeout=self.timeout_s, verify=self.verify
-                )
-            except requests.RequestException as exc:
-                failure: Exception = CloudUnavailable(f"{method} {path}: {type(exc).__name__}: {exc}")
-            else:
-                if response.status_code not in RETRY_STATUS:
-                    return _result(response, method, path)
-                failure = _error(response, method, path)
-            if attempt == attempts:
+            status, answer, failure = self._attempt(
+                method, url, data, headers, what, min(self.timeout_s, ends - time.monotonic()), max_body
+            )
+            if failure is None:
+                try:
+                    return check(answer)
+                except schema.SchemaError as exc:
+                    raise UnexpectedResponse(f"{what}: {exc}", status=status) from None
+            if attempt == attempts or not isinstance(failure, CloudUnavailable):
                 raise failure
             delay = self.backoff_s * (2 ** (attempt - 1))
             delay += random.uniform(0, delay)  # jitter: terminals that failed together retry apart
-            log.warning("%s %s failed (%s); retry %d/%d in %.2fs", method, path, failure, attempt, attempts - 1, delay)
+            if time.monotonic() + delay >= ends:
+                raise failure
+            log.warning("%s failed (%s); retry %d/%d in %.2fs", what, failure, attempt, attempts - 1, delay)
             self._sleep(delay)
         raise AssertionError("unreachable")
+
+    def _attempt(
+        self,
+        method: str,
+        url: str,
+        data: bytes | None,
+        headers: dict[str, str],
+        what: str,
+        budget: float,
+        limit: int | None,
+    ) -> tuple[int | None, Any, Exception | None]:
+        """(status, parsed 2xx answer, None) or (status, None, the failure)."""
+        budget = max(budget, 0.001)
+        with Deadline(budget) as deadline:
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    data=data,
+                    headers=headers,
+                    timeout=(min(self.connect_timeout_s, budget), budget),
+                    verify=self.verify,
+                    allow_redirects=False,  # a redirect is not an answer from the cloud
+                    stream=True,  # read by read_body, bounded
+                )
+                try:
+                    raw = read_body(response, limit or self.max_body)
+                except BaseException:
+                    response.close()  # drops the connection: what is left of the body is not read
+                    raise
+                response.raw.release_conn()  # read to the end: the connection is reused
+            except (BodyTooLarge, BadEncoding) as exc:
+                return response.status_code, None, UnexpectedResponse(f"{what}: {exc}", status=response.status_code)
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+                reason = (
+                    f"Timeout: the {budget:.1f} s deadline passed" if deadline.fired else f"{type(exc).__name__}: {exc}"
+                )
+                return None, None, CloudUnavailable(f"{what}: {reason}")
+        try:
+            answer = json.loads(raw)
+        except ValueError:
+            answer = _NOT_JSON
+        status = response.status_code
+        if 200 <= status < 300:
+            if answer is _NOT_JSON:
+                return status, None, UnexpectedResponse(f"{what}: answer is not JSON", status=status)
+            return status, answer, None
+        return status, None, _error(status, answer, what)
 
 
 @dataclass(frozen=True)
@@ -237,24 +347,31 @@ def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def _result(response: requests.Response, method: str, path: str) -> Any:
-    if response.status_code < 300:
-        try:
-            return response.json()
-        except ValueError:
-            raise UnexpectedResponse(f"{method} {path}: answer is not JSON", status=response.status_code) from None
-    raise _error(response, method, path)
+_NOT_JSON = object()
 
 
-def _error(response: requests.Response, method: str, path: str) -> Exception:
+def _text(value: str | bytes | None) -> str | None:
+    return value.decode("latin-1") if isinstance(value, bytes) else value
+
+
+def _mykey(holder: HolderSession | str) -> str | None:
+    return holder.mykey_id if isinstance(holder, HolderSession) else None
+
+
+def _error(status: int, answer: Any, what: str) -> Exception:
     try:
-        err = response.json()["error"]
+        err = answer["error"]
         code, message = str(err["code"]), str(err.get("message", ""))
-    except (ValueError, KeyError, TypeError):
-        if response.status_code >= 500:
-            return CloudUnavailable(f"{method} {path}: HTTP {response.status_code}", status=response.status_code)
-        return UnexpectedResponse(
-            f"{method} {path}: HTTP {response.status_code} without an error body", status=response.status_code
-        )
-    exc = error_for(code, f"{method} {path}: {message}", response.status_code)
-    return exc
+    except (KeyError, TypeError):
+        if status >= 500:
+            return CloudUnavailable(f"{what}: HTTP {status}", status=status)
+        return UnexpectedResponse(f"{what}: HTTP {status} without an error body", status=status)
+    try:
+        known: Code | None = Code(code)
+    except ValueError:
+        known = None
+    if known is not None and status < 500 and STATUS[known] != status:
+        # e.g. `200 {"error": ...}` or a 404 `exchange_not_found` from something that is not the
+        # cloud: acting on it (a cancel "never reached the cloud") would be acting on a guess.
+        return UnexpectedResponse(f"{what}: HTTP {status} with code {code!r}", status=status)
+    return error_for(code, f"{what}: {message}", status)

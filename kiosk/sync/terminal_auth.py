@@ -7,7 +7,11 @@ Every terminal request carries four headers:
   X-Signature     base64 HMAC-SHA-256(secret, canonical string)
 
 The canonical string is, one per line: METHOD, path with query string, timestamp, nonce,
-hex SHA-256 of the body bytes as sent (gzip-compressed bodies are hashed compressed).
+hex SHA-256 of the body bytes as sent (gzip-compressed bodies are hashed compressed), the
+Idempotency-Key header, hex SHA-256 of the Authorization header (an absent header is an
+empty line). Covering the two headers means a relay can neither swap the key (and get
+another exchange's stored answer) nor add or change a holder token; the token is hashed
+so the canonical string never holds it.
 The server remembers signatures it has seen for the freshness window, so a captured
 request cannot be replayed. Pure: no I/O, no clock of its own unless none is given.
 """
@@ -40,13 +44,32 @@ def body_sha256(body: bytes | None) -> str:
     return hashlib.sha256(body or b"").hexdigest()
 
 
-def canonical_string(method: str, path: str, timestamp: str, nonce: str, body_hash: str) -> bytes:
-    return "\n".join([method.upper(), path, timestamp, nonce, body_hash]).encode("utf-8")
+def canonical_string(
+    method: str,
+    path: str,
+    timestamp: str,
+    nonce: str,
+    body_hash: str,
+    idempotency_key: str | None,
+    authorization: str | None,
+) -> bytes:
+    auth_hash = hashlib.sha256(authorization.encode("utf-8")).hexdigest() if authorization else ""
+    lines = [method.upper(), path, timestamp, nonce, body_hash, idempotency_key or "", auth_hash]
+    return "\n".join(lines).encode("utf-8")
 
 
-def signature(secret: bytes, method: str, path: str, timestamp: str, nonce: str, body_hash: str) -> str:
-    mac = hmac.new(secret, canonical_string(method, path, timestamp, nonce, body_hash), hashlib.sha256)
-    return base64.b64encode(mac.digest()).decode("ascii")
+def signature(
+    secret: bytes,
+    method: str,
+    path: str,
+    timestamp: str,
+    nonce: str,
+    body_hash: str,
+    idempotency_key: str | None,
+    authorization: str | None,
+) -> str:
+    text = canonical_string(method, path, timestamp, nonce, body_hash, idempotency_key, authorization)
+    return base64.b64encode(hmac.new(secret, text, hashlib.sha256).digest()).decode("ascii")
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -61,15 +84,21 @@ def sign_headers(
     body: bytes | None,
     now: datetime | None = None,
     nonce: str | None = None,
+    *,
+    idempotency_key: str | None = None,
+    authorization: str | None = None,
 ) -> dict[str, str]:
-    """The four authentication headers for one request (`path` includes the query string)."""
+    """The four authentication headers for one request (`path` includes the query string;
+    `idempotency_key` and `authorization` are the values of those headers, if sent)."""
     timestamp = format_timestamp(now or datetime.now(UTC))
     nonce = nonce or secrets.token_hex(16)
     return {
         HEADER_TERMINAL: terminal_id,
         HEADER_TIMESTAMP: timestamp,
         HEADER_NONCE: nonce,
-        HEADER_SIGNATURE: signature(secret, method, path, timestamp, nonce, body_sha256(body)),
+        HEADER_SIGNATURE: signature(
+            secret, method, path, timestamp, nonce, body_sha256(body), idempotency_key, authorization
+        ),
     }
 
 
@@ -100,11 +129,20 @@ def parse_headers(headers) -> SignedRequest:
 
 
 def verify(
-    signed: SignedRequest, secret: bytes, method: str, path: str, body_hash: str, timestamp_text: str, now: datetime
+    signed: SignedRequest,
+    secret: bytes,
+    method: str,
+    path: str,
+    body_hash: str,
+    timestamp_text: str,
+    now: datetime,
+    *,
+    idempotency_key: str | None,
+    authorization: str | None,
 ) -> None:
     """Check freshness and the HMAC; raise SignatureProblem. Replay memory is the caller's."""
     if abs(now - signed.timestamp) > MAX_SKEW:
         raise SignatureProblem("stale_request", "request timestamp is more than 5 minutes from the server's clock")
-    expected = signature(secret, method, path, timestamp_text, signed.nonce, body_hash)
+    expected = signature(secret, method, path, timestamp_text, signed.nonce, body_hash, idempotency_key, authorization)
     if not hmac.compare_digest(expected.encode("ascii"), signed.signature.encode("ascii", "replace")):
         raise SignatureProblem("bad_terminal_signature", "terminal signature does not match the request")

@@ -93,6 +93,10 @@ PROBLEMS: dict[str, tuple[str, str]] = {
         QT_TRANSLATE_NOOP("kiosk", "The point service cannot be reached"),
         QT_TRANSLATE_NOOP("kiosk", "Nothing was taken. Please try again later."),
     ),
+    "unexpected_response": (
+        QT_TRANSLATE_NOOP("kiosk", "The point service gave a wrong answer"),
+        QT_TRANSLATE_NOOP("kiosk", "Nothing was loaded. Please ask the staff."),
+    ),
     "terminal_rejected": (
         QT_TRANSLATE_NOOP("kiosk", "This kiosk is not accepted by the point service"),
         QT_TRANSLATE_NOOP("kiosk", "Please ask the staff for help."),

@@ -356,6 +356,14 @@
         <translation>ポイントは減っていません。しばらくしてからもう一度お試しください。</translation>
     </message>
     <message>
+        <source>The point service gave a wrong answer</source>
+        <translation>ポイントのサービスから正しくない応答がありました</translation>
+    </message>
+    <message>
+        <source>Nothing was loaded. Please ask the staff.</source>
+        <translation>ブレカカードには積み増していません。係員にお声がけください。</translation>
+    </message>
+    <message>
         <source>This kiosk is not accepted by the point service</source>
         <translation>この端末はポイントのサービスに登録されていません</translation>
     </message>

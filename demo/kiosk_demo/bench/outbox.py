@@ -121,7 +121,7 @@ def _upload_round(env, terminal_secret: bytes) -> dict:
     try:
         with Store(env.kiosk_db) as store:
             outbox = Outbox(store, "bench-outbox")
-            client = CloudClient(cloud.url, "bench-outbox", terminal_secret, timeout_s=60)
+            client = CloudClient(cloud.url, "bench-outbox", terminal_secret, timeout_s=60, ca_bundle=str(env.tls_cert))
             t = time.perf_counter()
             summary = Uploader(outbox, client).upload_once()
             seconds = time.perf_counter() - t

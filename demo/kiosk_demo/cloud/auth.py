@@ -22,6 +22,14 @@ from kiosk_demo.cloud.trust import TrustStore, cert_sha256, parse_certificate, v
 CHALLENGE_TTL = timedelta(minutes=5)
 TOKEN_TTL = timedelta(minutes=10)
 SEEN_KEEP = terminal_auth.MAX_SKEW * 2  # a signature older than this is stale anyway
+SIGNED_HEADERS = (
+    terminal_auth.HEADER_TERMINAL,
+    terminal_auth.HEADER_TIMESTAMP,
+    terminal_auth.HEADER_NONCE,
+    terminal_auth.HEADER_SIGNATURE,
+    "Idempotency-Key",
+    "Authorization",
+)
 
 
 @dataclass(frozen=True)
@@ -36,13 +44,24 @@ def authenticate_terminal(conn: sqlite3.Connection, headers, method: str, path: 
         signed = terminal_auth.parse_headers(headers)
     except terminal_auth.SignatureProblem as exc:
         raise ApiError(Code(exc.code), str(exc)) from None
+    for name in SIGNED_HEADERS:  # two copies: the signature would cover one, a handler might read the other
+        if len(headers.getlist(name)) > 1:
+            raise ApiError(Code.UNAUTHENTICATED, f"{name} is sent more than once")
     row = conn.execute("SELECT secret, events FROM terminals WHERE terminal_id = ?", (signed.terminal_id,)).fetchone()
     if row is None:
         raise ApiError(Code.UNKNOWN_TERMINAL, "terminal is not registered")
     real = clock.real_now()
     try:
         terminal_auth.verify(
-            signed, row["secret"], method, path, body_hash, headers.get(terminal_auth.HEADER_TIMESTAMP), real
+            signed,
+            row["secret"],
+            method,
+            path,
+            body_hash,
+            headers.get(terminal_auth.HEADER_TIMESTAMP),
+            real,
+            idempotency_key=headers.get("Idempotency-Key"),
+            authorization=headers.get("Authorization"),
         )
     except terminal_auth.SignatureProblem as exc:
         raise ApiError(Code(exc.code), str(exc)) from None

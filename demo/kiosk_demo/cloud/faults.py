@@ -1,4 +1,5 @@
-"""Injected faults for the next matching calls: delay, error status, dropped response.
+"""Injected faults for the next matching calls: delay, error status, dropped response, or
+any answer at all (`answer`: the status and body given, as a wrong server or proxy would).
 
 A pure ASGI middleware, outermost, so a drop really closes the TCP connection with no
 answer (the client sees a reset, as after a lost reply). `phase` says whether the call
@@ -30,6 +31,7 @@ class Fault:
     status: int
     delay_ms: int
     count: int
+    body: str = "{}"
 
 
 class FaultBook:
@@ -94,8 +96,10 @@ class FaultMiddleware:
             await asyncio.sleep(fault.delay_ms / 1000)
         if fault.kind == "drop":
             return _abort(send)
-        if fault.kind == "error":
+        if fault.kind in ("error", "answer"):
             body = json.dumps({"error": {"code": "injected_fault", "message": "fault injected by the simulator"}})
+            if fault.kind == "answer":
+                body = fault.body
             await send(
                 {
                     "type": "http.response.start",

@@ -266,13 +266,16 @@ class ClockOut(BaseModel):
 class FaultIn(Strict):
     path: str = Field(min_length=1, max_length=200, description="glob, e.g. /v1/exchanges/*/commit")
     method: str = Field(default="*", max_length=10)
-    kind: Literal["delay", "error", "drop"]
+    kind: Literal["delay", "error", "drop", "answer"]
     phase: Literal["before", "after"] = Field(
         default="after",
         description="before: the call never reaches the ledger; after: it takes effect, "
         "then the answer is delayed, replaced or lost",
     )
-    status: int = Field(default=500, ge=400, le=599)
+    status: int = Field(default=500, ge=200, le=599, description="of the error or the answer")
+    body: str = Field(
+        default="{}", max_length=100_000, description="answer: the body sent instead (what a wrong server says)"
+    )
     delay_ms: int = Field(default=0, ge=0, le=60_000)
     count: int = Field(default=1, ge=1, le=1000)
 

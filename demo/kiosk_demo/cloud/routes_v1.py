@@ -18,7 +18,8 @@ from kiosk_demo.cloud.errors import ERROR_RESPONSES, ApiError
 _SIG_DOC = (
     "Terminal request signature: X-Terminal-Id, X-Timestamp (RFC 3339, within 5 minutes), "
     "X-Nonce (random), X-Signature = base64 HMAC-SHA-256(terminal secret, "
-    "METHOD\\npath?query\\ntimestamp\\nnonce\\nhex SHA-256 of the body as sent)."
+    "METHOD\\npath?query\\ntimestamp\\nnonce\\nhex SHA-256 of the body as sent\\n"
+    "Idempotency-Key value\\nhex SHA-256 of the Authorization value; an absent header is empty)."
 )
 _terminal_headers = [
     APIKeyHeader(name=name, auto_error=False, scheme_name=name.replace("-", ""), description=_SIG_DOC)
