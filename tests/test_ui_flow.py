@@ -384,3 +384,31 @@ def test_pin_and_amount_from_the_keyboard(ui):
     bot.keyClick(win, Qt.Key.Key_Escape)  # the way back: nothing is held
     ui.wait_page("wait")
     assert ui.world.parts.journal.unfinished() == [] and breka_balance(breka) == 0
+
+
+def test_the_idle_wipe_does_not_wait_behind_a_hung_cloud(ui):
+    """The hold hangs in the cloud (30 s, far past the client's 2 s deadline per attempt): the
+    idle wipe cuts the call and the start screen is back within a second; the hold that may
+    have been taken is released by the idle counter's follow-up recovery."""
+    import time
+
+    mynumber, _breka, _ = ui.citizen(points=1_000)
+    ui.sign_in(mynumber)
+    ui.choose("500")
+    ui.world.admin.fault("/v1/exchanges", "delay", phase="after", delay_ms=30_000, count=1)
+    ui.click(ui.win.pages["confirm"].ok)
+    ui.qtbot.waitUntil(lambda: ui.win.busy == "hold", timeout=WAIT_MS)
+    started = time.monotonic()
+    ui.win.on_idle()  # what the idle timer does
+    ui.qtbot.waitUntil(
+        lambda: ui.win.current_page() == "wait" and not ui.win.busy and ui.win.view.phase is Phase.WAIT_MYNUMBER,
+        timeout=5_000,
+    )
+    took = time.monotonic() - started
+    assert took < 1.0, f"the screen came back after {took:.2f} s"
+    (row,) = ui.world.parts.journal.unfinished()  # the hold reached the ledger: its release is pending
+    assert row.state is Step.CANCEL_REQUESTED
+    ui.world.admin.clear_faults()
+    ui.kiosk._follow_up()
+    ui.qtbot.waitUntil(lambda: not ui.world.parts.journal.unfinished(), timeout=WAIT_MS)
+    assert ui.world.usable(mynumber) == 1_000

@@ -195,6 +195,16 @@ class ExchangeEngine:
         self._wipe()
         return self._view()
 
+    def interrupt(self) -> None:
+        """From another thread: stop waiting for the cloud now (a cancel, the idle wipe,
+        shutdown). The event in progress fails fast as "unavailable" and unwinds by its
+        usual path; what it journalled is settled by recovery (cloud calls are idempotent)."""
+        self.cloud.interrupt()
+
+    def resume(self) -> None:
+        """The interrupted event has ended: cloud calls may wait again."""
+        self.cloud.resume()
+
     def reset(self) -> View:
         """Idle timeout or "start over": cancel what can be cancelled and wipe everything. A load
         that waits for its card is parked instead: the next citizen is served meanwhile."""

@@ -17,9 +17,11 @@ import gzip
 import json
 import logging
 import random
+import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -29,7 +31,7 @@ import urllib3
 from requests.auth import AuthBase
 
 from kiosk.sync import cloud_schema as schema
-from kiosk.sync.cloud_errors import STATUS, CloudUnavailable, Code, UnexpectedResponse, error_for
+from kiosk.sync.cloud_errors import STATUS, CloudUnavailable, Code, Interrupted, UnexpectedResponse, error_for
 from kiosk.sync.cloud_http import BadEncoding, BodyTooLarge, BoundedAdapter, Deadline, read_body
 from kiosk.sync.terminal_auth import sign_headers
 
@@ -117,6 +119,21 @@ class CloudClient:
         self.session.headers.update(
             {"Accept": "application/json", "Accept-Encoding": "identity", "User-Agent": "kiosk-cloud-client"}
         )
+        # A cancel, the idle wipe or shutdown must not wait behind a hung call (fido2's
+        # `event`): interrupt() cuts the attempt in flight and fails calls fast until resume().
+        self._interrupted = threading.Event()
+        self._attempts: set[Deadline] = set()
+        self._attempts_lock = threading.Lock()
+
+    def interrupt(self) -> None:
+        """From any thread: cut the call in flight and refuse new ones (Interrupted) until resume()."""
+        self._interrupted.set()
+        with self._attempts_lock:
+            for deadline in self._attempts:
+                deadline.cut()
+
+    def resume(self) -> None:
+        self._interrupted.clear()
 
     @classmethod
     def from_config(cls, cfg, **kwargs: Any) -> CloudClient:
@@ -267,6 +284,8 @@ class CloudClient:
         attempts = 1 + (self.retries if key is not None else 0)
         ends = time.monotonic() + self.deadline_s
         for attempt in range(1, attempts + 1):
+            if self._interrupted.is_set():
+                raise Interrupted(f"{what}: interrupted")
             status, answer, failure = self._attempt(
                 method, url, data, headers, what, min(self.timeout_s, ends - time.monotonic()), max_body
             )
@@ -275,6 +294,8 @@ class CloudClient:
                     return check(answer)
                 except schema.SchemaError as exc:
                     raise UnexpectedResponse(f"{what}: {exc}", status=status) from None
+            if self._interrupted.is_set():
+                raise Interrupted(f"{what}: interrupted") from failure
             if attempt == attempts or not isinstance(failure, CloudUnavailable):
                 raise failure
             delay = self.backoff_s * (2 ** (attempt - 1))
@@ -284,6 +305,18 @@ class CloudClient:
             log.warning("%s failed (%s); retry %d/%d in %.2fs", what, failure, attempt, attempts - 1, delay)
             self._sleep(delay)
         raise AssertionError("unreachable")
+
+    @contextmanager
+    def _tracked(self, deadline: Deadline) -> Iterator[None]:
+        with self._attempts_lock:
+            self._attempts.add(deadline)
+        if self._interrupted.is_set():  # interrupted between the check and the attempt
+            deadline.cut()
+        try:
+            yield
+        finally:
+            with self._attempts_lock:
+                self._attempts.discard(deadline)
 
     def _attempt(
         self,
@@ -297,7 +330,7 @@ class CloudClient:
     ) -> tuple[int | None, Any, Exception | None]:
         """(status, parsed 2xx answer, None) or (status, None, the failure)."""
         budget = max(budget, 0.001)
-        with Deadline(budget) as deadline:
+        with Deadline(budget) as deadline, self._tracked(deadline):
             try:
                 response = self.session.request(
                     method,

@@ -103,6 +103,13 @@ class CloudUnavailable(CloudError):
     code = "unavailable"
 
 
+class Interrupted(CloudUnavailable):
+    """The counter stopped waiting (a cancel, the idle wipe, shutdown): the call was cut off
+    and no answer is taken. Calls are idempotent, so recovery settles whatever the cloud did."""
+
+    code = "interrupted"
+
+
 class TerminalRejected(CloudError):
     """The cloud does not accept this terminal's credentials (a technician's problem)."""
 

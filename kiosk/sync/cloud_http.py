@@ -61,6 +61,11 @@ class Deadline:
             for conn in self._conns:
                 _shutdown(conn)
 
+    def cut(self) -> None:
+        """End the attempt now (from any thread): its socket reads return at once."""
+        self._timer.cancel()
+        self._fire()
+
 
 def _shutdown(conn: HTTPConnection) -> None:
     sock = getattr(conn, "sock", None)

@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
@@ -24,6 +25,7 @@ from kiosk.ui.window import KioskWindow, UiSettings
 from kiosk.ui.worker import CardWorker
 
 log = logging.getLogger(__name__)
+FOLLOW_UP_S = 120  # how often an idle counter retries exchanges waiting for the cloud
 
 
 def qt_app() -> QApplication:
@@ -64,6 +66,11 @@ class Kiosk:
         self.heartbeat = Heartbeat(parent=self.window)
         self.first_screen_ms: float | None = None
         self.recovery = None
+        # Exchanges left waiting for the cloud (a commit after the card load, a cancel cut
+        # off by the idle wipe) are retried while the counter is idle, not only at start.
+        self.follow_up = QTimer(self.window)
+        self.follow_up.setInterval(FOLLOW_UP_S * 1000)
+        self.follow_up.timeout.connect(self._follow_up)
 
     def start(
         self, *, monitor: bool = True, recover: bool = True, on_first_screen: Callable[[], None] | None = None
@@ -73,6 +80,7 @@ class Kiosk:
         self.worker.start()
         if recover:
             self.worker.call("recover", self._recover)
+            self.follow_up.start()
         if monitor:
             self.worker.start_monitor()
         self.window.start()
@@ -86,6 +94,10 @@ class Kiosk:
         self.heartbeat.start()
         return self
 
+    def _follow_up(self) -> None:
+        if self.window.current_page() == "wait" and not self.window.busy:  # a no-op when all is settled
+            self.worker.call("recover", self._recover)
+
     def _recover(self, engine) -> None:
         from kiosk.exchange.recovery import recover
 
@@ -93,6 +105,7 @@ class Kiosk:
         return None
 
     def stop(self) -> None:
+        self.follow_up.stop()
         self.heartbeat.stop()
         self.window.idle.stop()
         self.worker.stop()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import threading
 import time
 from collections.abc import Callable
 
@@ -51,6 +52,8 @@ class CardWorker(QThread):
         self.card_present = False
         self.last_atr = b""
         self.events_run = 0
+        self._running: str | None = None  # the job on the card thread now
+        self._running_lock = threading.Lock()
 
     # -- asked from the GUI thread (never block) ------------------------------------------
     def tap(self) -> None:
@@ -75,10 +78,20 @@ class CardWorker(QThread):
         self._submit("hold", lambda e: e.confirm())
 
     def cancel(self, reason: str = "holder cancelled") -> None:
+        self.interrupt()
         self._submit("cancel", lambda e: e.cancel(reason))
 
     def reset(self) -> None:
+        self.interrupt()
         self._submit("reset", lambda e: e.reset())
+
+    def interrupt(self) -> None:
+        """Stop waiting for the cloud in the job now running, so a cancel, the idle wipe or
+        shutdown is not queued behind a hung call (the job fails fast as "unavailable" and
+        unwinds by its usual path; recovery settles what it journalled)."""
+        with self._running_lock:
+            if self._running is not None and hasattr(self.engine, "interrupt"):
+                self.engine.interrupt()
 
     def clerk_cancel(self, exchange_id: str, reason: str, clerk: str) -> None:
         """A clerk ends an unfinished exchange (kiosk.exchange.engine.clerk_cancel): the outcome
@@ -114,6 +127,7 @@ class CardWorker(QThread):
         self._submit(what, run)
 
     def stop(self, timeout_ms: int = 5000) -> None:
+        self.interrupt()
         if self._monitor is not None:
             self._monitor.stop()
             self._monitor = None
@@ -160,6 +174,8 @@ class CardWorker(QThread):
             what, fn = job
             self.busy_changed.emit(what)
             started = time.perf_counter()
+            with self._running_lock:
+                self._running = what
             try:
                 view = fn(self.engine)
             except Exception as exc:  # noqa: BLE001 - one bad event must not kill the card thread
@@ -168,6 +184,10 @@ class CardWorker(QThread):
             finally:
                 del fn, job
                 self.events_run += 1
+                with self._running_lock:  # an interrupt applies to the job it was meant for only
+                    self._running = None
+                    if hasattr(self.engine, "resume"):
+                        self.engine.resume()
             log.debug("card worker: %s in %.1f ms", what, (time.perf_counter() - started) * 1000)
             if isinstance(view, View):  # None: the event changed nothing (the screen stays as it is)
                 self.view_changed.emit(view)  # first the new screen, then "not busy"
