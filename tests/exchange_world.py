@@ -46,6 +46,8 @@ class World:
         self.cfg = config_mod.load(self.env.config_path)
         self.cfg.values["reader"]["name"] = slot.reader
         self.cfg.values["cloud"]["timeout_s"] = timeout_s
+        # The file too: CLI verbs run against this folder must use this session's reader slot.
+        self.env.config_path.write_text(config_mod.render_toml(self.cfg.values), encoding="utf-8")
         self.parts = build(self.cfg, reader=PcscReader(slot.reader, self.ctx))
         self.engine = self.parts.engine
 

@@ -101,3 +101,19 @@ def test_a_load_found_for_a_cancelled_exchange_is_raised_once_with_its_figures(w
     assert [(a["exchange_id"], a["loaded"], a["balance_after"]) for a in found] == [(exchange_id, 455, 455)]
     assert [e.action for e in audit.entries(world.parts.store)].count(ALERT_LOAD_ON_CANCELLED) == 1
     assert world.parts.journal.get(exchange_id).state is Step.CANCELLED  # never revived
+
+
+def test_the_books_know_a_card_only_by_its_keyed_hash(world):
+    """The raw Breka UID identifies a citizen's card: the journal keeps only its keyed hash,
+    and still recognises the card when it comes back."""
+    _mynumber, breka, exchange_id = interrupted(world, "hashed", mode="after")
+    row = world.parts.journal.get(exchange_id)
+    assert row.card_uid is None and row.card_ref and len(row.card_ref) == 32
+    world.engine.reset()  # parked
+    with world.on_reader(breka):  # recognised by the hash: the parked load is settled
+        assert world.engine.card_tapped().problem.code == "pending_finished"
+    assert world.parts.journal.get(exchange_id).state is Step.COMMITTED
+    db = world.cfg.store_path
+    blobs = b"".join(p.read_bytes() for p in db.parent.glob(db.name + "*") if p.is_file())
+    uid = breka.uid
+    assert uid.hex().encode() not in blobs and uid.hex().upper().encode() not in blobs and uid not in blobs

@@ -350,16 +350,17 @@ class ExchangeEngine:
             return self._set(Phase.WAIT_MYNUMBER, Problem(code))
         card = open_for_load(conn, self.keys.load_master())
         uid_hex = card.uid.hex()
-        if row.card_uid and row.card_uid != uid_hex and row.state is Step.LOAD_INTENT:
+        ref = self.keys.card_ref(uid_hex)
+        if row.state is Step.LOAD_INTENT and not row.holds_card(ref, uid_hex):
             conn.close()
             return self._set(Phase.TAP_BREKA, Problem("tap_same_card_again"))
-        others = {r.exchange_id for r in self.journal.waiting_for_card(uid_hex)} - {row.exchange_id}
+        others = {r.exchange_id for r in self.journal.waiting_for_card(ref, uid_hex)} - {row.exchange_id}
         try:
             balance_after = load(
                 card,
                 uuid.UUID(row.exchange_id),
                 row.figures()[3],
-                ExchangeLoadJournal(self.journal),
+                ExchangeLoadJournal(self.journal, self.keys.card_ref),
                 terminal_no=self.terminal_no,
                 clock=lambda: self.journal.clock().timestamp(),
                 check=lambda records: flag_cancelled_loads(card.uid, records, self.journal),

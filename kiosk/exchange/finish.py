@@ -51,9 +51,9 @@ class Finisher:
         if row.state not in (Step.LOADED, Step.COMMIT_REQUESTED):
             raise ValueError(f"exchange {row.exchange_id} is {row.state.value}, not loaded")
         mykey_id, points, fee, loaded = row.figures()
-        if row.card_uid is None or row.balance_after is None:
+        if row.balance_after is None or (row.card_ref is None and row.card_uid is None):
             raise ValueError(f"exchange {row.exchange_id} is {row.state.value} without its card or balance")
-        card_ref = row.card_ref or self.keys.card_ref(row.card_uid)
+        card_ref = row.card_ref or self.keys.card_ref(row.card_uid or "")
         if row.state is Step.LOADED:
             self.journal.advance(row.exchange_id, Step.COMMIT_REQUESTED, card_ref=card_ref)
         self.cloud.commit(

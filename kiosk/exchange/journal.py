@@ -68,6 +68,13 @@ class ExchangeRow:
     def needs_card(self) -> bool:
         return self.state in NEEDS_CARD
 
+    def holds_card(self, card_ref: str, legacy_uid_hex: str | None = None) -> bool:
+        """Whether this exchange's load went to that card (its keyed hash; or, for a row
+        written before UIDs were hashed, the UID)."""
+        if self.card_ref is not None:
+            return self.card_ref == card_ref
+        return legacy_uid_hex is not None and self.card_uid == legacy_uid_hex
+
     def figures(self) -> tuple[str, int, int, int]:
         """mykey_id, points, fee, loaded: fixed from hold_requested on (a row without them is corrupt)."""
         if self.mykey_id is None or self.points is None or self.fee is None or self.loaded is None:
@@ -164,9 +171,13 @@ class Journal:
         )
         return [_row(r) for r in rows]
 
-    def waiting_for_card(self, card_uid: str | None = None) -> list[ExchangeRow]:
+    def waiting_for_card(self, card_ref: str | None = None, legacy_uid_hex: str | None = None) -> list[ExchangeRow]:
+        """Loads that wait for their card (all, or one card's, known by its keyed hash; rows
+        written before UIDs were hashed are still found by the UID itself)."""
         rows = [r for r in self.unfinished() if r.needs_card]
-        return [r for r in rows if card_uid is None or r.card_uid == card_uid]
+        if card_ref is None:
+            return rows
+        return [r for r in rows if r.holds_card(card_ref, legacy_uid_hex)]
 
 
 def _row(r: sqlite3.Row) -> ExchangeRow:

@@ -69,10 +69,11 @@ def resolve_card(card: BrekaSession, journal: Journal, finisher: Finisher) -> Re
     """A Breka card was tapped: check its log, settle its pending loads from it, finish them."""
     records = card.load_records()
     flag_cancelled_loads(card.uid, records, journal)
-    pending = {row.exchange_id for row in journal.waiting_for_card(card.uid.hex())}
+    ref = finisher.keys.card_ref(card.uid.hex())
+    pending = {row.exchange_id for row in journal.waiting_for_card(ref, card.uid.hex())}
     if not pending:
         return RecoveryReport()
-    settle(card.uid, records, ExchangeLoadJournal(journal))
+    settle(card.uid, records, ExchangeLoadJournal(journal, finisher.keys.card_ref))
     return recover(journal, finisher, only=pending)
 
 
@@ -126,12 +127,13 @@ def settle_with_card(
     if row.state is not Step.LOAD_INTENT:
         raise ValueError(f"exchange {exchange_id} is {row.state.value}, not waiting for its card")
     card = open_for_load(conn, load_master)
-    if card.uid.hex() != row.card_uid:
+    ref = finisher.keys.card_ref(card.uid.hex())
+    if not row.holds_card(ref, card.uid.hex()):
         raise CardNeeded(exchange_id)  # another card: this one's log says nothing about the load
     records = card.load_records()
     flag_cancelled_loads(card.uid, records, journal)
-    others = {r.exchange_id for r in journal.waiting_for_card(row.card_uid)} - {exchange_id}
-    settle(card.uid, records, ExchangeLoadJournal(journal))
+    others = {r.exchange_id for r in journal.waiting_for_card(ref, card.uid.hex())} - {exchange_id}
+    settle(card.uid, records, ExchangeLoadJournal(journal, finisher.keys.card_ref))
     row = journal.get(exchange_id)
     outcome = "committed" if row.state is Step.LOADED else "cancelled"
     audit.append(

@@ -18,7 +18,7 @@ MIGRATIONS: list[list[str]] = [
             points        INTEGER,
             fee           INTEGER,
             loaded        INTEGER,
-            card_uid      TEXT,                   -- Breka UID (hex), to know the card when it returns
+            card_uid      TEXT,                   -- legacy: raw UID before migration 3 (card_ref now)
             card_ref      TEXT,
             balance_before INTEGER,
             balance_after  INTEGER,
@@ -63,5 +63,13 @@ MIGRATIONS: list[list[str]] = [
     [
         "ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0",
         "ALTER TABLE outbox ADD COLUMN last_error TEXT",
+    ],
+    # 3: cards are known by their keyed hash (card_ref) only: raw UIDs go wherever the
+    # hash is already there (a row still waiting for its card keeps its UID until settled).
+    [
+        "UPDATE exchanges SET card_uid = NULL WHERE card_ref IS NOT NULL",
+        """UPDATE journal SET detail = json_remove(detail, '$.card_uid')
+           WHERE json_extract(detail, '$.card_uid') IS NOT NULL
+             AND exchange_id IN (SELECT exchange_id FROM exchanges WHERE card_ref IS NOT NULL)""",
     ],
 ]
