@@ -13,6 +13,7 @@ import base64
 import binascii
 import hashlib
 import json
+from collections.abc import Collection
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -56,6 +57,7 @@ def _no_floats(value: Any) -> None:
     one pass over a dict's value types at C speed (records are hashed 1,000 per batch)."""
     if isinstance(value, float):
         raise TypeError("floats have no canonical form here; amounts are integers")
+    items: Collection[Any]
     if isinstance(value, dict):
         items = value.values()
     elif isinstance(value, (list, tuple)):
