@@ -14,7 +14,7 @@ import binascii
 import hashlib
 import json
 from collections.abc import Collection
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -127,7 +127,13 @@ def hashed_body(record: dict[str, Any]) -> bytes | None:
     return body if isinstance(digest, str) and hashlib.sha256(body).hexdigest() == digest else None
 
 
-def signature_matches(record: dict[str, Any], public_key: bytes | Ed25519PublicKey) -> bool:
+class VerifyingKey(Protocol):
+    """An Ed25519 public key: `verify` raises cryptography's InvalidSignature on a mismatch."""
+
+    def verify(self, signature: bytes, data: bytes) -> None: ...
+
+
+def signature_matches(record: dict[str, Any], public_key: bytes | Ed25519PublicKey | VerifyingKey) -> bool:
     """Whether `signature` is the device key's over the record's stated `hash` (checked apart).
 
     `public_key` is the raw 32 bytes or any key object whose `verify(signature, data)`
