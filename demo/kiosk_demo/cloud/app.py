@@ -44,7 +44,7 @@ def _error(code: Code, message: str, status: int) -> JSONResponse:
 
 
 def create_app(
-    db_path: Path | str = ":memory:", trust: list[str | Path] | None = None, validity: ValidityRule | None = None
+    db_path: Path | str | None = ":memory:", trust: list[str | Path] | None = None, validity: ValidityRule | None = None
 ) -> FastAPI:
     app = FastAPI(
         title="Point cloud interface (kiosk)",
