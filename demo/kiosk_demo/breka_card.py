@@ -15,6 +15,7 @@ from __future__ import annotations
 import hmac
 import os
 from pathlib import Path
+from typing import cast
 
 from kiosk.cardio import desfire_status as st
 from kiosk.cardio.apdu import CommandApdu
@@ -81,6 +82,12 @@ class BrekaCard(VirtualCard):
         self._app: Application | None = None
         self._end_session()
 
+    def _selected(self) -> Application:
+        """The selected application: a session or an authentication step needs one."""
+        if self._app is None:
+            raise RuntimeError("BrekaCard: no application is selected (a session always has one)")
+        return self._app
+
     def _end_session(self) -> None:
         """Drop authentication and the shadow copy (pending transaction)."""
         self._session: tuple[int, MacChain] | None = None
@@ -140,6 +147,8 @@ class BrekaCard(VirtualCard):
         return bytes((0x91, status))
 
     def _reply(self, ins: int, data: bytes = b"") -> bytes:
+        if self._session is None:
+            raise RuntimeError("BrekaCard: a reply needs the session its command came in")
         _key_no, chain = self._session
         mac = chain.reply(data, st.OK)
         if ins in self._tamper:
@@ -182,7 +191,7 @@ class BrekaCard(VirtualCard):
         key_no, rnd_b, enc_rnd_b = step
         if len(data) != 32:
             raise _Reject(st.LENGTH_ERROR)
-        key = self._app.keys[key_no]
+        key = self._selected().keys[key_no]
         plain = cbc_decrypt(key, enc_rnd_b, data)
         if not hmac.compare_digest(plain[16:], rotl8(rnd_b)):
             raise _Reject(st.AUTHENTICATION_ERROR)
@@ -201,7 +210,7 @@ class BrekaCard(VirtualCard):
         key_no, chain = self._session
         if not hmac.compare_digest(chain.command(ins, payload), mac):
             raise _Reject(st.INTEGRITY_ERROR)
-        file = self._app.files.get(payload[0])
+        file = self._selected().files.get(payload[0])
         if file is None:
             raise _Reject(FILE_NOT_FOUND)
         a = file.access
@@ -219,13 +228,14 @@ class BrekaCard(VirtualCard):
             allowed = (a.read, a.read_write) if ins == INS_READ_RECORDS else (a.write, a.read_write)
         if key_no not in allowed:
             raise _Reject(st.PERMISSION_DENIED)
+        # The file's kind was checked against `ins` above.
         if ins == INS_GET_VALUE:
-            return self._reply(ins, file.value.to_bytes(4, "little", signed=True))
+            return self._reply(ins, cast(ValueFile, file).value.to_bytes(4, "little", signed=True))
         if ins in (INS_CREDIT, INS_DEBIT):
-            return self._change_value(ins, file, payload[1:])
+            return self._change_value(ins, cast(ValueFile, file), payload[1:])
         if ins == INS_READ_RECORDS:
-            return self._read_records(file, payload[1:])
-        return self._write_record(file, payload[1:])
+            return self._read_records(cast(RecordFile, file), payload[1:])
+        return self._write_record(cast(RecordFile, file), payload[1:])
 
     def _change_value(self, ins: int, file: ValueFile, args: bytes) -> bytes:
         if len(args) != 4:
@@ -279,6 +289,8 @@ class BrekaCard(VirtualCard):
                 self._pending_value_file.value += self._pending_delta
             log = self._pending_record_file
             if log is not None:
+                if self._pending_record is None:
+                    raise RuntimeError("BrekaCard: a pending record file without its pending record")
                 log.records.append(bytes(self._pending_record))
                 del log.records[: -log.usable]
             self._pending_delta, self._pending_value_file = 0, None

@@ -196,6 +196,8 @@ class DemoEnv:
     def start_cloud(self, port: int | None = None) -> CloudProcess:
         """The simulator over HTTPS on loopback, as the kiosk would meet the real cloud."""
         cert, key = loopback_certificate(self.root)
+        if self.ca_dir is None:
+            raise RuntimeError("DemoEnv.ca_dir is set by __post_init__")
         cloud = CloudProcess(
             self.cloud_db, self.ca_dir, port, extra=["--tls-cert", str(cert), "--tls-key", str(key)], scheme="https"
         )

@@ -113,13 +113,12 @@ def exchange(
     t0 = time.perf_counter()
     with demo.counter.card(mynumber):
         t = time.perf_counter()
-        view = engine.card_tapped()
-        _expect(view, Phase.PIN)
+        view = _expect(engine.card_tapped(), Phase.PIN)
         say(
             f"マイナンバーカード: 暗証番号の残り回数 {view.tries_left} / My Number Card: {view.tries_left} PIN tries left"
         )
         view = engine.enter_pin(pin)
-        apdus["mynumber"] = reader.last.apdus
+        apdus["mynumber"] = _apdus(reader)
         ms["authenticate"] = _ms(t)
         _expect(view, Phase.AMOUNT)
         usable_before = view.usable
@@ -136,23 +135,37 @@ def exchange(
     _expect(view, Phase.TAP_BREKA)
     with demo.counter.card(breka):
         t = time.perf_counter()
-        view = engine.card_tapped()
-        apdus["breka"] = reader.last.apdus
+        tapped = engine.card_tapped()
+        apdus["breka"] = _apdus(reader)
         ms["load_and_commit"] = _ms(t)
-    _expect(view, Phase.DONE)
+    view = _expect(tapped, Phase.DONE)
+    receipt = view.receipt
+    if receipt is None:
+        raise DemoError("the done screen has no receipt")
     ms["total_with_card_swaps"] = _ms(t0)
     ms["total"] = round(ms["authenticate"] + ms["hold"] + ms["load_and_commit"], 2)
     say(
-        f"完了: ブレカ残高 {view.receipt.card_balance_before:,} → {view.receipt.card_balance_after:,} / "
-        f"done: Breka balance {view.receipt.card_balance_before:,} → {view.receipt.card_balance_after:,}"
+        f"完了: ブレカ残高 {receipt.card_balance_before:,} → {receipt.card_balance_after:,} / "
+        f"done: Breka balance {receipt.card_balance_before:,} → {receipt.card_balance_after:,}"
     )
     return view, {"ms": ms, "apdus": apdus, "cloud_usable_before": usable_before}
 
 
-def _expect(view: View, phase: Phase) -> None:
+def _expect(view: View | None, phase: Phase) -> View:
+    """`view`, which must be at `phase`; None (the engine ignored a card) is a DemoError too."""
+    if view is None:
+        raise DemoError(f"expected {phase.value}, got no new view")
     if view.phase is not phase:
         code = view.problem.code if view.problem else "none"
         raise DemoError(f"expected {phase.value}, got {view.phase.value} ({code})")
+    return view
+
+
+def _apdus(reader: PcscReader) -> int:
+    """APDUs on the reader's last connection."""
+    if reader.last is None:
+        raise DemoError("the reader was never connected")
+    return reader.last.apdus
 
 
 def _ms(start: float) -> float:

@@ -120,7 +120,10 @@ class Authority:
 
     @classmethod
     def load(cls, directory: Path, kind: str) -> Authority:
-        key = serialization.load_pem_private_key((directory / f"{kind}_ca.key.pem").read_bytes(), None)
+        key_path = directory / f"{kind}_ca.key.pem"
+        key = serialization.load_pem_private_key(key_path.read_bytes(), None)
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise TypeError(f"{key_path}: not an RSA private key")
         cert = x509.load_pem_x509_certificate((directory / f"{kind}_ca.crt.pem").read_bytes())
         return cls(kind, key, cert)
 

@@ -220,6 +220,7 @@ class MyNumberCard(VirtualCard):
             return SW_WRONG_LENGTH
         if v.application != "JPKI":
             return SW_NO_CURRENT_EF
+        fid: int | None
         if p1 & 0x80:  # short EF identifier form: P1 = 80|SFI, P2 = 8-bit offset
             fid, offset = p1 & 0x1F, p2
             if fid not in self._files:

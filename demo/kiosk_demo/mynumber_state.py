@@ -74,7 +74,10 @@ class CardState:
 
     def private_key(self, which: str) -> rsa.RSAPrivateKey:
         pem = self.auth_key_pem if which == "auth" else self.sign_key_pem
-        return serialization.load_pem_private_key(pem.encode("ascii"), None)
+        key = serialization.load_pem_private_key(pem.encode("ascii"), None)
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise TypeError(f"the card's {which} key is not an RSA private key")
+        return key
 
     def auth_certificate(self) -> x509.Certificate:
         return x509.load_der_x509_certificate(self.der("auth_cert"))

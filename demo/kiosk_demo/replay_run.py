@@ -50,6 +50,8 @@ def run_replay(state_dir: Path, say: Callable[[str], None] = lambda _: None) -> 
             else:
                 assert isinstance(event, Exchange)
                 mynumber, breka = cards[event.holder]
+                if breka is None:
+                    raise RuntimeError(f"{event.holder} exchanges but was given no Breka card")
                 exchange(demo, mynumber, breka, event.points, clerk="replay" if event.points > threshold else None)
                 say(f"  {event.at:%m-%d %H:%M} {event.holder} {event.points:,} pt")
         now[0] = SIMULATE_UNTIL

@@ -11,6 +11,7 @@ import fcntl
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 VPCD_BASE_PORT = 35963
 VPCD_SLOTS = 2  # the Debian vsmartcard-vpcd configuration opens two slots
@@ -29,7 +30,7 @@ class VpcdSlot:
 
 class SlotLease:
     def __init__(self) -> None:
-        self._fh = None
+        self._fh: TextIO | None = None
         self.slot: VpcdSlot | None = None
 
     def acquire(self, on_wait=None) -> VpcdSlot:

@@ -11,6 +11,13 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiosk.app import Parts
+    from kiosk.ui.app import Kiosk
+    from kiosk.ui.i18n import Languages
+    from kiosk.ui.out_of_service import OutOfServiceWindow
 
 # What must pass before citizens are served; the reader may still be plugged in later.
 STARTUP_MODULES = (
@@ -71,10 +78,10 @@ class Counter:
 
     def __init__(self, cfg, settings, smoke: bool = False):
         self.cfg, self.settings, self.smoke = cfg, settings, smoke
-        self.kiosk = None
-        self.parts = None
-        self.oos = None
-        self._languages = None
+        self.kiosk: Kiosk | None = None
+        self.parts: Parts | None = None
+        self.oos: OutOfServiceWindow | None = None
+        self._languages: Languages | None = None
 
     def out_of_service(self, problems) -> None:
         from kiosk.ui.app import qt_app
@@ -124,10 +131,8 @@ class Counter:
             self.out_of_service([CheckResult("secrets", False, str(exc))])
             return
         _daily_backup(self.parts.store)
-        self.kiosk = Kiosk(self.cfg, self.parts, settings=self.settings)
-        self.kiosk.start(
-            on_first_screen=lambda: self._shown(self.kiosk.window.current_page(), self.kiosk.window.visible_texts(), [])
-        )
+        self.kiosk = kiosk = Kiosk(self.cfg, self.parts, settings=self.settings)
+        kiosk.start(on_first_screen=lambda: self._shown(kiosk.window.current_page(), kiosk.window.visible_texts(), []))
 
     def _shown(self, screen: str, texts: list[str], problems: list[str]) -> None:
         if not self.smoke:

@@ -16,6 +16,7 @@ import json
 import re
 import secrets
 import sys
+from typing import Any
 
 ACTOR = "technician"
 
@@ -74,8 +75,8 @@ def _status(args) -> int:
     for spec in SPECS.values():
         value = get_secret(spec.secret)
         state = "absent" if value is None else ("present" if spec.length_ok(value) else "malformed")
-        row = {"name": spec.secret.value, "required": spec.required, "state": state}
-        if spec.secret.value == "device-key-ed25519" and state == "present":
+        row: dict[str, Any] = {"name": spec.secret.value, "required": spec.required, "state": state}
+        if spec.secret.value == "device-key-ed25519" and value is not None and state == "present":
             row["public_key"] = _public_b64(value)
         rows.append(row)
     bad = [r["name"] for r in rows if r["state"] == "malformed" or (r["required"] and r["state"] == "absent")]

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from kiosk.store.db import Store
 
@@ -19,7 +21,7 @@ class AuditEntry:
     at: str
     actor: str
     action: str
-    detail: dict
+    detail: dict[str, Any]
     prev_hash: str
     hash: str
 
@@ -29,7 +31,9 @@ def _entry_hash(seq: int, at: str, actor: str, action: str, detail: str, prev_ha
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def append(store: Store, actor: str, action: str, detail: dict | None = None, conn=None) -> AuditEntry:
+def append(
+    store: Store, actor: str, action: str, detail: dict[str, Any] | None = None, conn: sqlite3.Connection | None = None
+) -> AuditEntry:
     """Add an entry; pass `conn` to join a transaction the caller already holds."""
     if conn is None:
         with store.transaction() as tx:
@@ -59,6 +63,7 @@ def verify(store: Store) -> int | None:
     for r in store.query("SELECT * FROM audit ORDER BY seq"):
         digest = _entry_hash(r["seq"], r["at"], r["actor"], r["action"], r["detail"], r["prev_hash"])
         if r["seq"] != expected_seq or r["prev_hash"] != prev or r["hash"] != digest:
-            return r["seq"]
+            broken: int = r["seq"]
+            return broken
         prev, expected_seq = r["hash"], expected_seq + 1
     return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -66,7 +66,8 @@ class Store:
 
     @property
     def schema_version(self) -> int:
-        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+        version: int = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        return version
 
     def _migrate(self) -> None:
         current = self.conn.execute("PRAGMA user_version").fetchone()[0]
@@ -92,7 +93,7 @@ class Store:
 
         Callables added to `after_commit` inside it run once the commit is on disk."""
         with self._lock:
-            self.after_commit: list = []
+            self.after_commit: list[Callable[[], object]] = []
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
                 try:
@@ -110,7 +111,7 @@ class Store:
             for callback in self.after_commit:
                 callback()
 
-    def query(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+    def query(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:
             return self.conn.execute(sql, params).fetchall()
 
@@ -120,7 +121,8 @@ class Store:
         return (row["seq"], row["hash"]) if row else (0, "")
 
     def integrity_check(self) -> str:
-        return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
+        result: str = self.conn.execute("PRAGMA integrity_check").fetchone()[0]
+        return result
 
     def close(self) -> None:
         self.conn.close()

@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
 import requests
@@ -35,10 +35,14 @@ from kiosk.sync.cloud_errors import STATUS, CloudUnavailable, Code, Interrupted,
 from kiosk.sync.cloud_http import BadEncoding, BodyTooLarge, BoundedAdapter, Deadline, read_body
 from kiosk.sync.terminal_auth import sign_headers
 
+if TYPE_CHECKING:
+    from kiosk.config import Config
+
 log = logging.getLogger(__name__)
 RETRY_STATUS = frozenset({500, 502, 503, 504})
 MAX_BODY = 4 * 2**20  # answers are small; a bigger one is not the cloud's
 MAX_REPORT_BODY = 32 * 2**20  # a monthly report over many years
+T = TypeVar("T")
 
 
 class TerminalAuth(AuthBase):
@@ -49,6 +53,8 @@ class TerminalAuth(AuthBase):
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         body = request.body.encode("utf-8") if isinstance(request.body, str) else request.body
+        if body is not None and not isinstance(body, bytes):  # the client never streams a body
+            raise TypeError(f"cannot sign a {type(body).__name__} request body; pass bytes")
         headers = request.headers
         signed = sign_headers(
             self.terminal_id,
@@ -136,7 +142,7 @@ class CloudClient:
         self._interrupted.clear()
 
     @classmethod
-    def from_config(cls, cfg, **kwargs: Any) -> CloudClient:
+    def from_config(cls, cfg: Config, **kwargs: Any) -> CloudClient:
         """Build from the kiosk config; the terminal secret comes from the OS keyring."""
         from kiosk.secrets import Secret, require_secret
 
@@ -257,14 +263,14 @@ class CloudClient:
         self,
         method: str,
         path: str,
-        check: Callable[[Any], Any],
+        check: Callable[[Any], T],
         *,
         body: Any = None,
         query: dict[str, Any] | None = None,
         holder: HolderSession | str | None = None,
         key: str | None = None,
         max_body: int | None = None,
-    ) -> Any:
+    ) -> T:
         """One call: the checked answer, or a CloudError. `check` raises SchemaError."""
         url = self.base_url + path + ("?" + urlencode(query) if query else "")
         headers: dict[str, str] = {}

@@ -15,6 +15,7 @@ the cloud's acknowledged head are also kept in the marker file beside the databa
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -72,7 +73,7 @@ class Outbox:
 
     def append(
         self,
-        conn,
+        conn: sqlite3.Connection,
         *,
         device_key: bytes,
         exchange_id: str,

@@ -16,9 +16,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.rules import JST
+
+if TYPE_CHECKING:
+    from kiosk.store import Store
+    from kiosk.sync.cloud import CloudClient
 
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 MAX_MONTHS = 240
@@ -84,7 +88,7 @@ class Tally:
 
 
 def kiosk_used(
-    records: Iterable[dict], months: list[str], event_id: str | None = None
+    records: Iterable[dict[str, Any]], months: list[str], event_id: str | None = None
 ) -> tuple[dict[str, Tally], Tally]:
     """Used figures per JST month (and over the period) from the kiosk's settlement records."""
     per = {m: Tally() for m in months}
@@ -128,7 +132,7 @@ def _flat(prefix: str, figures: dict[str, int]) -> dict[str, int]:
 
 
 def build(
-    records: Iterable[dict],
+    records: Iterable[dict[str, Any]],
     cloud: dict[str, Any],
     first: str,
     last: str,
@@ -173,7 +177,7 @@ def build(
     return MonthlyReport(first, last, event_id, terminal_id, stamp, rows, totals, mismatches)
 
 
-def local_records(store) -> list[dict]:
+def local_records(store: Store) -> list[dict[str, Any]]:
     """Every settlement record the kiosk holds, sent or not, in seq order."""
     from kiosk.store import StoreError
 
@@ -190,7 +194,12 @@ def local_records(store) -> list[dict]:
 
 
 def collect(
-    client, records: list[dict], first: str, last: str, event_id: str | None = None, terminal_id: str = ""
+    client: CloudClient,
+    records: list[dict[str, Any]],
+    first: str,
+    last: str,
+    event_id: str | None = None,
+    terminal_id: str = "",
 ) -> MonthlyReport:
     """Fetch the cloud's figures for the period and join them with the kiosk's records."""
     months_between(first, last)

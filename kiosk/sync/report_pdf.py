@@ -10,8 +10,15 @@ so an OpenType/CFF-only Noto CJK install is tried but may not do.
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from kiosk.sync.report import MonthlyReport
+
+if TYPE_CHECKING:  # reportlab has no type information: these are Any to the checker
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.pdfgen.canvas import Canvas
+    from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
 
 FONT_NAME = "KioskCJK"
 FONT_CANDIDATES = (
@@ -130,7 +137,7 @@ def render(report: MonthlyReport, out: Path | str, font_candidates: tuple[str, .
         ),
     ]
 
-    def footer(canvas, doc):
+    def footer(canvas: Canvas, doc: SimpleDocTemplate) -> None:
         canvas.saveState()
         canvas.setFont(FONT_NAME, 7.5)
         canvas.drawString(15 * mm, 9 * mm, f"{TITLE}  {report.first} 〜 {report.last}")
@@ -152,7 +159,9 @@ def render(report: MonthlyReport, out: Path | str, font_candidates: tuple[str, .
     return out
 
 
-def _style(rows: int, mismatched: list[int], colors, extra: list | None = None):
+def _style(
+    rows: int, mismatched: list[int], colors: ModuleType, extra: list[tuple[Any, ...]] | None = None
+) -> TableStyle:
     from reportlab.platypus import TableStyle
 
     commands = [
@@ -172,7 +181,7 @@ def _style(rows: int, mismatched: list[int], colors, extra: list | None = None):
     return TableStyle(commands + (extra or []))
 
 
-def _table1(report: MonthlyReport, mm, colors):
+def _table1(report: MonthlyReport, mm: float, colors: ModuleType) -> Table:
     from reportlab.platypus import Table
 
     head = [
@@ -223,7 +232,7 @@ def _table1(report: MonthlyReport, mm, colors):
     )
 
 
-def _table2(report: MonthlyReport, mm, colors):
+def _table2(report: MonthlyReport, mm: float, colors: ModuleType) -> Table:
     from reportlab.platypus import Table
 
     rows = [["月\nmonth", "失効件数\nexpired", "失効ポイント\nexpired pts", "失効人数\nholders"]]
@@ -241,7 +250,7 @@ def _table2(report: MonthlyReport, mm, colors):
     )
 
 
-def _mismatch_table(report: MonthlyReport, mm, colors):
+def _mismatch_table(report: MonthlyReport, mm: float, colors: ModuleType) -> Table:
     from reportlab.platypus import Table
 
     rows = [
@@ -266,7 +275,7 @@ def _mismatch_table(report: MonthlyReport, mm, colors):
     return Table(rows, colWidths=[22 * mm, 55 * mm, 55 * mm, 40 * mm], hAlign="LEFT", style=style)
 
 
-def _chart(report: MonthlyReport, mm, colors):
+def _chart(report: MonthlyReport, mm: float, colors: ModuleType) -> Drawing:
     from reportlab.graphics.charts.barcharts import VerticalBarChart
     from reportlab.graphics.charts.legends import Legend
     from reportlab.graphics.shapes import Drawing, String

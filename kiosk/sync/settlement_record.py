@@ -13,7 +13,8 @@ import base64
 import binascii
 import hashlib
 import json
-from typing import Any
+from collections.abc import Collection
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -56,6 +57,7 @@ def _no_floats(value: Any) -> None:
     one pass over a dict's value types at C speed (records are hashed 1,000 per batch)."""
     if isinstance(value, float):
         raise TypeError("floats have no canonical form here; amounts are integers")
+    items: Collection[Any]
     if isinstance(value, dict):
         items = value.values()
     elif isinstance(value, (list, tuple)):
@@ -125,7 +127,13 @@ def hashed_body(record: dict[str, Any]) -> bytes | None:
     return body if isinstance(digest, str) and hashlib.sha256(body).hexdigest() == digest else None
 
 
-def signature_matches(record: dict[str, Any], public_key: bytes | Ed25519PublicKey) -> bool:
+class VerifyingKey(Protocol):
+    """An Ed25519 public key: `verify` raises cryptography's InvalidSignature on a mismatch."""
+
+    def verify(self, signature: bytes, data: bytes) -> None: ...
+
+
+def signature_matches(record: dict[str, Any], public_key: bytes | Ed25519PublicKey | VerifyingKey) -> bool:
     """Whether `signature` is the device key's over the record's stated `hash` (checked apart).
 
     `public_key` is the raw 32 bytes or any key object whose `verify(signature, data)`

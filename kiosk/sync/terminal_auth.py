@@ -22,6 +22,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -110,9 +111,11 @@ class SignedRequest:
     signature: str
 
 
-def parse_headers(headers) -> SignedRequest:
+def parse_headers(headers: Mapping[str, str]) -> SignedRequest:
     """Read the authentication headers (any case-insensitive mapping); refuse missing ones."""
-    values = {name: headers.get(name) for name in (HEADER_TERMINAL, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE)}
+    values = {
+        name: headers.get(name) or "" for name in (HEADER_TERMINAL, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE)
+    }
     missing = [name for name, value in values.items() if not value]
     if missing:
         raise SignatureProblem("unauthenticated", f"missing terminal authentication headers: {', '.join(missing)}")

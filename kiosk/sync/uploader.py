@@ -24,13 +24,13 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kiosk.sync.cloud_errors import CloudError, CloudUnavailable
 from kiosk.sync.outbox import Outbox, Unsent
 
 if TYPE_CHECKING:
-    from kiosk.sync.cloud import PreparedBody
+    from kiosk.sync.cloud import CloudClient, PreparedBody
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class Backoff:
         self.failures = 0
 
     def next_delay(self) -> float:
-        ceiling = min(self.max_s, self.base_s * (2 ** min(self.failures, 62)))
+        ceiling: float = min(self.max_s, self.base_s * (2 ** min(self.failures, 62)))
         self.failures += 1
         return self.rand() * ceiling
 
@@ -79,7 +79,7 @@ class UploadSummary:
     def ok(self) -> bool:
         return self.error is None and self.remaining == 0
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "batches": self.batches,
             "sent": self.sent,
@@ -98,7 +98,7 @@ class Uploader:
     def __init__(
         self,
         outbox: Outbox,
-        client,
+        client: CloudClient,
         *,
         batch_size: int = MAX_BATCH,
         compress: bool = True,
@@ -193,7 +193,7 @@ class Uploader:
             unsent[-1].seq,
         )
 
-    def _tally(self, ids: list[str], answer: dict, summary: UploadSummary) -> Marks | None:
+    def _tally(self, ids: list[str], answer: dict[str, Any], summary: UploadSummary) -> Marks | None:
         """What to mark for the records the cloud answered for; None when it named none of them."""
         ours = set(ids)
         if not isinstance(answer, dict):
@@ -246,6 +246,6 @@ class Uploader:
             (self._wake if wakeable else stop).wait(min(left, 0.1))
 
 
-def _list(answer: dict, name: str) -> list:
+def _list(answer: dict[str, Any], name: str) -> list[Any]:
     value = answer.get(name, [])
     return value if isinstance(value, list) else []

@@ -12,6 +12,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont
@@ -24,15 +25,22 @@ from kiosk.ui.staff_auth import StaffAuth
 from kiosk.ui.window import KioskWindow, UiSettings
 from kiosk.ui.worker import CardWorker
 
+if TYPE_CHECKING:
+    from kiosk.exchange.recovery import RecoveryReport
+
 log = logging.getLogger(__name__)
 FOLLOW_UP_S = 120  # how often an idle counter retries exchanges waiting for the cloud
 
 
 def qt_app() -> QApplication:
-    app = QApplication.instance()
-    if app is None:
+    existing = QApplication.instance()
+    if existing is None:
         app = QApplication(sys.argv[:1])
         app.setApplicationName("kiosk")
+    elif isinstance(existing, QApplication):
+        app = existing
+    else:  # a QCoreApplication (no widgets) was started earlier in this process
+        raise RuntimeError(f"a {type(existing).__name__} runs already; the kiosk needs a QApplication")
     app.setFont(QFont(style.cjk_family()))
     return app
 
@@ -65,7 +73,7 @@ class Kiosk:
         self.window.cfg = cfg
         self.heartbeat = Heartbeat(parent=self.window)
         self.first_screen_ms: float | None = None
-        self.recovery = None
+        self.recovery: RecoveryReport | None = None
         # Exchanges left waiting for the cloud (a commit after the card load, a cancel cut
         # off by the idle wipe) are retried while the counter is idle, not only at start.
         self.follow_up = QTimer(self.window)

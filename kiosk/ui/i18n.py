@@ -10,7 +10,8 @@ from importlib.resources import as_file
 
 from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
 
-from kiosk import resources
+# Not `from kiosk import resources`: mypy cannot see this package (pyproject [tool.mypy] says why).
+import kiosk.resources as resources
 
 LANGUAGES = ("ja", "en")
 

@@ -90,7 +90,7 @@ class OutOfServiceWindow(QWidget):
         self.status = label(role="small")
         box.addWidget(self.status)
         box.addWidget(self.again)
-        QShortcut(QKeySequence("Ctrl+Alt+T"), self, activated=self.open_technician)
+        QShortcut(QKeySequence("Ctrl+Alt+T"), self, self.open_technician)
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.check_again)
         self.timer.start(RECHECK_S * 1000)

@@ -65,7 +65,7 @@ class AmountPage(Page):
             b.clicked.connect(lambda _=False, n=n: self.keypad.set_text(str(n)))
             quick.addWidget(b, 0, i + 1)
             self.quick.append((n, b))
-        self.keypad = Keypad(7)
+        self.keypad: Keypad = Keypad(7)
         self.keypad.changed.connect(self._typed)
         self.next = BigButton(role="primary")
         self.next.clicked.connect(self._next)
@@ -216,7 +216,7 @@ class ConfirmPage(Page):
         self.step.setText(steps_text(3))
         self.title.setText(translate("kiosk", "Please check"))
         for w, text in zip(self.names, ROW_NAMES):
-            w.setText(translate("kiosk", text))
+            w.setText(translate("kiosk", str(text)))
         self.note.setText(translate("kiosk", "After you press Exchange, you will place your Breka card."))
         self.cancel.setText(translate("kiosk", "Stop"))
         self.change.setText(translate("kiosk", "Change the amount"))

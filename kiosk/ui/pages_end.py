@@ -92,7 +92,7 @@ class LoadingPage(Page):
         self.retranslate()
 
     def retranslate(self) -> None:
-        self.title.setText(translate("kiosk", BUSY.get(self.what, BUSY["card"])))
+        self.title.setText(translate("kiosk", str(BUSY.get(self.what, BUSY["card"]))))
         self.keep.setText(translate("kiosk", "Please wait. Do not move the card."))
 
 

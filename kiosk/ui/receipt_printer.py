@@ -56,8 +56,8 @@ def _pil(image: QImage):
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
-    return Image.open(io.BytesIO(bytes(data)))
+    image.save(buffer, "PNG")  # type: ignore[call-overload]  # stub says bytes; PySide6 takes only str here
+    return Image.open(io.BytesIO(data.data()))
 
 
 class EscPosPrinter:

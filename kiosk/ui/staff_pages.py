@@ -137,6 +137,8 @@ class StaffPinPage(Page):
         self.keypad.wipe()
         if not pin:
             return
+        if role is None:  # ask() picks a role before this page is shown
+            raise RuntimeError("staff PIN entered before a role was picked")
         if not staff.has_pin(role):  # set at installation (`kiosk staff-pin set`), never here
             self._say(translate("kiosk", "No PIN is set for this mode. A technician sets it."))
             return

@@ -181,7 +181,7 @@ class TechnicianPage(Page):
         if self._trace_level is not None:
             self._close()
 
-    def refresh(self) -> None:
+    def refresh(self) -> bool:
         worker = self.main.worker
         readers = worker.readers()
         lines = [

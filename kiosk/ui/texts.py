@@ -14,7 +14,8 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 translate = QCoreApplication.translate
 
 # code -> (title, instruction); {tries_left}, {count} are filled from the problem's params.
-PROBLEMS: dict[str, tuple[str, str]] = {
+# QT_TRANSLATE_NOOP returns its text unchanged, typed `object` by PySide6: str() before translate().
+PROBLEMS: dict[str, tuple[object, object]] = {
     "no_card": (
         QT_TRANSLATE_NOOP("kiosk", "No card found"),
         QT_TRANSLATE_NOOP("kiosk", "Place the card flat on the reader and keep it there."),
@@ -167,7 +168,7 @@ def problem_text(problem) -> tuple[str, str]:
         return "", ""
     title, instruction = PROBLEMS.get(problem.code, PROBLEMS[_FALLBACK])
     params = {"tries_left": "", "count": "", "number": ""} | dict(problem.params or {})
-    return translate("kiosk", title), translate("kiosk", instruction).format(**params)
+    return translate("kiosk", str(title)), translate("kiosk", str(instruction)).format(**params)
 
 
 def points(n: int | None) -> str:

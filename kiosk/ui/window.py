@@ -6,6 +6,7 @@ goes to the card worker, every View comes back by signal.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
@@ -15,7 +16,10 @@ from kiosk.ui import style
 from kiosk.ui.pages_amount import AmountPage, ConfirmPage
 from kiosk.ui.pages_card import LockedPage, PinPage, WaitPage
 from kiosk.ui.pages_end import DonePage, ErrorPage, LoadingPage, TapBrekaPage
-from kiosk.ui.widgets import BigButton, label
+from kiosk.ui.widgets import BigButton, Page, label
+
+if TYPE_CHECKING:
+    from kiosk.config import Config
 
 translate = QCoreApplication.translate
 
@@ -51,6 +55,13 @@ class UiSettings:
         )
 
 
+def _application() -> QCoreApplication:
+    app = QCoreApplication.instance()
+    if app is None:
+        raise RuntimeError("the kiosk window needs the QApplication (kiosk.ui.app.qt_app) to exist")
+    return app
+
+
 class _InputWatcher(QObject):
     """Any touch, click or key press restarts the idle timer."""
 
@@ -67,6 +78,7 @@ class _InputWatcher(QObject):
 class KioskWindow(QWidget):
     page_shown = Signal(str)  # name of the page now on top (tests, demo shots)
     idle_reset = Signal()
+    cfg: Config  # set by kiosk.ui.app.Kiosk; a window built without it (tests) has none
 
     def __init__(self, worker, settings: UiSettings, languages=None, staff=None, parts=None, printer=None):
         super().__init__()
@@ -94,7 +106,7 @@ class KioskWindow(QWidget):
         self.stack = QStackedWidget()
         outer.addWidget(self.stack, 1)
 
-        self.pages = {}
+        self.pages: dict[str, Any] = {}  # name -> Page; each kind has its own signals and methods
         for page in (
             WaitPage(),
             PinPage(),
@@ -128,7 +140,7 @@ class KioskWindow(QWidget):
         self.idle.setInterval(settings.idle_timeout_s * 1000)
         self.idle.timeout.connect(self.on_idle)
         self._watcher = _InputWatcher(self.touch, self)  # dies with the window, and leaves the app
-        QCoreApplication.instance().installEventFilter(self._watcher)
+        _application().installEventFilter(self._watcher)
 
         worker.view_changed.connect(self.on_view)
         worker.busy_changed.connect(self.on_busy)
@@ -173,13 +185,19 @@ class KioskWindow(QWidget):
         self.page_shown.emit(name)
 
     def current_page(self) -> str:
-        return self.stack.currentWidget().name
+        return self._current().name
+
+    def _current(self) -> Page:
+        page = self.stack.currentWidget()
+        if not isinstance(page, Page):  # the stack holds only pages, one always current
+            raise RuntimeError(f"the window's stack shows {page!r}, not a page")
+        return page
 
     def visible_texts(self) -> list[str]:
         """What the current screen says (its labels that are shown), for `kiosk run --smoke-test`."""
         from PySide6.QtWidgets import QLabel
 
-        page = self.stack.currentWidget()
+        page = self._current()
         return [w.text() for w in page.findChildren(QLabel) if w.isVisibleTo(self) and w.text()]
 
     # -- the citizen's choices -----------------------------------------------------------
@@ -246,7 +264,7 @@ class KioskWindow(QWidget):
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
         from PySide6.QtWidgets import QApplication
 
-        page = self.stack.currentWidget()
+        page = self._current()
         if page.handle_key(event.key(), event.text(), QApplication.focusWidget()):
             event.accept()
             return
@@ -273,7 +291,7 @@ class KioskWindow(QWidget):
         from PySide6.QtCore import QPointF, Qt
         from PySide6.QtGui import QKeyEvent, QMouseEvent
 
-        app = QCoreApplication.instance()
+        app = _application()
         for name in ("pin", "amount", "confirm", "tap_breka", "loading", "done", "error", "locked", "wait"):
             page = self.pages[name]
             page.resize(self.stack.size())

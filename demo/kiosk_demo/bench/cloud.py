@@ -35,17 +35,21 @@ from kiosk_demo.jpki_ca import TestJpkiCa, new_rsa_key
 EVENT = "bench-event"
 
 
+class _BenchClient(CloudClient):
+    device_key: Ed25519PrivateKey  # the terminal's signing key, kept with its client (bench only)
+
+
 class _Setup(SimAdmin):
     def __init__(self, url: str, ca: TestJpkiCa) -> None:
         super().__init__(url)
         self.ca = ca
 
-    def terminal(self) -> CloudClient:
+    def terminal(self) -> _BenchClient:
         tid, secret, key = f"bench-{uuid.uuid4().hex[:8]}", secrets.token_bytes(32), Ed25519PrivateKey.generate()
         public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         self.post("/sim/terminals", {"terminal_id": tid, "secret": b64(secret), "device_public_key": b64(public)})
-        client = CloudClient(self.url, tid, secret, timeout_s=10)
-        client.device_key = key  # type: ignore[attr-defined]  (bench only)
+        client = _BenchClient(self.url, tid, secret, timeout_s=10)
+        client.device_key = key
         return client
 
     def holder(self, points: int):

@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from kiosk.exchange.engine import ExchangeEngine
 from kiosk.exchange.view import Phase
 from kiosk.pcsc.reader import CountingConnection, PcscReader
 
@@ -51,10 +52,13 @@ class _PhaseReader:
     """The engine's reader for the soak: the Breka slot while it waits for the Breka card."""
 
     def __init__(self, mynumber: PcscReader, breka: PcscReader):
-        self.readers, self.engine = {"mynumber": mynumber, "breka": breka}, None
+        self.readers = {"mynumber": mynumber, "breka": breka}
+        self.engine: ExchangeEngine | None = None  # set once the demo's engine is built
         self.last: CountingConnection | None = None
 
     def connect(self) -> CountingConnection:
+        if self.engine is None:
+            raise RuntimeError("_PhaseReader.engine is set before the first card")
         which = "breka" if self.engine.view.phase is Phase.TAP_BREKA else "mynumber"
         self.last = self.readers[which].connect()
         return self.last
@@ -100,6 +104,8 @@ def soak(exchanges: int = 1000, sample_every: int = 100) -> dict:
                 engine.choose_amount(100)
                 engine.confirm()
                 view = engine.card_tapped()
+                if view is None:
+                    raise RuntimeError(f"exchange {i}: the engine did not act on the Breka card")
                 if view.phase is not Phase.DONE:
                     raise RuntimeError(f"exchange {i} ended {view.phase.value}: {view.problem}")
                 times.append((time.perf_counter() - t) * 1000)

@@ -42,6 +42,8 @@ def cold_start(root: Path, rounds: int = 5) -> list[float]:
     for _ in range(rounds):
         t = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(root)], stdout=subprocess.PIPE, text=True, env=env)
+        if proc.stdout is None:
+            raise RuntimeError("the child's stdout is a pipe (stdout=PIPE)")
         line = proc.stdout.readline()
         times.append((time.perf_counter() - t) * 1000)
         proc.wait(30)

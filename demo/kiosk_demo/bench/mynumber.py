@@ -39,6 +39,8 @@ def _flow(conn) -> None:
     if ident.kind is not CardKind.MYNUMBER:
         raise RuntimeError(f"the virtual card was identified as {ident.kind.value}")
     session = ident.session
+    if session is None:
+        raise RuntimeError("the virtual card was identified as a My Number Card without a session")
     session.read_auth_certificate()
     session.tries_left()
     session.verify_pin(PIN)
@@ -61,7 +63,12 @@ def run(port: int | None = None, reader: str | None = None, rounds: int = 50) ->
         ctx = stack.enter_context(PcscContext())
         wait_present(ctx, reader, False)
         holder = CardInReader(card, port).insert()
-        stack.callback(lambda: (holder.remove(), wait_present(ctx, reader, False)))
+
+        def take_away() -> None:
+            holder.remove()
+            wait_present(ctx, reader, False)
+
+        stack.callback(take_away)
         wait_present(ctx, reader, True)
 
         flow_ms, tap_ms, apdus = [], [], set()

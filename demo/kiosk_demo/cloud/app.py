@@ -16,7 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from kiosk import __version__, resources
+import kiosk.resources as resources  # not `from kiosk import`: see pyproject [tool.mypy]
+from kiosk import __version__
 from kiosk.rules import ValidityRule
 from kiosk.sync.cloud_errors import Code
 from kiosk_demo.cloud import routes_sim, routes_v1
@@ -43,7 +44,7 @@ def _error(code: Code, message: str, status: int) -> JSONResponse:
 
 
 def create_app(
-    db_path: Path | str = ":memory:", trust: list[str | Path] | None = None, validity: ValidityRule | None = None
+    db_path: Path | str | None = ":memory:", trust: list[str | Path] | None = None, validity: ValidityRule | None = None
 ) -> FastAPI:
     app = FastAPI(
         title="Point cloud interface (kiosk)",

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from fastapi import Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 
 from kiosk.sync.cloud_errors import Code
 from kiosk.sync.terminal_auth import body_sha256
@@ -33,7 +34,7 @@ class Call:
     method: str
     path: str  # raw path and query, as signed
     route: str  # path without query (idempotency scope)
-    headers: object
+    headers: Headers
     sent_sha256: str  # hash of the body as sent (for the signature)
     body_sha256: str  # hash of the body, gzip undone (the idempotency fingerprint)
 

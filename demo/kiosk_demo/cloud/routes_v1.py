@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, cast
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Security
@@ -141,7 +141,10 @@ async def cancel(request: Request, exchange_id: UUID, body: m.CancelIn, key: Ide
 @router.post("/settlements/batches", response_model=m.BatchOut, summary="upload settlement records (gzip allowed)")
 async def batches(request: Request, body: m.BatchIn, key: IdemKey, ctx: Ctx):
     return await ctx.pipeline.respond(
-        request, lambda conn, t: settlements.receive(conn, t, body.terminal_id, body.records), idempotent=True
+        request,
+        # SettlementRecord is a TypedDict: the records are plain dicts at run time.
+        lambda conn, t: settlements.receive(conn, t, body.terminal_id, cast(list[dict[str, Any]], body.records)),
+        idempotent=True,
     )
 
 

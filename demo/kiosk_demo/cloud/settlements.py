@@ -62,6 +62,8 @@ def receive(conn: sqlite3.Connection, terminal: Terminal, terminal_id: str, reco
     if answer is None:
         conn.execute("ROLLBACK TO batch")
         answer = _apply(conn, terminal, term, ordered, checks, exchanges, look_up_all=True)
+        if answer is None:
+            raise RuntimeError("a batch taken with every id looked up always has an answer")
     conn.execute("RELEASE batch")
     return 200, answer
 

@@ -29,6 +29,8 @@ def add_parser(sub) -> None:
     serve_kinds = serve.add_subparsers(dest="kind", metavar="KIND", required=True)
     for kind, module_name in KINDS.items():
         module = importlib.import_module(module_name)
+        if module.__doc__ is None:
+            raise RuntimeError(f"{module_name} has no docstring (its first line is the command's help)")
         ip = issue_kinds.add_parser(kind, help=module.__doc__.splitlines()[0])
         ip.add_argument("--state", required=True, type=Path, metavar="FILE", help="card state file to create")
         module.add_issue_arguments(ip)

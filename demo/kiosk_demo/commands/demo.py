@@ -99,6 +99,8 @@ def _one_exchange(args) -> int:
                 say=say,
             )
             receipt = view.receipt
+            if receipt is None:  # exchange() checked that it ended on the done screen
+                raise DemoError("the exchange ended without a receipt")
             result = {
                 "points_used": receipt.points_used,
                 "fee": receipt.fee,

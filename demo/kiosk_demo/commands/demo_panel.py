@@ -6,13 +6,13 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
-from kiosk_demo.vpcd import CardInReader
+from kiosk_demo.vpcd import CardInReader, VirtualCard
 
 SETTLE_MS = 700  # pcscd polls vpcd about every 0.4 s: a removal must be counted before the next card
 
 
 class DemoPanel(QWidget):
-    def __init__(self, demo, cards: dict[str, object]):
+    def __init__(self, demo, cards: dict[str, VirtualCard]):
         super().__init__()
         self.setWindowTitle("デモ操作 / demo panel")
         self.port = demo.counter.port
