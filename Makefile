@@ -21,6 +21,7 @@ test-fast: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 # Re-pin the runtime dependencies with hashes (requirements/kiosk.lock) after changing them.
 lock: setup

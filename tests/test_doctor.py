@@ -233,7 +233,7 @@ def test_open_exchanges_and_an_old_unsent_record_fail(tmp_path, capsys):
     cfg = write_config(tmp_path / "c.toml", store=path)
     with Store(path) as store:
         hour_ago = lambda: datetime.now(UTC) - timedelta(hours=1)  # noqa: E731
-        Journal(store, hour_ago).create("x-open-1", "ev", then=Step.HELD)
+        Journal(store, hour_ago).create("x-open-1", "ev", then=Step.HOLD_REQUESTED)
         box = Outbox(store, "T-DOC-1")
         with store.transaction() as tx:
             tx.execute(

@@ -35,13 +35,14 @@ def test_a_failed_commit_is_a_clear_error_and_the_journal_stays_recoverable(tmp_
     store = Store(path)
     journal = Journal(store)
     journal.create(xid, "ev", Step.HOLD_REQUESTED, mykey_id="mk", points=500, fee=45, loaded=455)
+    journal.advance(xid, Step.HELD)
     real = store.conn
     store.conn = FailingCommit(real, error)
     with pytest.raises(StoreError, match="nothing was written") as caught:
-        journal.advance(xid, Step.LOAD_INTENT, card_uid="04aa", balance_before=0)
+        journal.advance(xid, Step.LOAD_INTENT, card_ref="ref-04aa", balance_before=0)
     assert error in str(caught.value)
     assert not real.in_transaction  # rolled back: the next step can be journaled
-    journal.advance(xid, Step.LOAD_INTENT, card_uid="04aa", balance_before=0)
+    journal.advance(xid, Step.LOAD_INTENT, card_ref="ref-04aa", balance_before=0)
     store.conn = real
     store.close()
     with Store(path) as again:
