@@ -10,6 +10,26 @@ from pathlib import Path
 from kiosk.cli import main
 from kiosk.secrets import Secret, set_secret
 
+# Every check `kiosk doctor` runs, in the order it prints them (the source and the frozen build).
+CHECK_NAMES = [
+    "pcsc_service",
+    "readers",
+    "reader_access",
+    "card",
+    "cloud_reachable",
+    "cloud_credentials",
+    "clock_skew",
+    "keyring",
+    "secrets",
+    "database",
+    "journal",
+    "outbox",
+    "staff_pins",
+    "font_ja",
+    "qt_binding",
+    "qt_platform",
+]
+
 
 def write_config(
     path: Path,

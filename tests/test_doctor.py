@@ -27,26 +27,9 @@ from kiosk.store import Store
 from kiosk.sync.outbox import Outbox
 from kiosk.ui.staff_auth import StaffAuth
 from tests.cloud_fixtures import free_port
-from tests.doctor_helpers import doctor, provision, set_staff_pins, write_config
+from tests.doctor_helpers import CHECK_NAMES, doctor, provision, set_staff_pins, write_config
 
-EXPECTED = [
-    "pcsc_service",
-    "readers",
-    "reader_access",
-    "card",
-    "cloud_reachable",
-    "cloud_credentials",
-    "clock_skew",
-    "keyring",
-    "secrets",
-    "database",
-    "journal",
-    "outbox",
-    "staff_pins",
-    "font_ja",
-    "qt_binding",
-    "qt_platform",
-]
+EXPECTED = CHECK_NAMES
 
 
 def checks(cfg_path, *modules) -> dict:

@@ -17,29 +17,12 @@ import pytest
 
 from kiosk import __version__
 from tests.cloud_fixtures import free_port
-from tests.doctor_helpers import write_config
+from tests.doctor_helpers import CHECK_NAMES, write_config
 from tests.installed_fixtures import clean_env, sh
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "installer" / "windows" / "kiosk.spec"
-EXPECTED = [
-    "pcsc_service",
-    "readers",
-    "reader_access",
-    "card",
-    "cloud_reachable",
-    "cloud_credentials",
-    "clock_skew",
-    "keyring",
-    "secrets",
-    "database",
-    "journal",
-    "outbox",
-    "staff_pins",
-    "font_ja",
-    "qt_binding",
-    "qt_platform",
-]
+EXPECTED = CHECK_NAMES
 
 
 @pytest.fixture(scope="module")

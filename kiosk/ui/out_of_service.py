@@ -15,9 +15,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
     QFrame,
-    QHBoxLayout,
     QInputDialog,
     QLineEdit,
     QScrollArea,
@@ -27,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.diagnostics import CheckResult
 from kiosk.ui import style
-from kiosk.ui.technician import PROVISIONABLE, decode_secret
+from kiosk.ui.secret_form import SecretForm
 from kiosk.ui.widgets import BigButton, label
 
 translate = QCoreApplication.translate
@@ -73,21 +71,13 @@ class OutOfServiceWindow(QWidget):
         box.addWidget(self.title)
         box.addWidget(self.text)
         box.addWidget(scroll, 1)
-        self.tech = QWidget()
-        keys = QHBoxLayout(self.tech)
-        self.secret_name = QComboBox()
-        for s in PROVISIONABLE:
-            self.secret_name.addItem(s.value, s.value)
-        self.secret_value = QLineEdit()
-        self.secret_value.setEchoMode(QLineEdit.EchoMode.Password)
-        self.save_secret = BigButton(role="quiet")
-        self.save_secret.clicked.connect(self._provision)
-        keys.addWidget(self.secret_name, 1)
-        keys.addWidget(self.secret_value, 2)
-        keys.addWidget(self.save_secret, 1)
+        self.tech = SecretForm()
+        self.secret_name, self.secret_value, self.save_secret = self.tech.name, self.tech.value, self.tech.save
+        self.tech.saved.connect(lambda _name, _size: self.check_again())
         self.tech.hide()
         box.addWidget(self.tech)
         self.status = label(role="small")
+        self.tech.message.connect(lambda text: self.status.setText(text))
         box.addWidget(self.status)
         box.addWidget(self.again)
         QShortcut(QKeySequence("Ctrl+Alt+T"), self, self.open_technician)
@@ -101,8 +91,7 @@ class OutOfServiceWindow(QWidget):
         self.title.setText(translate("kiosk", "Out of service"))
         self.text.setText(translate("kiosk", "This counter is not ready yet. Please ask the staff."))
         self.again.setText(translate("kiosk", "Check again"))
-        self.secret_value.setPlaceholderText(translate("kiosk", "Key (hex or base64)"))
-        self.save_secret.setText(translate("kiosk", "Save to keyring"))
+        self.tech.retranslate()
 
     def start(self) -> None:
         if self._fullscreen:
@@ -150,17 +139,3 @@ class OutOfServiceWindow(QWidget):
             self.status.setText(
                 translate("kiosk", "Wrong PIN, or no technician PIN set yet (kiosk staff-pin set technician).")
             )
-
-    def _provision(self) -> None:
-        from kiosk.secrets import Secret, set_secret
-
-        secret = Secret(self.secret_name.currentData())
-        try:
-            set_secret(secret, decode_secret(self.secret_value.text()))
-        except Exception as exc:  # noqa: BLE001 - shown; the value is never echoed
-            self.status.setText(translate("kiosk", "Not saved: {e}").format(e=type(exc).__name__))
-            return
-        finally:
-            self.secret_value.clear()
-        self.status.setText(translate("kiosk", "Saved {name} to the keyring.").format(name=secret.value))
-        self.check_again()

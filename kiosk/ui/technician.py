@@ -5,18 +5,16 @@ runs on the card worker; every action is audited (never a secret's value)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
-from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLineEdit, QPlainTextEdit, QVBoxLayout
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QPlainTextEdit, QVBoxLayout
 
 from kiosk.log import TRAFFIC, redact
-from kiosk.secrets import Secret, set_secret
 from kiosk.store import audit
+from kiosk.ui.secret_form import SecretForm
 from kiosk.ui.widgets import BigButton, Page, label
 
 if TYPE_CHECKING:
@@ -26,7 +24,6 @@ if TYPE_CHECKING:
 
 translate = QCoreApplication.translate
 TRACE_LOGGER = "kiosk.cardio.traffic"
-PROVISIONABLE = (Secret.BREKA_LOAD_MASTER, Secret.TERMINAL_SECRET, Secret.DEVICE_KEY)
 TRACE_LINES = 500
 
 
@@ -46,18 +43,6 @@ class TraceHandler(logging.Handler):
             self.relay.line.emit(redact(record.getMessage()))
         except Exception:  # noqa: BLE001 - logging must never raise
             self.handleError(record)
-
-
-def decode_secret(text: str) -> bytes:
-    """Hex (spaces allowed) or base64."""
-    text = text.strip()
-    try:
-        return bytes.fromhex(text.replace(" ", ""))
-    except ValueError:
-        try:
-            return base64.b64decode(text, validate=True)
-        except binascii.Error as exc:
-            raise ValueError("not hex or base64") from exc
 
 
 class TechnicianPage(Page):
@@ -92,18 +77,11 @@ class TechnicianPage(Page):
         views.addWidget(self.trace, 3)
         views.addWidget(self.config, 2)
         box.addLayout(views, 1)
-        keys = QHBoxLayout()
-        self.secret_name = QComboBox()
-        for s in PROVISIONABLE:
-            self.secret_name.addItem(s.value, s.value)
-        self.secret_value = QLineEdit()
-        self.secret_value.setEchoMode(QLineEdit.EchoMode.Password)
-        self.save_secret = BigButton(role="quiet")
-        self.save_secret.clicked.connect(self._provision)
-        keys.addWidget(self.secret_name, 1)
-        keys.addWidget(self.secret_value, 2)
-        keys.addWidget(self.save_secret, 1)
-        box.addLayout(keys)
+        self.keys = SecretForm()
+        self.secret_name, self.secret_value, self.save_secret = self.keys.name, self.keys.value, self.keys.save
+        self.keys.message.connect(self._say)
+        self.keys.saved.connect(self._provisioned)
+        box.addWidget(self.keys)
         pins = QHBoxLayout()
         self.pin_value = QLineEdit()
         self.pin_value.setEchoMode(QLineEdit.EchoMode.Password)
@@ -136,8 +114,7 @@ class TechnicianPage(Page):
         self.title.setText(translate("kiosk", "Technician"))
         self.identify_button.setText(translate("kiosk", "Read the card"))
         self.cloud_button.setText(translate("kiosk", "Check the cloud"))
-        self.secret_value.setPlaceholderText(translate("kiosk", "Key (hex or base64)"))
-        self.save_secret.setText(translate("kiosk", "Save to keyring"))
+        self.keys.retranslate()
         self.pin_value.setPlaceholderText(translate("kiosk", "New staff PIN (digits)"))
         self.clerk_pin_button.setText(translate("kiosk", "Set clerk PIN"))
         self.tech_pin_button.setText(translate("kiosk", "Set technician PIN"))
@@ -213,20 +190,11 @@ class TechnicianPage(Page):
 
         self.main.worker.call("tech_ping", run)
 
-    def _provision(self) -> None:
-        secret = Secret(self.secret_name.currentData())
-        try:
-            value = decode_secret(self.secret_value.text())
-            set_secret(secret, value)
-        except Exception as exc:  # noqa: BLE001 - shown; the value is never echoed
-            self.status.setText(translate("kiosk", "Not saved: {e}").format(e=type(exc).__name__))
-            return
-        finally:
-            self.secret_value.clear()
-        audit.append(
-            self.main.parts.store, "technician", "provision_secret", {"name": secret.value, "bytes": len(value)}
-        )
-        self.status.setText(translate("kiosk", "Saved {name} to the keyring.").format(name=secret.value))
+    def _say(self, text: str) -> None:
+        self.status.setText(text)
+
+    def _provisioned(self, name: str, size: int) -> None:
+        audit.append(self.main.parts.store, "technician", "provision_secret", {"name": name, "bytes": size})
 
     def _set_pin(self, role: str) -> None:
         pin = self.pin_value.text()
