@@ -170,7 +170,7 @@ def _staff_pins(store) -> CheckResult:
             False,
             f"キーリングの暗証番号ペッパーが失われ、暗証番号が使えません / the keyring lost the staff PIN pepper "
             f"(keyring reset?); these PINs cannot be checked: {', '.join(lost)}{wait_text}",
-            _reset_hint(lost, replace=True),
+            _reset_hint(lost),
         )
     old = roles(staff_auth.LEGACY, staff_auth.UNKNOWN)
     if old:
@@ -179,7 +179,7 @@ def _staff_pins(store) -> CheckResult:
             False,
             f"旧形式（4桁可・ペッパーなし）の暗証番号、再設定が必要 / old-format PINs (maybe 4 digits, no "
             f"pepper) still work but must be re-set with 6+ digits: {', '.join(old)}{wait_text}",
-            _reset_hint(old, replace=True),
+            _reset_hint(old),
         )
     missing = roles(staff_auth.ABSENT)
     if missing:
@@ -187,7 +187,6 @@ def _staff_pins(store) -> CheckResult:
     return CheckResult("staff_pins", True, f"係員・技術者とも設定済み / clerk and technician set{wait_text}")
 
 
-def _reset_hint(roles: list[str], replace: bool) -> str:
-    flag = " --replace" if replace else ""
-    commands = " / ".join(f"kiosk staff-pin set {role}{flag}" for role in roles)
+def _reset_hint(roles: list[str]) -> str:
+    commands = " / ".join(f"kiosk staff-pin set {role} --replace" for role in roles)
     return f"技術者が6桁以上で再設定 / a technician re-sets them with 6+ digits: {commands}"
