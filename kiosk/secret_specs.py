@@ -62,6 +62,16 @@ SPECS: dict[Secret, SecretSpec] = {
             "カード参照鍵（UIDの鍵付きハッシュ）",
             "card-ref key (keyed hash of card UIDs)",
         ),
+        # Made by the first `kiosk staff-pin set`; not required until a staff PIN uses it (the
+        # staff_pins doctor check says when it is missing). Replacing it voids every staff PIN.
+        SecretSpec(
+            Secret.STAFF_PIN_PEPPER,
+            False,
+            (32,),
+            "generate",
+            "係員暗証番号のペッパー（自動生成）",
+            "staff PIN pepper (made by kiosk staff-pin set)",
+        ),
     )
 }
 

@@ -23,6 +23,7 @@ class Secret(str, Enum):
     TERMINAL_SECRET = "terminal-secret"  # HMAC secret shared with the point cloud
     DEVICE_KEY = "device-key-ed25519"  # settlement-record signing key (raw 32 bytes)
     CARD_REF_KEY = "card-ref-key"  # keyed hash of Breka UIDs (card_ref)
+    STAFF_PIN_PEPPER = "staff-pin-pepper"  # keyed input to the staff PIN hashes (kiosk.ui.staff_auth)
 
     @property
     def hint(self) -> str:

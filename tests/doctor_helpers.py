@@ -73,5 +73,5 @@ def set_staff_pins(store_path: Path) -> None:
     from kiosk.ui.staff_auth import StaffAuth
 
     with Store(store_path) as store:
-        for role, pin in (("clerk", "2468"), ("technician", "97531864")):
+        for role, pin in (("clerk", "246813"), ("technician", "97531864")):
             StaffAuth(store).set_pin(role, pin, by="test")

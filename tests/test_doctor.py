@@ -176,7 +176,7 @@ def test_staff_pins_fail_until_both_are_set_at_installation(tmp_path):
     by = checks(cfg, "store_checks")
     assert not by["staff_pins"].ok and "kiosk staff-pin set technician" in by["staff_pins"].hint
     with Store(tmp_path / "kiosk.sqlite3") as store:
-        StaffAuth(store).set_pin("clerk", "2468", by="test")
+        StaffAuth(store).set_pin("clerk", "246813", by="test")
     by = checks(cfg, "store_checks")
     assert not by["staff_pins"].ok and by["staff_pins"].detail.endswith("technician")
     set_staff_pins(tmp_path / "kiosk.sqlite3")

@@ -299,7 +299,7 @@ def test_idle_timeout_wipes_the_pin_and_the_amount(ui):
 def test_clerk_approves_a_large_exchange_with_the_clerk_pin(ui):
     from kiosk.store import audit
 
-    ui.kiosk.staff.set_pin("clerk", "2468", by="technician")
+    ui.kiosk.staff.set_pin("clerk", "246813", by="technician")
     mynumber, _breka, _ = ui.citizen(points=70_000)
     ui.sign_in(mynumber)
     amount = ui.win.pages["amount"]
@@ -308,7 +308,7 @@ def test_clerk_approves_a_large_exchange_with_the_clerk_pin(ui):
     ui.click(amount.next)
     ui.qtbot.waitUntil(lambda: ui.win.current_page() == "staff_pin")
     staff = ui.win.pages["staff_pin"]
-    ui.keys(staff.keypad, "2468")
+    ui.keys(staff.keypad, "246813")
     ui.click(staff.ok)
     ui.wait_page("confirm")
     assert ui.win.view.points == 60_000

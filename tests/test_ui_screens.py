@@ -125,27 +125,35 @@ def test_language_switch_to_english_and_back(kiosk, qtbot):
     assert "マイナンバーカード" in title.text()
 
 
-def test_staff_pin_is_a_salted_scrypt_hash_locks_after_wrong_entries_and_is_audited(tmp_path):
+def test_staff_pin_is_a_peppered_salted_scrypt_hash_slows_wrong_entries_and_is_audited(tmp_path):
+    from kiosk.ui.staff_auth import StaffLocked
+
     store = Store(tmp_path / "s.sqlite3")
     now = [1_000.0]
     staff = StaffAuth(store, clock=lambda: now[0])
-    staff.set_pin("clerk", "2468", by="technician")
+    staff.set_pin("clerk", "246813", by="technician")
     stored = store.query("SELECT value FROM settings WHERE key = 'staff.clerk.pin'")[0]["value"]
-    assert stored.startswith("scrypt$") and "2468" not in stored
-    staff.set_pin("technician", "2468", by="technician")
+    assert stored.startswith("scrypt2$") and "246813" not in stored
+    staff.set_pin("technician", "246813", by="technician")
     other = store.query("SELECT value FROM settings WHERE key = 'staff.technician.pin'")[0]["value"]
-    assert other.split("$")[4] != stored.split("$")[4]  # salted
-    assert staff.check("clerk", "2468")
-    for _ in range(5):
-        assert not staff.check("clerk", "0000")
-    from kiosk.ui.staff_auth import StaffLocked
-
-    with pytest.raises(StaffLocked):
-        staff.check("clerk", "2468")
-    now[0] += 301
-    assert staff.check("clerk", "2468")
+    assert other.split("$")[5] != stored.split("$")[5]  # salted
+    assert staff.check("clerk", "246813")
+    waits = []
+    for _ in range(9):
+        assert not staff.check("clerk", "000000")
+        waits.append(staff.seconds_to_wait("clerk"))
+        if waits[-1]:
+            with pytest.raises(StaffLocked) as early:  # too soon: not checked, not counted
+                staff.check("clerk", "246813")
+            assert early.value.seconds_left == waits[-1]
+        now[0] += waits[-1]
+    assert waits == [0, 0, 2, 4, 8, 16, 32, 60, 60]
+    assert not staff.seconds_to_wait("technician")  # one role's wrong entries never slow the other
+    assert staff.check("clerk", "246813")  # the right PIN after the wait: never locked out
+    assert not staff.check("clerk", "000000") and staff.seconds_to_wait("clerk") == 0  # reset by success
     actions = [e.action for e in audit.entries(store)]
-    assert "set_staff_pin" in actions and "staff_locked" in actions and actions.count("enter_mode") == 2
+    assert "set_staff_pin" in actions and actions.count("staff_pin_wrong") == 10 and actions.count("enter_mode") == 2
+    assert [e.action for e in audit.entries(store)].count("secret_generated") == 1  # the pepper, once
     assert audit.verify(store) is None
     store.close()
 

@@ -39,7 +39,7 @@ def test_clerk_lists_unfinished_exchanges_and_cancels_only_with_a_reason(kiosk, 
     )
     journal.advance("aaaaaaaa-0000-4000-8000-000000000000", Step.HELD)
     journal.advance("aaaaaaaa-0000-4000-8000-000000000000", Step.LOAD_INTENT, card_uid="04aa", balance_before=0)
-    enter_staff(win, qtbot, "clerk", "2468")
+    enter_staff(win, qtbot, "clerk", "246813")
     page = win.pages["clerk"]
     assert page.unfinished.count() == 1 and "AAAAAAAA" in page.unfinished.item(0).text()
     page.unfinished.setCurrentRow(0)
@@ -71,7 +71,7 @@ def test_clerk_sees_how_many_records_the_cloud_refused(kiosk, qtbot):  # noqa: F
                 "VALUES (?, ?, ?, '{}', 'h', 'x', ?)",
                 (seq, f"r{seq}", f"x{seq}", outcome),
             )
-    enter_staff(win, qtbot, "clerk", "2468")
+    enter_staff(win, qtbot, "clerk", "246813")
     text = win.pages["clerk"].outbox.text()
     assert "1 / 3" in text and "保留）：1 件" in text
 
@@ -90,21 +90,47 @@ def test_a_mode_without_a_pin_stays_closed_and_no_pin_is_created_at_the_screen(k
     assert "set_staff_pin" not in [e.action for e in audit.entries(store)]
 
 
-def test_wrong_staff_pins_lock_the_mode(kiosk, qtbot):
+def test_wrong_staff_pins_make_the_next_try_wait_and_the_right_pin_then_opens(kiosk, qtbot):
     win, _worker, _store = kiosk
-    win.staff.set_pin("clerk", "2468", by="test")
+    now = [1_000.0]
+    win.staff.clock = lambda: now[0]
+    win.staff.set_pin("clerk", "246813", by="test")
     page = win.pages["staff_pin"]
     win.open_staff("clerk")
-    for _ in range(5):
-        for d in "1111":
+
+    def enter(pin: str) -> str:
+        for d in pin:
             click(qtbot, page.keypad.keys[d])
         click(qtbot, page.ok)
         qtbot.waitUntil(lambda: page.ok.isEnabled(), timeout=5000)
-    for d in "2468":
-        click(qtbot, page.keypad.keys[d])
-    click(qtbot, page.ok)
-    qtbot.waitUntil(lambda: page.ok.isEnabled() and "ロック" in page.banner.title.text(), timeout=5000)
-    assert win.current_page() == "staff_pin"
+        return page.banner.title.text()
+
+    for _ in range(5):  # a citizen typing wrong PINs as fast as the screen lets them
+        enter("111111")
+        now[0] += win.staff.seconds_to_wait("clerk")
+    text = enter("111111")  # the sixth: 16 s before the next is checked
+    assert "16" in text and "ロック" not in text
+    text = enter("246813")  # too soon: not checked, not counted, and the screen says to wait
+    assert "16" in text and "待" in text and "ロック" not in text and win.current_page() == "staff_pin"
+    now[0] += 16
+    enter("246813")
+    qtbot.waitUntil(lambda: win.current_page() == "clerk", timeout=5000)
+    assert win.staff.seconds_to_wait("clerk") == 0
+
+
+def test_the_technician_screen_refuses_a_pin_shorter_than_six_digits(kiosk, qtbot):
+    win, _worker, store = kiosk
+    enter_staff(win, qtbot, "technician", "135790")
+    page = win.pages["technician"]
+    for short in ("1234", "12345"):
+        page.pin_value.setText(short)
+        click(qtbot, page.clerk_pin_button)
+        assert "6" in page.status.text() and page.pin_value.text() == ""
+    assert not win.staff.has_pin("clerk")
+    page.pin_value.setText("123456")
+    click(qtbot, page.clerk_pin_button)
+    assert win.staff.pin_state("clerk") == "ok"
+    assert "123456" not in str(audit.entries(store))
 
 
 class EchoCard(Connection):

@@ -125,8 +125,12 @@ def _clerk_pin_ok(store) -> bool:
         pin = (sys.stdin.readline() if sys.stdin is not None else "").strip()
     try:
         return staff.check("clerk", pin)
-    except StaffLocked:
-        return False
+    except StaffLocked as exc:  # too soon after wrong PINs: not checked, not counted
+        from kiosk.cli import UsageError
+
+        raise UsageError(
+            f"係員の暗証番号: {exc.seconds_left} 秒後に再入力 / clerk PIN: wait {exc.seconds_left} s, then try again"
+        ) from None
 
 
 def _row(r) -> dict:

@@ -35,7 +35,7 @@ def add_parser(sub) -> None:
         v.add_argument(
             "name",
             metavar="NAME",
-            help="breka-k1-master, breka-k3-master, terminal-secret, device-key-ed25519, card-ref-key",
+            help="breka-k1-master, breka-k3-master, terminal-secret, device-key-ed25519, card-ref-key, staff-pin-pepper",
         )
         if verb == "delete":
             v.add_argument("--yes", action="store_true", help="really delete")

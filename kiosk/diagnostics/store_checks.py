@@ -27,7 +27,7 @@ OUTBOX_HINT = (
     "and read why it fails (see the cloud_* checks)"
 )
 STAFF_HINT = (
-    "技術者が kiosk staff-pin set technician / clerk で設定 / a technician sets them: "
+    "技術者が kiosk staff-pin set technician / clerk で6桁以上を設定 / a technician sets them (6+ digits): "
     "`kiosk staff-pin set technician` and `kiosk staff-pin set clerk`"
 )
 HEAD_HINT = (
@@ -146,12 +146,47 @@ def _outbox(store, terminal_id: str) -> CheckResult:
 
 
 def _staff_pins(store) -> CheckResult:
-    from kiosk.ui.staff_auth import ROLES, StaffAuth  # Qt-free: hashes in the settings table
+    from kiosk.ui import staff_auth  # Qt-free: hashes in the settings table, pepper in the keyring
 
-    staff = StaffAuth(store)
-    missing = [role for role in ROLES if not staff.has_pin(role)]
-    locked = [f"{role} {staff.seconds_locked(role)} s" for role in ROLES if staff.seconds_locked(role)]
-    lock_text = f"; ロック中 / locked: {', '.join(locked)}" if locked else ""
+    staff = staff_auth.StaffAuth(store)
+    states = {role: staff.pin_state(role) for role in staff_auth.ROLES}
+    waits = [f"{role} {staff.seconds_to_wait(role)} s" for role in staff_auth.ROLES if staff.seconds_to_wait(role)]
+    wait_text = f"; 入力待ち / next try in: {', '.join(waits)}" if waits else ""
+
+    def roles(*wanted: str) -> list[str]:
+        return [role for role, state in states.items() if state in wanted]
+
+    if roles(staff_auth.KEYRING_FAILED):
+        return CheckResult(
+            "staff_pins",
+            False,
+            "キーリングを読めず暗証番号を確認できません / cannot check the staff PINs: the keyring failed",
+            "keyring の検査を参照 / see the keyring check",
+        )
+    lost = roles(staff_auth.NO_PEPPER, staff_auth.WRONG_PEPPER)
+    if lost:
+        return CheckResult(
+            "staff_pins",
+            False,
+            f"キーリングの暗証番号ペッパーが失われ、暗証番号が使えません / the keyring lost the staff PIN pepper "
+            f"(keyring reset?); these PINs cannot be checked: {', '.join(lost)}{wait_text}",
+            _reset_hint(lost),
+        )
+    old = roles(staff_auth.LEGACY, staff_auth.UNKNOWN)
+    if old:
+        return CheckResult(
+            "staff_pins",
+            False,
+            f"旧形式（4桁可・ペッパーなし）の暗証番号、再設定が必要 / old-format PINs (maybe 4 digits, no "
+            f"pepper) still work but must be re-set with 6+ digits: {', '.join(old)}{wait_text}",
+            _reset_hint(old),
+        )
+    missing = roles(staff_auth.ABSENT)
     if missing:
-        return CheckResult("staff_pins", False, f"未設定 / not set: {', '.join(missing)}{lock_text}", STAFF_HINT)
-    return CheckResult("staff_pins", True, f"係員・技術者とも設定済み / clerk and technician set{lock_text}")
+        return CheckResult("staff_pins", False, f"未設定 / not set: {', '.join(missing)}{wait_text}", STAFF_HINT)
+    return CheckResult("staff_pins", True, f"係員・技術者とも設定済み / clerk and technician set{wait_text}")
+
+
+def _reset_hint(roles: list[str]) -> str:
+    commands = " / ".join(f"kiosk staff-pin set {role} --replace" for role in roles)
+    return f"技術者が6桁以上で再設定 / a technician re-sets them with 6+ digits: {commands}"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
 
-from kiosk.ui.staff_auth import MAX_FAILURES, StaffLocked
+from kiosk.ui.staff_auth import StaffLocked
 from kiosk.ui.widgets import Banner, BigButton, Keypad, Page, label
 
 if TYPE_CHECKING:
@@ -150,13 +150,15 @@ class StaffPinPage(Page):
 
     def _checked(self, role: str, result) -> None:
         self.ok.setEnabled(True)
-        if isinstance(result, StaffLocked):
-            self._say(translate("kiosk", "Locked. Try again in {m} min.").format(m=(result.seconds_left + 59) // 60))
+        if isinstance(result, StaffLocked):  # too soon after wrong entries: the mode is not locked
+            self._say(translate("kiosk", "Please wait {s} s, then enter the PIN again.").format(s=result.seconds_left))
             return
         if result is not True:
-            self._say(
-                translate("kiosk", "Wrong PIN. After {n} wrong entries the mode is locked.").format(n=MAX_FAILURES)
-            )
+            wait = self.main.staff.seconds_to_wait(role)
+            if wait:
+                self._say(translate("kiosk", "Wrong PIN. Please wait {s} s before the next try.").format(s=wait))
+            else:
+                self._say(translate("kiosk", "Wrong PIN. Each further wrong entry makes the next wait longer."))
             return
         w = self.main
         if self.approve:

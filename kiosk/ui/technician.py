@@ -13,8 +13,10 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QPlainTextEdit, QVBoxLayout
 
 from kiosk.log import TRAFFIC, redact
+from kiosk.secrets import SecretError
 from kiosk.store import audit
 from kiosk.ui.secret_form import SecretForm
+from kiosk.ui.staff_auth import MAX_PIN, MIN_PIN
 from kiosk.ui.widgets import BigButton, Page, label
 
 if TYPE_CHECKING:
@@ -202,7 +204,12 @@ class TechnicianPage(Page):
         try:
             self.main.staff.set_pin(role, pin, by="technician")
         except ValueError:
-            self.status.setText(translate("kiosk", "A staff PIN has 4 to 12 digits."))
+            self.status.setText(
+                translate("kiosk", "A staff PIN has {min} to {max} digits.").format(min=MIN_PIN, max=MAX_PIN)
+            )
+            return
+        except SecretError as exc:  # the keyring could not give or keep the PIN pepper
+            self.status.setText(translate("kiosk", "Not saved: {e}").format(e=type(exc).__name__))
             return
         self.status.setText(translate("kiosk", "PIN set for: {role}").format(role=role))
 

@@ -556,16 +556,20 @@
         <translation>係員の暗証番号</translation>
     </message>
     <message>
+        <source>Please wait {s} s, then enter the PIN again.</source>
+        <translation>{s} 秒お待ちください。そのあと暗証番号をもう一度入力してください。</translation>
+    </message>
+    <message>
+        <source>Wrong PIN. Please wait {s} s before the next try.</source>
+        <translation>暗証番号がちがいます。次の入力まで {s} 秒お待ちください。</translation>
+    </message>
+    <message>
+        <source>Wrong PIN. Each further wrong entry makes the next wait longer.</source>
+        <translation>暗証番号がちがいます。まちがえるたびに、次に入力できるまでの待ち時間が長くなります。</translation>
+    </message>
+    <message>
         <source>Technician</source>
         <translation>技術者</translation>
-    </message>
-    <message>
-        <source>Locked. Try again in {m} min.</source>
-        <translation>ロック中です。{m} 分後にもう一度お試しください。</translation>
-    </message>
-    <message>
-        <source>Wrong PIN. After {n} wrong entries the mode is locked.</source>
-        <translation>暗証番号がちがいます。{n} 回まちがえるとロックされます。</translation>
     </message>
     <message>
         <source>No PIN is set for this mode. A technician sets it.</source>
@@ -640,16 +644,16 @@
         <translation>読み取り機が見つかりません。pcscd は動いていますか？</translation>
     </message>
     <message>
+        <source>A staff PIN has {min} to {max} digits.</source>
+        <translation>係員・技術者の暗証番号は数字{min}〜{max}桁です。</translation>
+    </message>
+    <message>
         <source>Not saved: {e}</source>
         <translation>保存できませんでした：{e}</translation>
     </message>
     <message>
         <source>Saved {name} to the keyring.</source>
         <translation>{name} をキーリングに保存しました。</translation>
-    </message>
-    <message>
-        <source>A staff PIN has 4 to 12 digits.</source>
-        <translation>係員用の暗証番号は数字4〜12桁です。</translation>
     </message>
     <message>
         <source>PIN set for: {role}</source>

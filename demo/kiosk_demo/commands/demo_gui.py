@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-DEMO_CLERK_PIN, DEMO_TECH_PIN = "1111", "222222"
+DEMO_CLERK_PIN, DEMO_TECH_PIN = "111111", "222222"
 
 
 def has_display() -> bool:
