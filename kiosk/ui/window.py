@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.exchange.view import Phase, View
@@ -85,6 +85,7 @@ class KioskWindow(QWidget):
         self.worker, self.settings, self.languages = worker, settings, languages
         self.staff, self.parts, self.printer = staff, parts, printer
         self.setWindowTitle("Kiosk")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._may_close = False
         self.view: View = View(phase=Phase.WAIT_MYNUMBER)
         self.busy = ""
@@ -182,6 +183,8 @@ class KioskWindow(QWidget):
 
     def show_page(self, name: str) -> None:
         self.stack.setCurrentWidget(self.pages[name])
+        # Keys go to the window (then to the page); no button looks focused until Tab is used.
+        self.setFocus(Qt.FocusReason.OtherFocusReason)
         self.page_shown.emit(name)
 
     def current_page(self) -> str:
