@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo test test-fast lint lock clean
+.PHONY: setup demo test test-fast test-unit lint lock clean
 
 setup:
 	@bash scripts/setup.sh
@@ -16,6 +16,10 @@ test: setup lint
 # Everything but the tests marked slow, for a quick loop while developing.
 test-fast: setup
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not slow"
+
+# The unit tests: no pcscd, no slow tests (under two minutes on the 2-core machines).
+test-unit: setup
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not pcsc and not slow"
 
 # Style and types, as CI runs them before the tests (configured in pyproject.toml).
 lint: setup

@@ -57,7 +57,7 @@ def test_clerk_lists_unfinished_exchanges_and_cancels_only_with_a_reason(kiosk, 
     assert win.current_page() == "wait"
 
 
-def test_clerk_sees_how_many_records_the_cloud_refused(kiosk, qtbot):  # noqa: F811
+def test_clerk_sees_how_many_records_the_cloud_refused(kiosk, qtbot):
     win, _worker, store = kiosk
     with store.transaction() as tx:
         for seq, outcome in ((1, "accepted"), (2, "rejected:exchange_mismatch"), (3, None)):

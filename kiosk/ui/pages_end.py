@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QProgressBar, QVBoxLayou
 
 from kiosk.ui.pages_card import steps_text
 from kiosk.ui.texts import local_time, points, problem_text
-from kiosk.ui.widgets import Banner, BigButton, MessagePage, Page, label  # noqa: F401
+from kiosk.ui.widgets import Banner, BigButton, MessagePage, Page, label
 
 translate = QCoreApplication.translate
 
