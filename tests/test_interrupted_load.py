@@ -117,3 +117,16 @@ def test_the_books_know_a_card_only_by_its_keyed_hash(world):
     blobs = b"".join(p.read_bytes() for p in db.parent.glob(db.name + "*") if p.is_file())
     uid = breka.uid
     assert uid.hex().encode() not in blobs and uid.hex().upper().encode() not in blobs and uid not in blobs
+
+
+def test_an_idle_wipe_of_a_held_exchange_says_so_and_releases_the_hold(world):
+    mynumber, _breka, _ = world.citizen("idle-held", points=1_000)
+    with world.on_reader(mynumber):
+        world.engine.card_tapped()
+        world.engine.enter_pin("1234")
+    world.engine.choose_amount(500)
+    exchange_id = world.engine.confirm().exchange_id
+    view = world.engine.reset()  # the idle wipe at "place your Breka card"
+    assert view.phase is Phase.WAIT_MYNUMBER and view.problem.code == "idle_cancelled"
+    assert books(world, exchange_id) == (Step.CANCELLED, False)
+    assert world.usable(mynumber) == 1_000

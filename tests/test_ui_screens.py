@@ -232,3 +232,30 @@ def test_in_kiosk_mode_the_citizen_cannot_close_the_window(kiosk):
     assert win.close() is False and win.isVisible()
     win.allow_close()  # shutdown, or the technician's "quit the kiosk"
     assert win.close() is True and not win.isVisible()
+
+
+def test_a_countdown_warns_before_the_idle_wipe_and_a_touch_keeps_the_place(kiosk, qtbot):
+    win, worker, _store = kiosk
+    win.on_view(views()["amount"])
+    win.pages["amount"].keypad.set_text("500")
+    win.idle.setInterval(2_000)
+    win.warn.setInterval(100)
+    win.touch()
+    qtbot.waitUntil(win.warning.isVisible, timeout=2_000)
+    assert win.warning.title.text() == "まだお使いですか？" and "秒" in win.warning.countdown.text()
+    qtbot.mouseClick(win.warning.keep, Qt.MouseButton.LeftButton)  # 続ける
+    assert not win.warning.isVisible() and win.idle.isActive()
+    assert win.pages["amount"].keypad.text() == "500" and not [c for c in worker.calls if c[0] == "reset"]
+    win.idle.setInterval(300)
+    win.touch()
+    qtbot.waitUntil(lambda: any(c[0] == "reset" for c in worker.calls), timeout=3_000)  # no touch: wiped
+    assert not win.warning.isVisible() and win.pages["amount"].keypad.text() == ""
+
+
+def test_no_countdown_on_the_start_screen(kiosk, qtbot):
+    win, _worker, _store = kiosk
+    win.on_view(views()["wait"])
+    win.warn.setInterval(50)
+    win.touch()
+    qtbot.wait(200)
+    assert not win.warning.isVisible()

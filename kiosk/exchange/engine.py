@@ -212,6 +212,8 @@ class ExchangeEngine:
             row = self.journal.get(self._v.exchange_id)
             if row.state is Step.LOAD_INTENT:
                 return self._park(row.exchange_id)
+            self.cancel("idle timeout")  # the hold is released: the next screen says so
+            return self._set(Phase.WAIT_MYNUMBER, Problem("idle_cancelled"))
         return self.cancel("idle timeout")
 
     def clerk_cancel(self, exchange_id: str, reason: str, clerk: str) -> tuple[str, View | None]:

@@ -82,6 +82,10 @@ PROBLEMS: dict[str, tuple[object, object]] = {
             "kiosk", "An exchange waits for its Breka card (number {number}). Next person: place your My Number Card."
         ),
     ),
+    "idle_cancelled": (
+        QT_TRANSLATE_NOOP("kiosk", "The exchange was stopped: no touch for a while"),
+        QT_TRANSLATE_NOOP("kiosk", "Nothing was taken or loaded. To exchange, place your My Number Card."),
+    ),
     "cancelled_by_clerk": (
         QT_TRANSLATE_NOOP("kiosk", "The staff cancelled this exchange"),
         QT_TRANSLATE_NOOP("kiosk", "No points were taken or loaded. To exchange, place your My Number Card."),

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.exchange.view import Phase, View
 from kiosk.ui import style
+from kiosk.ui.idle_warning import WARN_S, IdleWarning
 from kiosk.ui.pages_amount import AmountPage, ConfirmPage
 from kiosk.ui.pages_card import LockedPage, PinPage, WaitPage
 from kiosk.ui.pages_end import DonePage, ErrorPage, LoadingPage, TapBrekaPage
@@ -140,6 +141,11 @@ class KioskWindow(QWidget):
         self.idle.setSingleShot(True)
         self.idle.setInterval(settings.idle_timeout_s * 1000)
         self.idle.timeout.connect(self.on_idle)
+        self.warning = IdleWarning(self)
+        self.warn = QTimer(self)  # the countdown starts WARN_S before the wipe
+        self.warn.setSingleShot(True)
+        self.warn.setInterval(max(0, settings.idle_timeout_s - WARN_S) * 1000)
+        self.warn.timeout.connect(self.on_idle_soon)
         self._watcher = _InputWatcher(self.touch, self)  # dies with the window, and leaves the app
         _application().installEventFilter(self._watcher)
 
@@ -223,9 +229,18 @@ class KioskWindow(QWidget):
     # -- kiosk behaviour -----------------------------------------------------------------
     def touch(self) -> None:
         self.idle.start()
+        self.warn.start()
+        if self.warning.isVisible():
+            self.warning.hide()
+
+    def on_idle_soon(self) -> None:
+        """Only where something would be lost: the start screen has nothing to wipe."""
+        if self.current_page() != "wait" or self.local is not None:
+            self.warning.start(max(1, round(self.idle.remainingTime() / 1000)))
 
     def on_idle(self) -> None:
         """Back to the start with every sensitive value wiped."""
+        self.warning.hide()
         self.wipe()
         self.local = None
         self.worker.reset()
@@ -263,6 +278,8 @@ class KioskWindow(QWidget):
         self.staff_button.setText(translate("kiosk", "Staff"))
         for page in self.pages.values():
             page.retranslate()
+        if hasattr(self, "warning"):  # built after the pages
+            self.warning.retranslate()
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
         from PySide6.QtWidgets import QApplication
@@ -274,6 +291,8 @@ class KioskWindow(QWidget):
         super().keyPressEvent(event)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if hasattr(self, "warning") and self.warning.isVisible():
+            self.warning.setGeometry(self.rect())
         scale = round(style.scale_for(event.size().height()), 2)
         if scale != self._scale:
             self._scale = scale

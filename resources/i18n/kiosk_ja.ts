@@ -332,6 +332,14 @@
         <translation>ブレカカードを待っている交換があります（番号 {number}）。次の方はマイナンバーカードを置いてください。</translation>
     </message>
     <message>
+        <source>The exchange was stopped: no touch for a while</source>
+        <translation>しばらく操作がなかったため、交換を取りやめました</translation>
+    </message>
+    <message>
+        <source>Nothing was taken or loaded. To exchange, place your My Number Card.</source>
+        <translation>ポイントは減っておらず、積み増しもされていません。交換するにはマイナンバーカードを置いてください。</translation>
+    </message>
+    <message>
         <source>The staff cancelled this exchange</source>
         <translation>係員がこの交換を取り消しました</translation>
     </message>
@@ -674,6 +682,22 @@
     <message>
         <source>Cloud: reachable, {ms} ms</source>
         <translation>クラウド：接続OK、{ms} ms</translation>
+    </message>
+    <message>
+        <source>Are you still there?</source>
+        <translation>まだお使いですか？</translation>
+    </message>
+    <message>
+        <source>Without a touch, the screen goes back to the start.</source>
+        <translation>画面に触れないと、最初の画面にもどります。</translation>
+    </message>
+    <message>
+        <source>Continue</source>
+        <translation>続ける</translation>
+    </message>
+    <message>
+        <source>{s} seconds</source>
+        <translation>あと {s} 秒</translation>
     </message>
 </context>
 </TS>
