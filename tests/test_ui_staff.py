@@ -169,3 +169,26 @@ def test_staff_pin_is_never_stored_in_clear(kiosk, role):
     win.staff.set_pin(role, "97531864", by="test")
     rows = store.query("SELECT key, value FROM settings")
     assert all("97531864" not in r["value"] for r in rows)
+
+
+def test_a_citizen_tap_on_staff_opens_nothing_holding_it_or_the_keys_do(kiosk, qtbot):
+    win, _worker, _store = kiosk
+    click(qtbot, win.staff_button)  # a tap, as a citizen would
+    qtbot.wait(50)
+    assert win.current_page() == "wait" and win.local is None
+    win.staff_hold.setInterval(100)
+    qtbot.mousePress(win.staff_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win.current_page() == "staff_pin", timeout=2_000)  # held
+    qtbot.mouseRelease(win.staff_button, Qt.MouseButton.LeftButton)
+    win.close_staff()
+    assert win.current_page() == "wait"
+    qtbot.keyClick(win, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: win.current_page() == "staff_pin", timeout=2_000)
+
+
+def test_the_approval_pad_says_the_clerk_types(kiosk):
+    win, _worker, _store = kiosk
+    win.open_staff("clerk", approve="60000")
+    page = win.pages["staff_pin"]
+    assert "60,000" in page.title.text() and page.who.isVisibleTo(win)
+    assert "係員をお呼びください" in page.who.text()

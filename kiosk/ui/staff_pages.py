@@ -70,11 +70,13 @@ class StaffPinPage(Page):
         self.tech_button.clicked.connect(lambda: self._pick("technician"))
         roles.addWidget(self.clerk_button)
         roles.addWidget(self.tech_button)
+        self.who = label(role="hint")  # on an approval: the clerk types, not the citizen
         self.entry = label(role="entry")
         self.banner = Banner()
         self.cancel = BigButton(role="danger")
         self.cancel.clicked.connect(self._cancel)
         left.addWidget(self.title)
+        left.addWidget(self.who)
         left.addLayout(roles)
         left.addWidget(self.entry)
         left.addWidget(self.banner)
@@ -97,6 +99,7 @@ class StaffPinPage(Page):
         self._pick(role or "clerk")
         self.clerk_button.setVisible(approve is None)
         self.tech_button.setVisible(approve is None)
+        self.who.setVisible(approve is not None)
 
     def _pick(self, role: str) -> None:
         self.role = role
@@ -111,6 +114,7 @@ class StaffPinPage(Page):
     def retranslate(self) -> None:
         if self.approve:
             self.title.setText(translate("kiosk", "Staff approval: {n} points").format(n=f"{int(self.approve):,}"))
+            self.who.setText(translate("kiosk", "The clerk enters the clerk PIN here. Please call the clerk."))
         else:
             self.title.setText(translate("kiosk", "Staff PIN"))
         self.clerk_button.setText(translate("kiosk", "Clerk"))

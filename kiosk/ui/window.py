@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.exchange.view import Phase, View
@@ -34,6 +35,7 @@ PAGE_FOR_PHASE = {
     Phase.DONE: "done",
     Phase.FAILED: "error",
 }
+STAFF_HOLD_MS = 1500  # how long 係員 is held to open the staff PIN pad
 SHOW_LOADING = {"pin", "hold", "card"}
 
 
@@ -99,8 +101,16 @@ class KioskWindow(QWidget):
         self.brand = label(role="step", wrap=False)
         self.lang_button = BigButton(role="bar")
         self.lang_button.clicked.connect(self.toggle_language)
+        # Staff enter by holding 係員 (STAFF_HOLD_MS) or by Ctrl+Alt+S on the office keyboard: a
+        # citizen's tap does nothing, so nobody opens the staff PIN pad by accident.
         self.staff_button = BigButton(role="bar")
-        self.staff_button.clicked.connect(lambda: self.open_staff(None))
+        self.staff_hold = QTimer(self)
+        self.staff_hold.setSingleShot(True)
+        self.staff_hold.setInterval(STAFF_HOLD_MS)
+        self.staff_hold.timeout.connect(lambda: self.open_staff(None))
+        self.staff_button.pressed.connect(self.staff_hold.start)
+        self.staff_button.released.connect(self.staff_hold.stop)
+        QShortcut(QKeySequence("Ctrl+Alt+S"), self, lambda: self.open_staff(None))
         bar.addWidget(self.brand, 1)
         bar.addWidget(self.lang_button)
         bar.addWidget(self.staff_button)

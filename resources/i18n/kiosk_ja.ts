@@ -560,6 +560,10 @@
         <translation>係員の確認：{n} ポイント</translation>
     </message>
     <message>
+        <source>The clerk enters the clerk PIN here. Please call the clerk.</source>
+        <translation>ここには係員が係員の暗証番号を入力します。係員をお呼びください。</translation>
+    </message>
+    <message>
         <source>Staff PIN</source>
         <translation>係員の暗証番号</translation>
     </message>
