@@ -37,7 +37,7 @@ with the card swap costs up to a second (pcscd polls vpcd about every 0.4 s); a 
 always the real simulator process over HTTPS. The engine's cloud client is built as
 `build()` builds it, with a short retry back-off (0.005 s) so that faults cost little.
 
-CI runs a fixed, derandomized budget (25 runs of 40 steps, about 95 s on this 2-core
+CI runs a fixed, derandomized budget (25 runs of 40 steps, 95-110 s on this 2-core
 machine; the same examples every time). A longer campaign draws new examples:
 
     KIOSK_STATEFUL_EXAMPLES=400 KIOSK_STATEFUL_STEPS=60 KIOSK_STATEFUL_SEED=1 \\
