@@ -612,12 +612,13 @@ class MoneyMachine(RuleBasedStateMachine):
         """No faults; every terminal reset and recovered; every card with a pending load tapped at
         the start screen. Then nothing may be left open."""
         self.admin.clear_faults()
-        by_uid = {c.uid.hex(): c for c in self.brekas}
         for i, t in enumerate(self.terminals):
             t.engine.reset()
             recover(t.parts.journal, t.parts.finisher)
+            # the journal knows a card only by its keyed hash (card_ref)
+            by_ref = {t.parts.finisher.keys.card_ref(c.uid.hex()): c for c in self.brekas}
             for row in t.parts.journal.waiting_for_card():
-                self.act(i, lambda t: t.engine.card_tapped(), card=by_uid[row.card_uid])
+                self.act(i, lambda t: t.engine.card_tapped(), card=by_ref[row.card_ref or ""])
             report = recover(t.parts.journal, t.parts.finisher)
             assert not report.failed, report
             stuck = [(r.exchange_id, r.state.value, r.last_error) for r in t.parts.journal.unfinished()]
