@@ -537,7 +537,7 @@
     </message>
     <message>
         <source>Settle with the card on the reader</source>
-        <translation>リーダー上のカードで確定</translation>
+        <translation>カードで確定</translation>
     </message>
     <message>
         <source>Card lost</source>
