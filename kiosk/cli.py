@@ -45,7 +45,9 @@ class UsageError(Exception):
     """Bad input from the user: printed on one line, exit status 2."""
 
 
-def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
+def build_parser(
+    verb: str | None = None, plugins: dict[str, metadata.EntryPoint] | None = None
+) -> argparse.ArgumentParser:
     """All verbs; the demo parts' modules are imported only when `verb` is one of theirs or
     no verb is given (help), so a product verb never loads any of them."""
     parser = argparse.ArgumentParser(
@@ -59,7 +61,7 @@ def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMANDS.values():
         importlib.import_module(module).add_parser(sub)
-    plugins = plugin_commands()
+    plugins = plugin_commands() if plugins is None else plugins
     for name in sorted(plugins):
         if verb is None or verb == name or verb not in COMMANDS:
             plugins[name].load().add_parser(sub)
@@ -98,10 +100,11 @@ def use_demo_keyring(path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     verb = first_verb(argv)
-    if verb in DEMO_VERBS and verb not in plugin_commands():
+    plugins = plugin_commands()  # one look at the installed entry points per run
+    if verb in DEMO_VERBS and verb not in plugins:
         print(f"kiosk {verb}: {DEMO_HINT}", file=sys.stderr)
         return EXIT_USAGE
-    parser = build_parser(verb)
+    parser = build_parser(verb, plugins)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

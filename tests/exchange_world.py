@@ -11,6 +11,8 @@ import pytest
 
 from kiosk import config as config_mod
 from kiosk.app import build
+from kiosk.exchange.steps import Step
+from kiosk.exchange.view import Phase
 from kiosk.pcsc.context import PcscContext
 from kiosk.pcsc.reader import PcscReader
 from kiosk.sync.cloud import CloudClient
@@ -91,3 +93,23 @@ def breka_balance(card: BrekaCard) -> int:
     from kiosk.cardio.breka import AID, VALUE_FILE
 
     return card.state.applications[AID].files[VALUE_FILE].value
+
+
+COMMIT_APDU = 11  # of a Breka load: identify (2), UID, select, authenticate (2), log, balance, credit, record, commit
+
+
+def interrupted_load(world: World, name: str, remove_after: int = COMMIT_APDU, remove_mode: str = "before"):
+    """A new citizen (1,000 points) exchanges 500; the Breka card leaves at APDU `remove_after`
+    (before or after acting on it): the screen asks for the same card, the load waits for it."""
+    mynumber, breka, _ = world.citizen(name, points=1_000)
+    engine = world.engine
+    with world.on_reader(mynumber):
+        engine.card_tapped()
+        engine.enter_pin("1234")
+    engine.choose_amount(500)
+    exchange_id = engine.confirm().exchange_id
+    with world.on_reader(breka, remove_after=remove_after, remove_mode=remove_mode):
+        view = engine.card_tapped()
+    assert view.phase is Phase.TAP_BREKA and view.problem.code == "tap_same_card_again"
+    assert world.parts.journal.get(exchange_id).state is Step.LOAD_INTENT
+    return mynumber, breka, exchange_id

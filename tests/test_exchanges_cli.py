@@ -13,7 +13,7 @@ from kiosk.cli import main
 from kiosk.exchange.steps import Step
 from kiosk.store import audit
 from kiosk.ui.staff_auth import StaffAuth
-from tests.exchange_world import World, breka_balance
+from tests.exchange_world import World, breka_balance, interrupted_load
 
 pytestmark = pytest.mark.pcsc
 
@@ -28,19 +28,10 @@ def world(world_dir, cloud, vpcd_slot):
 CLERK_PIN = "246810"
 
 
-def interrupted_load(world, name: str, remove_after: int, remove_mode: str):
+def walked_away(world, name: str, remove_after: int, remove_mode: str):
     """A citizen whose Breka load was cut off at APDU `remove_after`, then walked away."""
-    mynumber, breka, _ = world.citizen(name, points=1_000)
-    engine = world.engine
-    with world.on_reader(mynumber):
-        engine.card_tapped()
-        engine.enter_pin("1234")
-    engine.choose_amount(500)
-    exchange_id = engine.confirm().exchange_id
-    with world.on_reader(breka, remove_after=remove_after, remove_mode=remove_mode):
-        view = engine.card_tapped()
-    assert view.problem.code == "tap_same_card_again"
-    view = engine.reset()  # the citizen walked away: parked, the counter serves the next one
+    mynumber, breka, exchange_id = interrupted_load(world, name, remove_after, remove_mode)
+    view = world.engine.reset()  # parked: the counter serves the next one
     assert view.problem.code == "load_waits_for_card" and view.problem.params["number"] == exchange_id[:8].upper()
     assert world.parts.journal.get(exchange_id).state is Step.LOAD_INTENT
     return mynumber, breka, exchange_id
@@ -56,7 +47,7 @@ def cancel(config, exchange_id, monkeypatch, pin=CLERK_PIN, *extra):
 def test_an_exchange_waiting_for_its_card_is_settled_only_by_its_card(world, capsys, monkeypatch):
     # The card leaves at the credit command (APDU 9: two selects of identify, UID, select,
     # two authentication steps, log, balance, credit), before acting on it.
-    mynumber, breka, exchange_id = interrupted_load(world, "gone", 9, "before")
+    mynumber, breka, exchange_id = walked_away(world, "gone", 9, "before")
     config = ["--config", str(world.env.config_path)]
     assert main(config + ["exchanges", "pending", "--json"]) == 0
     pending = json.loads(capsys.readouterr().out)["pending"]
@@ -95,7 +86,7 @@ def test_an_exchange_waiting_for_its_card_is_settled_only_by_its_card(world, cap
 def test_a_clerk_cancel_of_a_load_the_card_committed_finishes_it(world, capsys, monkeypatch):
     """Pull the card at the commit, claim it was lost: the card's log shows the load, so the
     clerk's cancel finishes the exchange (points taken in the cloud) instead of giving them free."""
-    mynumber, breka, exchange_id = interrupted_load(world, "lucky", 11, "after")
+    mynumber, breka, exchange_id = walked_away(world, "lucky", 11, "after")
     assert breka_balance(breka) == 455  # the commit reached the card; its answer did not
     config = ["--config", str(world.env.config_path)]
     StaffAuth(world.parts.store).set_pin("clerk", CLERK_PIN, by="test")

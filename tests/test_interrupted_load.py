@@ -12,10 +12,9 @@ from kiosk.exchange.recovery import ALERT_LOAD_ON_CANCELLED, alerts
 from kiosk.exchange.steps import Step
 from kiosk.exchange.view import Phase
 from kiosk.store import audit
-from tests.exchange_world import World, breka_balance
+from tests.exchange_world import COMMIT_APDU, World, breka_balance, interrupted_load
 
 pytestmark = pytest.mark.pcsc
-COMMIT_APDU = 11  # identify (2), UID, select, authenticate (2), log, balance, credit, record, commit
 
 
 @pytest.fixture
@@ -26,19 +25,8 @@ def world(world_dir, cloud, vpcd_slot):
 
 
 def interrupted(world, name: str, mode: str = "before"):
-    """Steps 1 of the path: the load is cut off at its last command; the screen waits."""
-    mynumber, breka, _ = world.citizen(name, points=1_000)
-    engine = world.engine
-    with world.on_reader(mynumber):
-        engine.card_tapped()
-        engine.enter_pin("1234")
-    engine.choose_amount(500)
-    exchange_id = engine.confirm().exchange_id
-    with world.on_reader(breka, remove_after=COMMIT_APDU, remove_mode=mode):
-        view = engine.card_tapped()
-    assert view.phase is Phase.TAP_BREKA and view.problem.code == "tap_same_card_again"
-    assert world.parts.journal.get(exchange_id).state is Step.LOAD_INTENT
-    return mynumber, breka, exchange_id
+    """Step 1 of the path: the load is cut off at its last command; the screen waits."""
+    return interrupted_load(world, name, COMMIT_APDU, mode)
 
 
 def books(world, exchange_id):

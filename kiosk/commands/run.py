@@ -109,7 +109,8 @@ class Counter:
         except (StoreError, OSError):
             return False
         try:
-            return StaffAuth(store).has_pin("technician") and StaffAuth(store).check("technician", pin)
+            staff = StaffAuth(store)
+            return staff.has_pin("technician") and staff.check("technician", pin)
         except StaffLocked:
             return False
         finally:

@@ -30,7 +30,7 @@ from kiosk.exchange.ports import Cloud, Keys, Reader
 from kiosk.exchange.problems import problem_for
 from kiosk.exchange.recovery import flag_cancelled_loads, recover, resolve_card, settle_with_card
 from kiosk.exchange.steps import Step
-from kiosk.exchange.view import LotView, Phase, Problem, Receipt, View
+from kiosk.exchange.view import LotView, Phase, Problem, Receipt, View, short_number
 from kiosk.rules import AmountError, AmountLimits, Quote, quote, validate_amount
 from kiosk.store import audit
 from kiosk.sync.cloud_errors import CloudError, InsufficientPoints
@@ -61,11 +61,6 @@ class Visit:
     exchange_id: str | None = None
     receipt: Receipt | None = None
     finished_pending: tuple[str, ...] = ()
-
-
-def short_number(exchange_id: str) -> str:
-    """The exchange's number as screens, receipts and the clerk list show it."""
-    return exchange_id[:8].upper()
 
 
 class ExchangeEngine:
@@ -365,7 +360,7 @@ class ExchangeEngine:
                 ExchangeLoadJournal(self.journal, self.keys.card_ref),
                 terminal_no=self.terminal_no,
                 clock=lambda: self.journal.clock().timestamp(),
-                check=lambda records: flag_cancelled_loads(card.uid, records, self.journal),
+                check=lambda records: flag_cancelled_loads(records, self.journal),
             )
         except LoadOutcomeUnknown:
             conn.close()

@@ -68,7 +68,7 @@ def recover(
 def resolve_card(card: BrekaSession, journal: Journal, finisher: Finisher) -> RecoveryReport:
     """A Breka card was tapped: check its log, settle its pending loads from it, finish them."""
     records = card.load_records()
-    flag_cancelled_loads(card.uid, records, journal)
+    flag_cancelled_loads(records, journal)
     ref = finisher.keys.card_ref(card.uid.hex())
     pending = {row.exchange_id for row in journal.waiting_for_card(ref, card.uid.hex())}
     if not pending:
@@ -77,19 +77,26 @@ def resolve_card(card: BrekaSession, journal: Journal, finisher: Finisher) -> Re
     return recover(journal, finisher, only=pending)
 
 
-def flag_cancelled_loads(card_uid: bytes, records: list[LoadRecord], journal: Journal) -> list[str]:
+def flag_cancelled_loads(records: list[LoadRecord], journal: Journal) -> list[str]:
     """Loads on the card for exchanges this kiosk cancelled: points given without points taken.
     They cannot be committed any more (the cloud released the hold), so each is raised once
-    to the clerk with its figures (`alerts()`); the exchange itself stays cancelled."""
-    flagged = []
-    known = {e.detail.get("exchange_id") for e in audit.entries(journal.store) if e.action == ALERT_LOAD_ON_CANCELLED}
+    to the clerk with its figures (`alerts()`); the exchange itself stays cancelled.
+    Runs at every Breka tap: the alerts already raised are read only when there is one."""
+    flagged: list[str] = []
+    cancelled = []
     for record in records:
-        exchange_id = str(record.load_id)
         try:
-            row = journal.get(exchange_id)
+            row = journal.get(str(record.load_id))
         except KeyError:
             continue  # another terminal's load
-        if row.state is Step.CANCELLED and exchange_id not in known:
+        if row.state is Step.CANCELLED:
+            cancelled.append((record, row))
+    if not cancelled:
+        return flagged
+    known = {a.get("exchange_id") for a in alerts(journal)}
+    for record, row in cancelled:
+        exchange_id = row.exchange_id
+        if exchange_id not in known:
             detail = {
                 "exchange_id": exchange_id,
                 "card_ref": row.card_ref,
@@ -108,7 +115,7 @@ def flag_cancelled_loads(card_uid: bytes, records: list[LoadRecord], journal: Jo
 
 def alerts(journal: Journal) -> list[dict[str, Any]]:
     """What the clerk must look at: loads found on cards for cancelled exchanges."""
-    return [e.detail | {"at": e.at} for e in audit.entries(journal.store) if e.action == ALERT_LOAD_ON_CANCELLED]
+    return [e.detail | {"at": e.at} for e in audit.entries(journal.store, action=ALERT_LOAD_ON_CANCELLED)]
 
 
 def settle_with_card(
@@ -131,7 +138,7 @@ def settle_with_card(
     if not row.holds_card(ref, card.uid.hex()):
         raise CardNeeded(exchange_id)  # another card: this one's log says nothing about the load
     records = card.load_records()
-    flag_cancelled_loads(card.uid, records, journal)
+    flag_cancelled_loads(records, journal)
     others = {r.exchange_id for r in journal.waiting_for_card(ref, card.uid.hex())} - {exchange_id}
     settle(card.uid, records, ExchangeLoadJournal(journal, finisher.keys.card_ref))
     row = journal.get(exchange_id)

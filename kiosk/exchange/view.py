@@ -63,3 +63,8 @@ class View:
     exchange_id: str | None = None
     receipt: Receipt | None = None
     finished_pending: tuple[str, ...] = ()  # exchanges finished by this tap (recovery)
+
+
+def short_number(exchange_id: str) -> str:
+    """The exchange's number as screens, receipts and the clerk list show it."""
+    return exchange_id[:8].upper()

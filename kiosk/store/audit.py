@@ -50,10 +50,15 @@ def append(
     return AuditEntry(seq, at, actor, action, detail or {}, prev, digest)
 
 
-def entries(store: Store, since_seq: int = 0) -> list[AuditEntry]:
+def entries(store: Store, since_seq: int = 0, action: str | None = None) -> list[AuditEntry]:
+    """The chain after `since_seq`, or only its entries of one `action`."""
+    sql = "SELECT * FROM audit WHERE seq > ?"
+    args: tuple[object, ...] = (since_seq,)
+    if action is not None:
+        sql, args = sql + " AND action = ?", (since_seq, action)
     return [
         AuditEntry(r["seq"], r["at"], r["actor"], r["action"], json.loads(r["detail"]), r["prev_hash"], r["hash"])
-        for r in store.query("SELECT * FROM audit WHERE seq > ? ORDER BY seq", (since_seq,))
+        for r in store.query(sql + " ORDER BY seq", args)
     ]
 
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QListWidget, 
 
 from kiosk.exchange.finish import CardNeeded
 from kiosk.exchange.recovery import alerts
+from kiosk.exchange.view import short_number
 from kiosk.rules import JST
 from kiosk.store import audit
 from kiosk.ui.staff_pages import CLERK_NAME
@@ -152,7 +153,7 @@ class ClerkPage(Page):
         for r in rows:
             self.unfinished.addItem(
                 translate("kiosk", "{id}: {p} points, waiting {m} min").format(
-                    id=r.exchange_id[:8].upper(), p=points(r.points), m=int(r.age_seconds() // 60)
+                    id=short_number(r.exchange_id), p=points(r.points), m=int(r.age_seconds() // 60)
                 )
             )
         self.cancel_button.setEnabled(bool(rows))
@@ -161,7 +162,7 @@ class ClerkPage(Page):
         self.alerts.setText(
             "\n".join(
                 translate("kiosk", "Check: {p} points were loaded for cancelled exchange {id}").format(
-                    p=points(a.get("loaded")), id=str(a.get("exchange_id", ""))[:8].upper()
+                    p=points(a.get("loaded")), id=short_number(str(a.get("exchange_id", "")))
                 )
                 for a in found
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QProgressBar, QVBoxLayout
 
+from kiosk.exchange.view import short_number
 from kiosk.ui.pages_card import steps_text
 from kiosk.ui.texts import local_time, points, problem_text
 from kiosk.ui.widgets import Banner, BigButton, MessagePage, Page, label
@@ -153,7 +154,7 @@ class DonePage(Page):
             (translate("kiosk", "Breka balance before"), points(r.card_balance_before)),
             (translate("kiosk", "Breka balance now"), points(r.card_balance_after)),
             (translate("kiosk", "Date"), local_time(r.at)),
-            (translate("kiosk", "Receipt no."), r.exchange_id[:8].upper()),
+            (translate("kiosk", "Receipt no."), short_number(r.exchange_id)),
         ]
         for (n, v), (name, value) in zip(self.rows, values):
             n.setText(name)

@@ -13,6 +13,7 @@ import logging
 from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 
+from kiosk.exchange.view import short_number
 from kiosk.ui import style
 from kiosk.ui.texts import local_time, points
 
@@ -30,7 +31,7 @@ def render_receipt(receipt) -> QImage:
         (translate("kiosk", "Fee (1/11)") + "  " + points(receipt.fee), 22),
         (translate("kiosk", "{n} Breka points were loaded").format(n=points(receipt.loaded)), 26),
         (translate("kiosk", "Breka balance now") + "  " + points(receipt.card_balance_after), 22),
-        (translate("kiosk", "Receipt no.") + "  " + receipt.exchange_id[:8].upper(), 20),
+        (translate("kiosk", "Receipt no.") + "  " + short_number(receipt.exchange_id), 20),
     ]
     height = 24 + sum(size + 16 for _, size in lines)
     image = QImage(WIDTH, height, QImage.Format.Format_RGB32)

@@ -117,6 +117,7 @@ class KioskWindow(QWidget):
         outer.addLayout(bar)
         self.stack = QStackedWidget()
         outer.addWidget(self.stack, 1)
+        self.warning = IdleWarning(self)  # over the whole window, outside the layout
 
         self.pages: dict[str, Any] = {}  # name -> Page; each kind has its own signals and methods
         for page in (
@@ -151,7 +152,6 @@ class KioskWindow(QWidget):
         self.idle.setSingleShot(True)
         self.idle.setInterval(settings.idle_timeout_s * 1000)
         self.idle.timeout.connect(self.on_idle)
-        self.warning = IdleWarning(self)
         self.warn = QTimer(self)  # the countdown starts WARN_S before the wipe
         self.warn.setSingleShot(True)
         self.warn.setInterval(max(0, settings.idle_timeout_s - WARN_S) * 1000)
@@ -288,8 +288,7 @@ class KioskWindow(QWidget):
         self.staff_button.setText(translate("kiosk", "Staff"))
         for page in self.pages.values():
             page.retranslate()
-        if hasattr(self, "warning"):  # built after the pages
-            self.warning.retranslate()
+        self.warning.retranslate()
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
         from PySide6.QtWidgets import QApplication
@@ -301,7 +300,7 @@ class KioskWindow(QWidget):
         super().keyPressEvent(event)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
-        if hasattr(self, "warning") and self.warning.isVisible():
+        if self.warning.isVisible():
             self.warning.setGeometry(self.rect())
         scale = round(style.scale_for(event.size().height()), 2)
         if scale != self._scale:
