@@ -68,7 +68,9 @@ def run(args) -> int:
     else:
         counter.start()
     try:
-        return int(app.exec())
+        # Both first screens are shown before start() returns: a smoke test is done here. (An
+        # exit() queued before exec() runs is dropped by Qt, and the counter never ended.)
+        return 0 if args.smoke_test else int(app.exec())
     finally:
         counter.stop()
 
@@ -131,19 +133,14 @@ class Counter:
 
             self.out_of_service([CheckResult("secrets", False, str(exc))])
             return
-        _daily_backup(self.parts.store)
         self.kiosk = kiosk = Kiosk(self.cfg, self.parts, settings=self.settings)
         kiosk.start(on_first_screen=lambda: self._shown(kiosk.window.current_page(), kiosk.window.visible_texts(), []))
+        store = self.parts.store  # a copy of a large database must not hold the first screen back
+        kiosk.worker.call("daily_backup", lambda _engine: _daily_backup(store))
 
     def _shown(self, screen: str, texts: list[str], problems: list[str]) -> None:
-        if not self.smoke:
-            return
-        from PySide6.QtCore import QTimer
-
-        from kiosk.ui.app import qt_app
-
-        print(json.dumps({"screen": screen, "texts": texts, "problems": problems}, ensure_ascii=False), flush=True)
-        QTimer.singleShot(0, lambda: qt_app().exit(0))
+        if self.smoke:
+            print(json.dumps({"screen": screen, "texts": texts, "problems": problems}, ensure_ascii=False), flush=True)
 
     def stop(self) -> None:
         if self.kiosk is not None:
