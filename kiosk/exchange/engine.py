@@ -138,8 +138,9 @@ class ExchangeEngine:
             return self._restart(exc)
         return self._set(Phase.AMOUNT)
 
-    def choose_amount(self, raw: object, *, clerk: str | None = None) -> View:
-        """Validate the amount; `clerk` names the clerk who approved an amount above the threshold."""
+    def choose_amount(self, raw: object, *, clerk: str | None = None, reason: str | None = None) -> View:
+        """Validate the amount; `clerk` names the clerk (staff id) who approved an amount above the
+        threshold, `reason` says why (audited with it)."""
         if self._phase not in (Phase.AMOUNT, Phase.CONFIRM):
             return self._view()
         limits = AmountLimits(self._v.usable, None, self.card_upper_limit, self.clerk_threshold)
@@ -148,7 +149,8 @@ class ExchangeEngine:
         except AmountError as exc:
             return self._set(Phase.AMOUNT, problem_for(exc))
         if clerk is not None and points > self.clerk_threshold:
-            audit.append(self.journal.store, "clerk", "approve_amount", {"clerk": clerk, "points": points})
+            detail = {"clerk": clerk, "points": points} | ({"reason": reason} if reason else {})
+            audit.append(self.journal.store, "clerk", "approve_amount", detail)
         self._v.quote = quote(points)
         return self._set(Phase.CONFIRM)
 

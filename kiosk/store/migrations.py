@@ -72,4 +72,18 @@ MIGRATIONS: list[list[str]] = [
            WHERE json_extract(detail, '$.card_uid') IS NOT NULL
              AND exchange_id IN (SELECT exchange_id FROM exchanges WHERE card_ref IS NOT NULL)""",
     ],
+    # staff by name: each clerk and technician signs in with a PIN of their own, so every
+    # clerk action names the person (kiosk.ui.staff_accounts). Disabled, never deleted.
+    [
+        """CREATE TABLE staff (
+            staff_id      TEXT PRIMARY KEY,
+            display_name  TEXT NOT NULL,
+            role          TEXT NOT NULL CHECK (role IN ('clerk', 'technician')),
+            pin           TEXT,                   -- scrypt2 hash, as kiosk.ui.staff_auth
+            failures      INTEGER NOT NULL DEFAULT 0,
+            next_try      REAL NOT NULL DEFAULT 0,
+            active        INTEGER NOT NULL DEFAULT 1,
+            created_at    TEXT NOT NULL
+        )""",
+    ],
 ]

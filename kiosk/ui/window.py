@@ -93,6 +93,8 @@ class KioskWindow(QWidget):
         self.view: View = View(phase=Phase.WAIT_MYNUMBER)
         self.busy = ""
         self.local: str | None = None  # a staff page shown over the flow
+        self.retries: Any = None  # kiosk.exchange.follow_up.FollowUp, set by kiosk.ui.app.Kiosk
+        self.clerk_id: str | None = None  # the staff id of the clerk signed in (kiosk.ui.staff_pages)
         self._scale = 0.0
         self.family = style.cjk_family()
 
@@ -253,6 +255,7 @@ class KioskWindow(QWidget):
         self.warning.hide()
         self.wipe()
         self.local = None
+        self.clerk_id = None
         self.worker.reset()
         self.show_page("wait")
         self.reset_language()
@@ -351,6 +354,7 @@ class KioskWindow(QWidget):
 
     def close_staff(self) -> None:
         self.local = None
+        self.clerk_id = None  # the next staff session signs in again
         self.show_page(PAGE_FOR_PHASE[self.view.phase])
 
     def print_receipt(self) -> None:
