@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from kiosk.exchange.finish import Finisher
 from kiosk.exchange.journal import ExchangeRow, Journal
 from kiosk.exchange.recovery import RecoveryReport, recover
+from kiosk.exchange.reversal import CLOUD_DUE, Reversals
 
 BASE_S = 30.0  # the first retry after a failure
 MAX_S = 900.0  # never longer than this between two tries of one exchange
@@ -46,28 +47,55 @@ class FollowUp:
         clock: Callable[[], float] = time.monotonic,
         base_s: float = BASE_S,
         max_s: float = MAX_S,
+        reversals: Reversals | None = None,
     ) -> None:
         self.journal, self.finisher, self.clock = journal, finisher, clock
+        self.reversals = reversals  # corrections whose cloud call is still due (same backoff)
         self.base_s, self.max_s = base_s, max_s
         self._lock = threading.Lock()  # the GUI reads the schedule while the worker runs
         self._failures: dict[str, int] = {}
         self._next: dict[str, float] = {}
 
     def due(self, skip: frozenset[str] | set[str] = frozenset()) -> set[str]:
-        """Unfinished exchanges that need no card and whose backoff has run out."""
+        """Unfinished exchanges that need no card (and reversals whose cloud call is due) whose
+        backoff has run out."""
         now = self.clock()
         with self._lock:
-            return {
+            ids = {
                 r.exchange_id
                 for r in self.journal.unfinished()
                 if not r.needs_card and r.exchange_id not in skip and self._next.get(r.exchange_id, 0.0) <= now
             }
+            return ids | {rid for rid in self._reversals_due() if self._next.get(rid, 0.0) <= now}
+
+    def _reversals_due(self) -> list[str]:
+        if self.reversals is None:
+            return []
+        return [r.reversal_id for r in self.reversals.unfinished() if r.state in CLOUD_DUE]
+
+    def _retry_reversals(self, force: bool) -> None:
+        if self.reversals is None:
+            return
+        now = self.clock()
+        due = [rid for rid in self._reversals_due() if force or self._next.get(rid, 0.0) <= now]
+        if not due:
+            return
+        outcome = self.reversals.recover(only=set(due))
+        with self._lock:
+            for rid in outcome["reversed"]:
+                self._failures.pop(rid, None)
+                self._next.pop(rid, None)
+            for rid in outcome["failed"]:
+                n = self._failures.get(rid, 0) + 1
+                self._failures[rid] = n
+                self._next[rid] = now + backoff(n, self.base_s, self.max_s)
 
     def run(self, skip: frozenset[str] | set[str] = frozenset(), force: bool = False) -> RecoveryReport:
         """Retry what is due (or, with `force`, everything: the clerk's "send now"). Runs on the
         card worker; the cloud calls are idempotent under the exchange id."""
-        only = {r.exchange_id for r in self.journal.unfinished() if not r.needs_card} if force else self.due(skip)
-        only -= set(skip)
+        self._retry_reversals(force)
+        open_ids = {r.exchange_id for r in self.journal.unfinished() if not r.needs_card}
+        only = (open_ids if force else self.due(skip) & open_ids) - set(skip)
         if not only:
             return RecoveryReport()
         report = recover(self.journal, self.finisher, skip=skip, only=only)

@@ -89,8 +89,11 @@ class Kiosk:
         # off by the idle wipe) are retried while the kiosk runs, not only at start: each
         # with its own backoff (kiosk.exchange.follow_up), on the card worker.
         from kiosk.exchange.follow_up import FollowUp
+        from kiosk.exchange.reversal import Reversals
 
-        self.retries = FollowUp(parts.journal, parts.finisher)
+        self.reversals = Reversals(parts.journal, parts.outbox, parts.cloud, parts.finisher.keys)
+        self.window.reversals = self.reversals
+        self.retries = FollowUp(parts.journal, parts.finisher, reversals=self.reversals)
         self.window.retries = self.retries
         self.follow_up = QTimer(self.window)
         self.follow_up.setInterval(FOLLOW_UP_S * 1000)
@@ -134,6 +137,7 @@ class Kiosk:
         from kiosk.exchange.recovery import recover
 
         self.recovery = recover(self.parts.journal, self.parts.finisher, skip=serving(engine))
+        self.reversals.recover()  # corrections cut off by a stop: the cloud's part, or abandoned
         return None
 
     def stop(self) -> None:

@@ -94,6 +94,7 @@ class KioskWindow(QWidget):
         self.busy = ""
         self.local: str | None = None  # a staff page shown over the flow
         self.retries: Any = None  # kiosk.exchange.follow_up.FollowUp, set by kiosk.ui.app.Kiosk
+        self.reversals: Any = None  # kiosk.exchange.reversal.Reversals, set by kiosk.ui.app.Kiosk
         self.clerk_id: str | None = None  # the staff id of the clerk signed in (kiosk.ui.staff_pages)
         self._scale = 0.0
         self.family = style.cjk_family()
