@@ -86,12 +86,17 @@ class ExchangeEngine:
         self._phase: Phase = Phase.WAIT_MYNUMBER
         self._problem: Problem | None = None
         self._v = Visit()
+        # A clerk uses the reader (a correction: the citizen's cards are read by the clerk's
+        # job): taps are not a new visit meanwhile. Set and cleared on the card worker.
+        self.reader_reserved = False
 
     # -- events ------------------------------------------------------------------------
     # Card events return None when the step does not care: nothing changed, so the screen is
     # not re-drawn (a PIN or an amount being typed stays).
     def card_tapped(self) -> View | None:
         """Whatever card is on the reader now: act on it according to the phase."""
+        if self.reader_reserved:
+            return None
         if self._phase is Phase.TAP_BREKA:
             return self._breka_tapped()
         if self._phase in (Phase.WAIT_MYNUMBER, Phase.DONE, Phase.FAILED, Phase.LOCKED):
@@ -205,6 +210,7 @@ class ExchangeEngine:
     def reset(self) -> View:
         """Idle timeout or "start over": cancel what can be cancelled and wipe everything. A load
         that waits for its card is parked instead: the next citizen is served meanwhile."""
+        self.reader_reserved = False  # a correction left by the idle wipe gives the reader back
         if self._phase is Phase.TAP_BREKA and self._v.exchange_id:
             row = self.journal.get(self._v.exchange_id)
             if row.state is Step.LOAD_INTENT:

@@ -116,6 +116,10 @@ class ClerkPage(Page):
         row.addWidget(self.lost_button, 1)
         row.addWidget(self.retry_button, 1)
         box.addLayout(row)
+        from kiosk.ui.clerk_today import TodayBox
+
+        self.today_box = TodayBox(self)  # today's exchanges: correct, reprint; the closing slip
+        box.addWidget(self.today_box, 1)
         claim = QHBoxLayout()
         self.claim_buttons = {}
         for fmt in ("pdf", "csv", "json"):
@@ -140,6 +144,7 @@ class ClerkPage(Page):
         self.cancel_button.setText(translate("kiosk", "Cancel / settle with the card"))
         self.lost_button.setText(translate("kiosk", "Card lost"))
         self.retry_button.setText(translate("kiosk", "Send to the cloud now"))
+        self.today_box.retranslate()
         for fmt, b in self.claim_buttons.items():
             b.setText(translate("kiosk", "Monthly claim ({fmt})").format(fmt=fmt.upper()))
         self.close_button.setText(translate("kiosk", "Close"))
@@ -187,6 +192,7 @@ class ClerkPage(Page):
         self.cancel_button.setEnabled(bool(pending))
         self.lost_button.setEnabled(any(p.row.needs_card for p in pending))
         self.retry_button.setEnabled(any(not p.row.needs_card for p in pending))
+        self.today_box.refresh()
         found = alerts(parts.journal)
         self.alerts.setText(
             "\n".join(

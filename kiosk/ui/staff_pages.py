@@ -237,5 +237,8 @@ def install_staff_pages(window) -> None:
     from kiosk.ui.technician import TechnicianPage
 
     window.add_page(StaffPinPage(window))
+    from kiosk.ui.reversal_page import ReversalPage
+
     window.add_page(ClerkPage(window))
+    window.add_page(ReversalPage(window))
     window.add_page(TechnicianPage(window))

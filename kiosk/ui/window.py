@@ -360,4 +360,6 @@ class KioskWindow(QWidget):
 
     def print_receipt(self) -> None:
         if self.printer is not None and self.view.receipt is not None:
-            self.printer.print_receipt(self.view.receipt, self.languages.current if self.languages else "ja")
+            ok = self.printer.print_receipt(self.view.receipt, self.languages.current if self.languages else "ja")
+            if ok is False:  # said on the screen, not only in the log
+                self.pages["done"].printer_failed()
