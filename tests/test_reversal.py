@@ -6,6 +6,7 @@ settlement record of kind "reversal" nets the exchange's; spent points refuse it
 from __future__ import annotations
 
 import itertools
+from datetime import datetime
 
 import pytest
 
@@ -16,6 +17,7 @@ from kiosk.exchange.follow_up import FollowUp
 from kiosk.exchange.reversal import NotReversible, Reversals, RStep, prove_holder
 from kiosk.exchange.steps import Step
 from kiosk.exchange.view import Phase
+from kiosk.rules import JST
 from kiosk.store import audit
 from kiosk.sync.cloud_errors import CloudError
 from kiosk.sync.settlement_record import public_key_bytes
@@ -85,6 +87,8 @@ def breka_on_reader(world, rev: Reversals, reversal_id: str, breka, **insert):
 
 def test_a_reversal_gives_the_points_back_and_nets_in_a_signed_record(world):
     mynumber, breka, exchange_id = exchanged(world)
+    month = datetime.now(JST).strftime("%Y-%m")
+    used_before = world.parts.cloud.monthly(month, month)["totals"]["used"]
     rev = reversals(world)
     holder, reversal_id = begin(world, rev, mynumber, exchange_id)
     assert breka_on_reader(world, rev, reversal_id, breka).state is RStep.CARD_DONE
@@ -98,6 +102,8 @@ def test_a_reversal_gives_the_points_back_and_nets_in_a_signed_record(world):
         RStep.REVERSED,
     ]
     assert world.usable(mynumber) == ISSUED  # the cloud gave the points back
+    used_after = world.parts.cloud.monthly(month, month)["totals"]["used"]
+    assert (used_after["count"], used_after["points"]) == (used_before["count"] - 1, used_before["points"] - POINTS)
     record = world.parts.outbox.reversal_record_for(exchange_id)
     original = world.parts.outbox.record_for(exchange_id)
     assert record["kind"] == "reversal" and "kind" not in original
