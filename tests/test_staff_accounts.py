@@ -167,3 +167,16 @@ def test_an_approval_needs_a_named_clerk_and_a_reason(kiosk, qtbot):
 def test_exchanges_cancel_refuses_a_blank_reason_or_clerk_before_asking_a_pin(cfg, monkeypatch, capsys, args, says):
     assert cli(cfg, monkeypatch, "exchanges", "cancel", ID, *args, stdin="24681357\n") == 2
     assert says in capsys.readouterr().err
+
+
+def test_a_kiosk_with_named_staff_only_needs_no_shared_pin(cfg, monkeypatch, capsys):
+    assert cli(cfg, monkeypatch, "staff-pin", "status", "--json") == 1  # a fresh kiosk: nobody
+    capsys.readouterr()
+    assert cli(cfg, monkeypatch, "staff", "add", "sato", "--name", "佐藤", stdin="24681357\n") == 0
+    assert (
+        cli(cfg, monkeypatch, "staff", "add", "ito", "--name", "伊藤", "--role", "technician", stdin="97531864\n") == 0
+    )
+    capsys.readouterr()
+    assert cli(cfg, monkeypatch, "staff-pin", "status", "--json") == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["ok"] is True and all(r["named_accounts"] and not r["pin_set"] for r in status["roles"])
