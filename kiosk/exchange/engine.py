@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kiosk.cardio import errors as card_errors
-from kiosk.cardio.breka_load import LoadOutcomeUnknown, load, open_for_load
+from kiosk.cardio.breka_load import LoadOutcomeUnknown, LoadOutcomeUnprovable, load, open_for_load
 from kiosk.cardio.connection import Connection
 from kiosk.cardio.desfire_status import BoundaryError
 from kiosk.cardio.identify import CardKind, identify
@@ -28,7 +28,7 @@ from kiosk.exchange.journal import Journal
 from kiosk.exchange.load_journal import ExchangeLoadJournal
 from kiosk.exchange.ports import Cloud, Keys, Reader
 from kiosk.exchange.problems import problem_for
-from kiosk.exchange.recovery import flag_cancelled_loads, recover, resolve_card, settle_with_card
+from kiosk.exchange.recovery import flag_cancelled_loads, flag_unprovable, recover, resolve_card, settle_with_card
 from kiosk.exchange.steps import Step
 from kiosk.exchange.view import LotView, Phase, Problem, Receipt, View, short_number
 from kiosk.rules import AmountError, AmountLimits, Quote, quote, validate_amount
@@ -365,6 +365,10 @@ class ExchangeEngine:
         except LoadOutcomeUnknown:
             conn.close()
             return self._set(Phase.TAP_BREKA, Problem("tap_same_card_again"))
+        except LoadOutcomeUnprovable:
+            conn.close()  # the card cannot say: keep the hold, load nothing, hand it to the clerk
+            flag_unprovable([row.exchange_id], self.journal)
+            return self._park(row.exchange_id)
         except BoundaryError as exc:
             conn.close()
             self._cancel_quietly("card full")

@@ -72,4 +72,8 @@ MIGRATIONS: list[list[str]] = [
            WHERE json_extract(detail, '$.card_uid') IS NOT NULL
              AND exchange_id IN (SELECT exchange_id FROM exchanges WHERE card_ref IS NOT NULL)""",
     ],
+    # 4: the newest load on the card's log when a load's intent was journaled ('' = the log was
+    # empty): a load absent from the log proves "not loaded" only while the log still reaches
+    # back to it (the log keeps 10 loads; other terminals may have pushed ours out).
+    ["ALTER TABLE exchanges ADD COLUMN log_anchor TEXT"],
 ]

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QListWidget, QVBoxLayout
 
+from kiosk.cardio.breka_load import LoadOutcomeUnprovable
 from kiosk.exchange.finish import CardNeeded
-from kiosk.exchange.recovery import alerts
+from kiosk.exchange.recovery import ALERT_LOAD_UNPROVABLE, alerts
 from kiosk.exchange.view import short_number
 from kiosk.rules import JST
 from kiosk.store import audit
@@ -159,14 +160,7 @@ class ClerkPage(Page):
         self.cancel_button.setEnabled(bool(rows))
         self.lost_button.setEnabled(bool(rows))
         found = alerts(parts.journal)
-        self.alerts.setText(
-            "\n".join(
-                translate("kiosk", "Check: {p} points were loaded for cancelled exchange {id}").format(
-                    p=points(a.get("loaded")), id=short_number(str(a.get("exchange_id", "")))
-                )
-                for a in found
-            )
-        )
+        self.alerts.setText("\n".join(_alert_text(a) for a in found))
 
     def _cancel_selected(self) -> None:
         i = self.unfinished.currentRow()
@@ -201,6 +195,8 @@ class ClerkPage(Page):
         if what == "clerk_cancel":
             if isinstance(result, CardNeeded):
                 self.status.setText(translate("kiosk", "Put that exchange's Breka card on the reader first."))
+            elif isinstance(result, LoadOutcomeUnprovable):
+                self.status.setText(_UNPROVABLE())
             elif isinstance(result, Exception):
                 self.status.setText(translate("kiosk", "Could not cancel: {e}").format(e=result))
             else:
@@ -227,3 +223,20 @@ class ClerkPage(Page):
 
     def _close(self) -> None:
         self.main.close_staff()
+
+
+def _UNPROVABLE() -> str:  # noqa: N802 - a text, looked up when shown
+    return translate(
+        "kiosk",
+        "The card's log no longer reaches back to this load: ask the Breka operator whether it was "
+        "loaded. The points stay held until then.",
+    )
+
+
+def _alert_text(alert: dict) -> str:
+    number, loaded = short_number(str(alert.get("exchange_id", ""))), points(alert.get("loaded"))
+    if alert.get("kind") == ALERT_LOAD_UNPROVABLE:
+        return translate("kiosk", "Check: exchange {id} ({p} points) cannot be settled from its card").format(
+            id=number, p=loaded
+        )
+    return translate("kiosk", "Check: {p} points were loaded for cancelled exchange {id}").format(p=loaded, id=number)

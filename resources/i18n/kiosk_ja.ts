@@ -508,6 +508,14 @@
         <translation>{id}：{p} ポイント、{m} 分待ち</translation>
     </message>
     <message>
+        <source>The card&apos;s log no longer reaches back to this load: ask the Breka operator whether it was loaded. The points stay held until then.</source>
+        <translation>カードの記録がこの書き込みまでさかのぼれません。入ったかどうかをブレカの運営者に確認してください。それまでポイントは確保したままです。</translation>
+    </message>
+    <message>
+        <source>Check: exchange {id} ({p} points) cannot be settled from its card</source>
+        <translation>要確認：交換 {id}（{p} ポイント）はカードの記録で判断できません</translation>
+    </message>
+    <message>
         <source>Check: {p} points were loaded for cancelled exchange {id}</source>
         <translation>要確認：取り消した交換 {id} の {p} ポイントがカードに積み増されています</translation>
     </message>
