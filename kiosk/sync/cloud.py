@@ -177,6 +177,24 @@ class CloudClient:
         )
         return HolderSession(data["holder_token"], data["mykey_id"], data["expires_at"])
 
+    def create_mykey(self, challenge_id: str, certificate_der: bytes, signature: bytes, key: str) -> HolderSession:
+        """Set up a MyKey ID with the proof of the holder authentication just answered
+        no_mykey_id (the same challenge, certificate and signature: no second PIN), with the
+        holder's consent; logs the holder in. Idempotent under `key`."""
+        data = self._call(
+            "POST",
+            "/v1/holder/mykey",
+            schema.mykey_created,
+            body={
+                "challenge_id": challenge_id,
+                "certificate": base64.b64encode(certificate_der).decode("ascii"),
+                "signature": base64.b64encode(signature).decode("ascii"),
+                "consent": True,
+            },
+            key=key,
+        )
+        return HolderSession(data["holder_token"], data["mykey_id"], data["expires_at"])
+
     # -- balance and exchanges -------------------------------------------------------
     def balance(self, holder: HolderSession | str) -> dict[str, Any]:
         return self._call("GET", "/v1/holder/balance", lambda d: schema.balance(d, _mykey(holder)), holder=holder)

@@ -96,6 +96,13 @@ def holder_auth(data: Any) -> Obj:
     return d
 
 
+def mykey_created(data: Any) -> Obj:
+    d = holder_auth(data)
+    if not isinstance(d.get("created"), bool):
+        raise SchemaError("mykey.created is missing or not true or false")
+    return d
+
+
 # -- balance -----------------------------------------------------------------------------
 def _lot(value: Any, where: str) -> Obj:
     lot = _obj(value, where)

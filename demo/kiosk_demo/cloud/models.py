@@ -57,6 +57,17 @@ class HolderAuthOut(BaseModel):
     expires_at: AwareDatetime
 
 
+class MyKeyIn(HolderAuthIn):
+    """The very challenge, certificate and signature of a holder authentication that was
+    answered no_mykey_id, with the holder's consent."""
+
+    consent: Literal[True] = Field(description="the holder agreed at the counter to set up a MyKey ID")
+
+
+class MyKeyOut(HolderAuthOut):
+    created: bool = Field(description="false if the certificate already had a MyKey ID")
+
+
 # -- balance ---------------------------------------------------------------------------
 class ReservedOut(BaseModel):
     points: int
