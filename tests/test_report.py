@@ -14,6 +14,7 @@ import pytest
 
 from kiosk.cli import main
 from kiosk.rules import quote
+from kiosk.store.visits import OUTCOMES as VISIT_OUTCOMES
 from kiosk.sync.report import MonthError, build, collect, jst_month, local_records, months_between, to_csv
 from tests.cloud_fixtures import login
 from tests.test_outbox_cli import install_secrets, write_config
@@ -152,9 +153,13 @@ def test_cli_csv_and_json(history, tmp_path, capsys):
             "cloud_used_points": 3500,
             "cloud_used_holders": 1,
             "claim_points": 3500,
+            "fee_points": 318,
+            "loaded_points": 3182,
             "mismatch": False,
+            "visits": {o: 0 for o in VISIT_OUTCOMES},
         }
     ]
+    assert data["reconciled"] is True and data["terminal_id"] == history.term.terminal_id
     assert data["mismatches"] == [] and data["totals"]["used_holders"] == 1 and data["event_id"] == history.event
 
 
@@ -198,8 +203,22 @@ def test_months_and_jst_boundaries():
         with pytest.raises(MonthError):
             months_between(bad, "2019-01")
     records = [
-        {"occurred_at": "2018-01-31T15:00:00Z", "mykey_id": "m", "points_used": 11, "event_id": "e"},
-        {"occurred_at": "2018-02-02T00:00:00+09:00", "mykey_id": "m", "points_used": 12, "event_id": "other"},
+        {
+            "occurred_at": "2018-01-31T15:00:00Z",
+            "mykey_id": "m",
+            "points_used": 11,
+            "fee": 1,
+            "loaded": 10,
+            "event_id": "e",
+        },
+        {
+            "occurred_at": "2018-02-02T00:00:00+09:00",
+            "mykey_id": "m",
+            "points_used": 12,
+            "fee": 1,
+            "loaded": 11,
+            "event_id": "other",
+        },
     ]
     report = build(records, {"months": [], "totals": {}}, "2018-02", "2018-02", event_id="e")
     row = report.months[0]

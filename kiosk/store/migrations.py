@@ -76,4 +76,28 @@ MIGRATIONS: list[list[str]] = [
     # empty): a load absent from the log proves "not loaded" only while the log still reaches
     # back to it (the log keeps 10 loads; other terminals may have pushed ours out).
     ["ALTER TABLE exchanges ADD COLUMN log_anchor TEXT"],
+    # 5: the office's books (issue 16): the claim register and anonymous visit counts.
+    [
+        """CREATE TABLE claims (
+            number        TEXT PRIMARY KEY,       -- claim.number_prefix + YYYY-NNNN, kept on reissue
+            first_month   TEXT NOT NULL,          -- YYYY-MM (JST), whole months
+            last_month    TEXT NOT NULL,
+            amount        INTEGER NOT NULL,       -- yen claimed = experiment points used (net)
+            fee           INTEGER NOT NULL,
+            loaded        INTEGER NOT NULL,
+            reconciled    INTEGER NOT NULL,       -- 0: made without the cloud (未照合)
+            issued_at     TEXT NOT NULL,          -- first issue
+            reissued_at   TEXT,                   -- last reissue (再発行), NULL if never
+            reissues      INTEGER NOT NULL DEFAULT 0,
+            sent_on       TEXT,                   -- YYYY-MM-DD the claim went to the city
+            paid_on       TEXT,                   -- YYYY-MM-DD the city paid
+            UNIQUE (first_month, last_month)
+        )""",
+        """CREATE TABLE visits (
+            month         TEXT NOT NULL,          -- YYYY-MM (JST): nothing finer is kept
+            outcome       TEXT NOT NULL,
+            count         INTEGER NOT NULL,
+            PRIMARY KEY (month, outcome)
+        )""",
+    ],
 ]

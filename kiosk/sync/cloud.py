@@ -266,12 +266,19 @@ class CloudClient:
         body = records if isinstance(records, PreparedBody) else self.prepare_batch(records, compress=compress)
         return self._call("POST", "/v1/settlements/batches", schema.batch, key=key or str(uuid.uuid4()), body=body)
 
-    def monthly(self, from_month: str, to_month: str, event_id: str | None = None) -> dict[str, Any]:
-        query = {"from": from_month, "to": to_month} | ({"event_id": event_id} if event_id else {})
+    def monthly(
+        self, from_month: str, to_month: str, event_id: str | None = None, *, terminal_id: str | None = None
+    ) -> dict[str, Any]:
+        """The cloud's figures per month; `terminal_id` (this terminal's) narrows `used` to it."""
+        query = (
+            {"from": from_month, "to": to_month}
+            | ({"event_id": event_id} if event_id else {})
+            | ({"terminal_id": terminal_id} if terminal_id else {})
+        )
         return self._call(
             "GET",
             "/v1/reports/monthly",
-            lambda d: schema.monthly(d, from_month, to_month, event_id),
+            lambda d: schema.monthly(d, from_month, to_month, event_id, terminal_id),
             query=query,
             max_body=max(self.max_body, MAX_REPORT_BODY),
         )

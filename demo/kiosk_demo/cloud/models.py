@@ -212,6 +212,9 @@ class MonthFigures(BaseModel):
 
 class MonthlyOut(BaseModel):
     event_id: str | None
+    terminal_id: str | None = Field(
+        description="the terminal whose exchanges `used` counts (as asked), or null for every terminal"
+    )
     months: list[MonthFigures]
     totals: MonthFigures = Field(description="the whole range; holders are distinct over the range")
 

@@ -172,8 +172,14 @@ async def monthly(
     from_: Annotated[str, Query(alias="from", pattern=r"^\d{4}-\d{2}$")],
     to: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")],
     event_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    terminal_id: Annotated[
+        str | None,
+        Query(min_length=1, max_length=64, description="count `used` for this terminal only (the caller's own)"),
+    ] = None,
 ):
-    return await ctx.pipeline.respond(request, lambda conn, t: reports.monthly(conn, from_, to, event_id))
+    return await ctx.pipeline.respond(
+        request, lambda conn, t: reports.monthly(conn, from_, to, event_id, terminal_id, caller=t.terminal_id)
+    )
 
 
 def _jsonable(data: dict) -> dict:
