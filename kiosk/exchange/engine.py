@@ -31,6 +31,7 @@ from kiosk.exchange.problems import problem_for
 from kiosk.exchange.recovery import flag_cancelled_loads, flag_unprovable, recover, resolve_card, settle_with_card
 from kiosk.exchange.steps import Step
 from kiosk.exchange.view import LotView, Phase, Problem, Receipt, View, short_number
+from kiosk.exchange.visit_outcome import end_visit, outcome_for
 from kiosk.rules import AmountError, AmountLimits, Quote, quote, validate_amount
 from kiosk.store import audit
 from kiosk.sync.cloud_errors import CloudError, InsufficientPoints
@@ -61,6 +62,9 @@ class Visit:
     exchange_id: str | None = None
     receipt: Receipt | None = None
     finished_pending: tuple[str, ...] = ()
+    started: bool = False  # a My Number Card was read: this visit is counted when it ends
+    ended: bool = False  # counted already (kiosk.store.visits)
+    nothing_to_exchange: str | None = None  # "no_usable_points" / "reserved_only" once the balance shows it
 
 
 class ExchangeEngine:
@@ -118,6 +122,7 @@ class ExchangeEngine:
             return self._set(Phase.PIN, problem_for(exc))
         except card_errors.PinBlocked as exc:
             self._close_card()
+            self._end_visit("pin_locked")
             return self._set(Phase.LOCKED, problem_for(exc))
         except (card_errors.LastTryNotConfirmed, card_errors.InvalidPinFormat) as exc:
             return self._set(Phase.PIN, problem_for(exc))
@@ -187,6 +192,9 @@ class ExchangeEngine:
             if row.state is Step.LOAD_INTENT:
                 return self._set(Phase.TAP_BREKA, Problem("tap_same_card_again"))
         self._cancel_quietly(reason)
+        self._end_visit(
+            self._v.nothing_to_exchange or ("timed_out" if reason == "idle timeout" else "cancelled_by_citizen")
+        )
         self._wipe()
         return self._view()
 
@@ -224,6 +232,7 @@ class ExchangeEngine:
         if self._v.exchange_id != exchange_id:
             return outcome, None
         self._v.exchange_id = None  # ended: nothing of it may be cancelled or loaded again from here
+        self._end_visit("completed" if outcome == "committed" else "card_trouble")  # the load was cut off
         self._wipe()
         code = "completed_by_clerk" if outcome == "committed" else "cancelled_by_clerk"
         return outcome, self._set(Phase.WAIT_MYNUMBER, Problem(code))
@@ -247,6 +256,7 @@ class ExchangeEngine:
         journal and is finished whenever that card is tapped; the screen asks for the staff."""
         log.info("exchange %s parked: waits for its Breka card", exchange_id)
         self._v.exchange_id = None  # parked, not cancelled
+        self._end_visit("timed_out")
         self._wipe()
         return self._set(Phase.WAIT_MYNUMBER, Problem("load_waits_for_card", {"number": short_number(exchange_id)}))
 
@@ -271,15 +281,19 @@ class ExchangeEngine:
             if not isinstance(session, MyNumberSession):
                 raise card_errors.CardError("identify gave a My Number Card without its session")
             self._v.conn, self._v.session = conn, session
+            self._v.started = True
             # The certificate (free to read) before the PIN prompt, and before the tries query,
             # so that VERIFY follows the query directly and reuses its answer (no second query).
             self._v.certificate = session.read_auth_certificate()
             self._v.tries_left = session.tries_left()
         except card_errors.CardError as exc:
             self._close_card(conn)
+            self._end_visit("card_trouble")  # counted only when it was a My Number Card
+            self._v = Visit()
             return self._set(Phase.WAIT_MYNUMBER, problem_for(exc))
         if self._v.tries_left == 0:
             self._close_card()
+            self._end_visit("pin_locked")
             return self._set(Phase.LOCKED, Problem("pin_locked"))
         self._prefetch_challenge()
         return self._set(Phase.PIN)
@@ -342,6 +356,7 @@ class ExchangeEngine:
         if row.state.final:  # a clerk ended it while the screen waited for the card
             conn.close()
             self._v.exchange_id = None
+            self._end_visit("completed" if row.state is Step.COMMITTED else "card_trouble")
             self._wipe()
             code = "completed_by_clerk" if row.state is Step.COMMITTED else "cancelled_by_clerk"
             return self._set(Phase.WAIT_MYNUMBER, Problem(code))
@@ -372,6 +387,7 @@ class ExchangeEngine:
         except BoundaryError as exc:
             conn.close()
             self._cancel_quietly("card full")
+            self._end_visit("card_trouble")
             return self._set(Phase.FAILED, problem_for(exc))
         conn.close()
         if others:  # parked loads of this card, settled from its log by load(): finish them too
@@ -403,6 +419,7 @@ class ExchangeEngine:
             pending,
         )
         self._v.holder = None
+        self._end_visit("completed")
         return self._set(Phase.DONE)
 
     # -- plumbing ----------------------------------------------------------------------
@@ -416,6 +433,10 @@ class ExchangeEngine:
             LotView(int(lot["points"]), lot["expires_at"])
             for lot in sorted(balance["lots"], key=lambda lot: lot["expires_at"])
         )
+        if self._v.usable <= 0:  # whatever the citizen does next, this visit cannot exchange
+            self._v.nothing_to_exchange = "reserved_only" if self._v.reserved > 0 else "no_usable_points"
+        else:
+            self._v.nothing_to_exchange = None
 
     def _load_balance_quietly(self) -> None:
         try:
@@ -439,9 +460,16 @@ class ExchangeEngine:
         problem = problem_for(exc)
         self._close_card()
         self._cancel_quietly(problem.code)
+        self._end_visit(outcome_for(exc))
         self._wipe(keep_problem=problem)
         phase = Phase.FAILED if isinstance(exc, CloudError) else Phase.WAIT_MYNUMBER
         return self._set(phase, problem)
+
+    def _end_visit(self, outcome: str) -> None:
+        """Count how this visit ended, once (anonymous, per month: kiosk.store.visits)."""
+        if self._v.started and not self._v.ended:
+            self._v.ended = True
+            end_visit(self.journal.store, outcome)
 
     def _close_card(self, conn: Connection | None = None) -> None:
         for c in {id(x): x for x in (conn, self._v.conn) if x is not None}.values():
