@@ -1,12 +1,11 @@
-"""Clerk mode: today's totals, unfinished exchanges (cancel with a reason), the monthly claim
-export and the outbox status. Network work runs on the card worker; every action is
-audited (the finisher audits cancellations; exports are audited here)."""
+"""Clerk mode: today's totals, unfinished exchanges (cancel with a reason), the way to the
+claim screen (kiosk/ui/claim_page.py) and the outbox status. Network work runs on the card
+worker; every action is audited (the finisher audits cancellations, make_claim the claims)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from datetime import time as dtime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
@@ -17,7 +16,6 @@ from kiosk.exchange.finish import CardNeeded
 from kiosk.exchange.recovery import ALERT_LOAD_UNPROVABLE, alerts
 from kiosk.exchange.view import short_number
 from kiosk.rules import JST
-from kiosk.store import audit
 from kiosk.ui.staff_pages import CLERK_NAME
 from kiosk.ui.texts import points
 from kiosk.ui.widgets import BigButton, Page, label
@@ -39,30 +37,6 @@ def today_totals(store, now: datetime | None = None) -> dict[str, int]:
         (start.isoformat(timespec="milliseconds"),),
     )[0]
     return {"count": row["n"], "points": row["p"], "fee": row["f"], "loaded": row["l"]}
-
-
-def export_claim(parts, event_id: str, month: str, fmt: str, folder: Path) -> Path:
-    """The monthly claim for `month` as csv/json/pdf in `folder` (runs on the card worker)."""
-    from kiosk.sync import report
-
-    rep = report.collect(
-        parts.cloud,
-        report.local_records(parts.store),
-        month,
-        month,
-        event_id=event_id,
-        terminal_id=parts.outbox.terminal_id if hasattr(parts.outbox, "terminal_id") else "",
-    )
-    folder.mkdir(parents=True, exist_ok=True)
-    out = folder / f"claim-{month}.{fmt}"
-    if fmt == "pdf":
-        from kiosk.sync.report_pdf import render
-
-        render(rep, out)
-    else:
-        out.write_text(report.to_csv(rep) if fmt == "csv" else report.to_json(rep), encoding="utf-8")
-    audit.append(parts.store, "clerk", "export_claim", {"clerk": CLERK_NAME, "month": month, "format": fmt})
-    return out
 
 
 class ClerkPage(Page):
@@ -97,14 +71,9 @@ class ClerkPage(Page):
         row.addWidget(self.cancel_button, 1)
         row.addWidget(self.lost_button, 1)
         box.addLayout(row)
-        claim = QHBoxLayout()
-        self.claim_buttons = {}
-        for fmt in ("pdf", "csv", "json"):
-            b = BigButton(role="quiet")
-            b.clicked.connect(lambda _=False, f=fmt: self._export(f))
-            claim.addWidget(b)
-            self.claim_buttons[fmt] = b
-        box.addLayout(claim)
+        self.claim_button = BigButton(role="quiet")  # the claim to the city: kiosk/ui/claim_page.py
+        self.claim_button.clicked.connect(self._claim)
+        box.addWidget(self.claim_button)
         self.status = label(role="small")
         box.addWidget(self.status)
         self.close_button = BigButton(role="primary")
@@ -120,8 +89,7 @@ class ClerkPage(Page):
         self.reason.setPlaceholderText(translate("kiosk", "Reason for cancelling (required)"))
         self.cancel_button.setText(translate("kiosk", "Settle with the card on the reader"))
         self.lost_button.setText(translate("kiosk", "Card lost"))
-        for fmt, b in self.claim_buttons.items():
-            b.setText(translate("kiosk", "Monthly claim ({fmt})").format(fmt=fmt.upper()))
+        self.claim_button.setText(translate("kiosk", "Claim to the city…"))
         self.close_button.setText(translate("kiosk", "Close"))
         if self.main.parts is not None and self.isVisible():
             self.refresh()
@@ -181,15 +149,10 @@ class ClerkPage(Page):
         exchange_id, finisher = self._ids[i], self.main.parts.finisher
         self.main.worker.call("clerk_lost", lambda _e: finisher.mark_card_lost(exchange_id, reason, CLERK_NAME))
 
-    def _export(self, fmt: str) -> None:
-        from kiosk.config import data_dir
-
-        parts = self.main.parts
-        event_id = parts.engine.event_id
-        month = datetime.now(JST).strftime("%Y-%m")
-        folder = data_dir() / "claims"
-        self.status.setText(translate("kiosk", "Working…"))
-        self.main.worker.call("clerk_export", lambda _e: export_claim(parts, event_id, month, fmt, folder))
+    def _claim(self) -> None:
+        self.main.local = "claim"
+        self.main.pages["claim"].open()
+        self.main.show_page("claim")
 
     def _job_done(self, what: str, result) -> None:
         if what == "clerk_cancel":
@@ -214,12 +177,6 @@ class ClerkPage(Page):
                 else translate("kiosk", "Could not cancel: {e}").format(e=result)
             )
             self.refresh()
-        elif what == "clerk_export":
-            self.status.setText(
-                translate("kiosk", "Saved: {path}").format(path=result)
-                if not isinstance(result, Exception)
-                else translate("kiosk", "Could not export: {e}").format(e=result)
-            )
 
     def _close(self) -> None:
         self.main.close_staff()

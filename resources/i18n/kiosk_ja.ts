@@ -460,8 +460,112 @@
         <translation>全部消す</translation>
     </message>
     <message>
+        <source>Claim to the city</source>
+        <translation>市への請求</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>開始月</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>終了月</translation>
+    </message>
+    <message>
+        <source>Make the claim (PDF and CSV)</source>
+        <translation>請求書を作る（PDF と CSV）</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>開く</translation>
+    </message>
+    <message>
+        <source>Open folder</source>
+        <translation>フォルダを開く</translation>
+    </message>
+    <message>
+        <source>Print</source>
+        <translation>印刷</translation>
+    </message>
+    <message>
+        <source>Claims issued</source>
+        <translation>発行した請求</translation>
+    </message>
+    <message>
+        <source>Mark sent</source>
+        <translation>送付済みにする</translation>
+    </message>
+    <message>
+        <source>Mark paid</source>
+        <translation>入金済みにする</translation>
+    </message>
+    <message>
         <source>Back</source>
         <translation>1字消す</translation>
+    </message>
+    <message>
+        <source>issued</source>
+        <translation>発行済み</translation>
+    </message>
+    <message>
+        <source>sent</source>
+        <translation>送付済み</translation>
+    </message>
+    <message>
+        <source>paid</source>
+        <translation>入金済み</translation>
+    </message>
+    <message>
+        <source>Claim {number}: {state}.</source>
+        <translation>請求 {number}：{state}にしました。</translation>
+    </message>
+    <message>
+        <source>{number}: {first} to {last}, {yen} yen, {state}</source>
+        <translation>{number}：{first}〜{last}、{yen} 円、{state}</translation>
+    </message>
+    <message>
+        <source>Back to the clerk screen</source>
+        <translation>係員画面にもどる</translation>
+    </message>
+    <message>
+        <source>(reissued)</source>
+        <translation>（再発行）</translation>
+    </message>
+    <message>
+        <source>(not yet reconciled)</source>
+        <translation>（未照合）</translation>
+    </message>
+    <message>
+        <source>Choose a claim first.</source>
+        <translation>先に請求を選んでください。</translation>
+    </message>
+    <message>
+        <source>Could not make the claim: {e}</source>
+        <translation>請求書を作れませんでした：{e}</translation>
+    </message>
+    <message>
+        <source>Claim {number}: {yen} yen. Saved in {folder}</source>
+        <translation>請求 {number}：{yen} 円。保存先 {folder}</translation>
+    </message>
+    <message>
+        <source>Reissued with the same number.</source>
+        <translation>同じ番号で再発行しました。</translation>
+    </message>
+    <message>
+        <source>Not yet reconciled: the cloud did not answer. Make it again before sending.</source>
+        <translation>未照合：クラウドが応答しませんでした。送付の前にもう一度作ってください。</translation>
+    </message>
+    <message>
+        <source>Some months differ from the cloud: check before sending.</source>
+        <translation>クラウドと一致しない月があります。送付の前に確認してください。</translation>
+    </message>
+    <message>
+        <source>Sent to the printer.</source>
+        <translation>プリンタに送りました。</translation>
+    </message>
+    <message>
+        <source>Could not print: {e}</source>
+        <translation>印刷できませんでした：{e}</translation>
     </message>
     <message>
         <source>Experiment points → Breka points</source>
@@ -482,10 +586,6 @@
     <message>
         <source>Reason for cancelling (required)</source>
         <translation>取り消す理由（必須）</translation>
-    </message>
-    <message>
-        <source>Monthly claim ({fmt})</source>
-        <translation>月次精算 ({fmt})</translation>
     </message>
     <message>
         <source>Close</source>
@@ -552,16 +652,12 @@
         <translation>カード紛失</translation>
     </message>
     <message>
+        <source>Claim to the city…</source>
+        <translation>市への請求…</translation>
+    </message>
+    <message>
         <source>Noted as lost. The exchange stays open until the card appears.</source>
         <translation>紛失として記録しました。カードが見つかるまで交換は未完了のままです。</translation>
-    </message>
-    <message>
-        <source>Saved: {path}</source>
-        <translation>保存しました：{path}</translation>
-    </message>
-    <message>
-        <source>Could not export: {e}</source>
-        <translation>出力できませんでした：{e}</translation>
     </message>
     <message>
         <source>Staff approval: {n} points</source>
