@@ -231,3 +231,57 @@ def test_commit_then_hold_login_helpers_still_work(sim, tmp_path):
     got = world.client.monthly("2017-12", "2017-12", event, terminal_id=world.term.terminal_id)
     assert got["terminal_id"] == world.term.terminal_id and got["months"][0]["used"]["points"] == 300
     world.close()
+
+
+def test_the_experiments_claim_is_435751_yen_and_every_small_month_shows(tmp_path):
+    """The original experiment's 32 exchanges (the replay scenario) as settlement records:
+    the claim for 2017-11..2019-03 is the report's 435,751 points; the log-scale chart
+    labels the 500-point month next to the 373,150-point one."""
+    from kiosk_demo.demo_env import DEMO_CLAIMANT
+    from kiosk_demo.replay_scenario import EXCHANGES
+
+    store = Store(tmp_path / "k.sqlite3")
+    records = []
+    for e in EXCHANGES:
+        q = quote(e.points)
+        records.append(
+            {
+                "occurred_at": e.at.isoformat(),
+                "mykey_id": e.holder,
+                "event_id": "ev",
+                "points_used": e.points,
+                "fee": q.fee,
+                "loaded": q.loaded,
+            }
+        )
+    from kiosk.sync import claim as claim_mod
+    from kiosk.sync.report import build
+
+    rep = build(records, None, "2017-11", "2019-03", event_id="ev", terminal_id="T")
+    t = rep.totals
+    assert (t["used_count"], t["used_holders"], t["claim_points"]) == (32, 19, 435_751)
+    assert t["fee_points"] + t["loaded_points"] == 435_751
+    e = issue(
+        store,
+        "2017-11",
+        "2019-03",
+        amount=435_751,
+        fee=t["fee_points"],
+        loaded=t["loaded_points"],
+        reconciled=False,
+        prefix="MB-",
+    )
+    from datetime import date
+
+    c = claim_mod.Claim(e, claim_mod.Claimant.from_section(DEMO_CLAIMANT), rep, date(2026, 12, 1))
+    pdf = tmp_path / "c.pdf"
+    from kiosk.sync.claim_pdf import render
+
+    render(c, pdf)
+    text = _pdf_text(pdf)
+    assert "¥435,751" in text and "令和8年12月1日（2026年12月1日）" in text and "デモ" in text
+    assert "平成30年8月" in text and "373,150" in text and "未照合" in text
+    chart = text[text.index("対数目盛") :]
+    for small in ("500", "1,000", "1,350", "373,150"):  # each month's bar carries its figure
+        assert small in chart, small
+    store.close()

@@ -137,6 +137,22 @@ class SimAdmin:
         self.http.delete(self.url + "/sim/faults", timeout=10, verify=self.verify).raise_for_status()
 
 
+# The street of the Kawasaki experiment as the claimant. The association's name is real; the
+# representative, address and bank account are invented and say so (デモ) on every claim.
+DEMO_CLAIMANT = {
+    "association": "元住吉 モトスミ・ブレーメン通り商店街振興組合",
+    "representative": "理事長 見本 太郎（デモ・架空）",
+    "address": "神奈川県川崎市中原区（デモ・架空の住所）",
+    "addressee": "川崎市長",
+    "bank_name": "デモ銀行（架空）",
+    "bank_branch": "見本支店",
+    "account_type": "普通",
+    "account_number": "0000000",
+    "account_holder": "デモ（カクウ）",
+    "number_prefix": "MB-",
+}
+
+
 @dataclass
 class DemoEnv:
     root: Path
@@ -247,5 +263,6 @@ class DemoEnv:
         values["cloud"]["ca_bundle"] = ca_bundle
         values["store"]["path"] = str(self.kiosk_db)
         values["reader"]["name"] = "Virtual PCD 00 00"
+        values["claim"].update(DEMO_CLAIMANT, folder=str(self.root / "claims"))
         self.config_path.write_text(render_toml(values), encoding="utf-8")
         return admin

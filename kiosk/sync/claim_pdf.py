@@ -165,7 +165,7 @@ def render(claim: Claim, out: Path | str | BinaryIO, font_candidates: tuple[str,
         canvas.restoreState()
 
     doc = SimpleDocTemplate(
-        out if not isinstance(out, str) else str(out),
+        out if hasattr(out, "write") else str(out),
         pagesize=A4,
         leftMargin=15 * mm,
         rightMargin=15 * mm,
