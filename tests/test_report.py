@@ -224,3 +224,23 @@ def test_months_and_jst_boundaries():
     row = report.months[0]
     assert (row["used_count"], row["used_points"], report.totals["used_holders"]) == (1, 11, 1)
     assert "total,0,0,0,1,11,1" in to_csv(report)
+
+
+def test_a_reversal_nets_its_exchange_in_every_total():
+    """Records are summed in one place (record_amounts): a reversal's negative amounts net out,
+    its count is -1, a record of the wrong sign or an unknown kind stops the report."""
+    from kiosk.sync.report import record_amounts
+
+    base = {"occurred_at": "2018-03-05T10:00:00+09:00", "event_id": "e"}
+    records = [
+        {**base, "mykey_id": "a", "points_used": 1100, "fee": 100, "loaded": 1000},
+        {**base, "mykey_id": "b", "points_used": 550, "fee": 50, "loaded": 500},
+        {**base, "mykey_id": "b", "kind": "reversal", "points_used": -550, "fee": -50, "loaded": -500},
+    ]
+    report = build(records, {"months": [], "totals": {}}, "2018-03", "2018-03", event_id="e")
+    t = report.totals
+    assert (t["used_count"], t["claim_points"], t["fee_points"], t["loaded_points"]) == (1, 1100, 100, 1000)
+    with pytest.raises(ValueError, match="wrong sign"):
+        record_amounts({**records[2], "points_used": 550})
+    with pytest.raises(ValueError, match="unknown kind"):
+        record_amounts({**records[0], "kind": "gift"})

@@ -92,12 +92,15 @@ def record_amounts(record: dict[str, Any]) -> Amounts:
     sign = RECORD_KINDS.get(kind) if isinstance(kind, str) else None
     if sign is None:
         raise ValueError(f"settlement record of unknown kind {kind!r}; run `kiosk outbox verify`")
-    values = [record.get(name) for name in ("points_used", "fee", "loaded")]
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-        raise TypeError("points must be integers")
-    if any(v * sign < 0 for v in values):  # an exchange never subtracts, a reversal never adds
-        raise ValueError(f"a {kind} record with amounts of the wrong sign: {values}")
-    return Amounts(sign, *values)
+    values: list[int] = []
+    for name in ("points_used", "fee", "loaded"):
+        value = record.get(name)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError("points must be integers")
+        if value * sign < 0:  # an exchange never subtracts, a reversal never adds
+            raise ValueError(f"a {kind} record with {name} of the wrong sign: {value}")
+        values.append(value)
+    return Amounts(sign, values[0], values[1], values[2])
 
 
 @dataclass
@@ -194,7 +197,8 @@ def build(
     reconciled = cloud is not None
     by_month = {m["month"]: m for m in (cloud or {}).get("months", [])}
     empty = {"count": 0, "points": 0, "holders": 0}
-    rows, mismatches = [], []
+    rows: list[dict[str, Any]] = []
+    mismatches: list[dict[str, Any]] = []
     for month in months:
         remote = by_month.get(month, {})
         tally = used[month]
