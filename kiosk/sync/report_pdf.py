@@ -9,6 +9,7 @@ so an OpenType/CFF-only Noto CJK install is tried but may not do.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -133,7 +134,14 @@ def render(report: MonthlyReport, out: Path | str, font_candidates: tuple[str, .
         _table1(report, mm, colors),
         KeepTogether([Paragraph("表2 失効 / Table 2: expired", styles["h"]), _table2(report, mm, colors)]),
     ]
-    story.append(KeepTogether([Paragraph("月別ポイント / points per month", styles["h"]), _chart(report, mm, colors)]))
+    story.append(
+        KeepTogether(
+            [
+                Paragraph("月別ポイント（対数目盛） / points per month, log scale", styles["h"]),
+                _chart(report, mm, colors),
+            ]
+        )
+    )
     if report.mismatches:
         story += [Paragraph("不一致の月 / months that disagree", styles["h"]), _mismatch_table(report, mm, colors)]
     story.append(
@@ -314,12 +322,18 @@ def _chart(report: MonthlyReport, mm: float, colors: ModuleType) -> Drawing:
     chart.categoryAxis.labels.fontSize = 6.5 if len(report.months) <= 18 else 5
     chart.categoryAxis.labels.angle = 0 if len(report.months) <= 18 else 60
     chart.categoryAxis.labels.boxAnchor = "n" if len(report.months) <= 18 else "ne"
-    top = max([1] + [v for s in series for v in s])
-    chart.valueAxis.valueMin = 0
-    chart.valueAxis.valueMax = top * 11 // 10 + 1
+    # A log scale: the replay's 370,000-point month would flatten every other month on a
+    # linear one. Zero has no logarithm: an empty month draws no bar.
+    from reportlab.graphics.charts.axes import LogYValueAxis
+
+    chart.data = [[v if v > 0 else None for v in s] for s in series]
+    top = max([10] + [v for s in series for v in s])
+    chart.valueAxis = LogYValueAxis()
+    chart.valueAxis.valueMin = 1
+    chart.valueAxis.valueMax = 10 ** math.ceil(math.log10(top + 1))
     chart.valueAxis.labels.fontName = FONT_NAME
     chart.valueAxis.labels.fontSize = 6.5
-    chart.valueAxis.labelTextFormat = lambda v: f"{int(v):,}"
+    chart.valueAxis.labelTextFormat = lambda v: f"{int(round(v)):,}"
     for index, m in enumerate(report.months):  # mark the months that disagree
         if m["mismatch"]:
             step = chart.width / max(1, len(report.months))
