@@ -28,6 +28,7 @@ SCREENS = [
     "staff-pin",
     "clerk",
     "technician",
+    "claim",
 ]
 
 

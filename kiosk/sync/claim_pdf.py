@@ -82,7 +82,7 @@ def render(claim: Claim, out: Path | str | BinaryIO, font_candidates: tuple[str,
                 seal,
             ]
         ],
-        colWidths=[70 * mm, 24 * mm],
+        colWidths=[100 * mm, 24 * mm],
         hAlign="RIGHT",
         style=TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]),
     )

@@ -249,6 +249,17 @@ def _staff(w: Walk) -> None:
     p["staff_pin"].ok.click()
     w.page("clerk")
     w.shot("clerk")
+    p["clerk"].claim_button.click()  # the claim for this month, with the exchange just made
+    w.page("claim")
+    claim = p["claim"]
+    claim.first.setCurrentIndex(0)
+    claim.last.setCurrentIndex(0)
+    claim.make_button.click()
+    w.until(lambda: "MB-" in claim.status.text(), what="the claim")
+    w.say(f"請求書 / the claim: {claim.last_pdf}")
+    w.shot("claim")
+    claim.back_button.click()
+    w.page("clerk")
     p["clerk"].close_button.click()
     win.open_staff("technician")
     p["staff_pin"].tech_button.click()
