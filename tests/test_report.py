@@ -241,6 +241,7 @@ def test_a_reversal_nets_its_exchange_in_every_total():
     report = build(records, {"months": [], "totals": {}}, "2018-03", "2018-03", event_id="e")
     t = report.totals
     assert (t["used_count"], t["claim_points"], t["fee_points"], t["loaded_points"]) == (1, 1100, 100, 1000)
+    assert t["used_holders"] == 1  # b's only exchange was reversed: b used nothing
     with pytest.raises(ValueError, match="wrong sign"):
         record_amounts({**records[2], "points_used": 550})
     with pytest.raises(ValueError, match="unknown kind"):

@@ -109,18 +109,22 @@ class Tally:
     points: int = 0
     fee: int = 0
     loaded: int = 0
-    holders: set[str] = field(default_factory=set)
+    net: dict[str, int] = field(default_factory=dict)  # holder -> net points used
 
     def add(self, amounts: Amounts, holder: str) -> None:
         self.count += amounts.count
         self.points += amounts.points
         self.fee += amounts.fee
         self.loaded += amounts.loaded
-        if amounts.count > 0:
-            self.holders.add(holder)
+        self.net[holder] = self.net.get(holder, 0) + amounts.points
+
+    @property
+    def holders(self) -> int:
+        """Holders who used points, net: one whose only exchange was reversed used none."""
+        return sum(1 for points in self.net.values() if points > 0)
 
     def figures(self) -> dict[str, int]:
-        return {"count": self.count, "points": self.points, "holders": len(self.holders)}
+        return {"count": self.count, "points": self.points, "holders": self.holders}
 
 
 def kiosk_used(
