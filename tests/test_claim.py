@@ -285,3 +285,22 @@ def test_the_experiments_claim_is_435751_yen_and_every_small_month_shows(tmp_pat
     for small in ("500", "1,000", "1,350", "373,150"):  # each month's bar carries its figure
         assert small in chart, small
     store.close()
+
+
+@pytest.mark.parametrize(
+    "line, key",
+    [
+        ('account_number = "12-3456"', "claim.account_number"),
+        ('address = "一行目\\n二行目"', "claim.address"),
+        ('number_prefix = "-MB"', "claim.number_prefix"),
+        ('account_type = "savings"', "claim.account_type"),
+        ('printer = "lpr"', "claim.printer"),
+        ("association = 7", "claim.association"),
+    ],
+)
+def test_a_corrupt_claim_setting_is_named_by_config_check(tmp_path, capsys, line, key):
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f"[claim]\n{line}\n", encoding="utf-8")
+    assert main(["--config", str(cfg), "config", "check"]) != 0
+    err = capsys.readouterr().err
+    assert key in err and "expected" in err
