@@ -172,6 +172,11 @@ def test_a_paid_claim_never_changes(tmp_path):
         mark(store, e.number, "sent", "2018-02-30")
     second = issue(store, "2018-02", "2018-03", amount=5, fee=0, loaded=5, reconciled=True, prefix="X")
     assert second.number.endswith("-0002")
+    mark(store, second.number, "sent", "2018-04-01")
+    same = issue(store, "2018-02", "2018-03", amount=5, fee=0, loaded=5, reconciled=True, prefix="X")
+    assert same.sent_on == "2018-04-01"  # unchanged: still sent
+    changed = issue(store, "2018-02", "2018-03", amount=4, fee=0, loaded=4, reconciled=True, prefix="X")
+    assert changed.number == second.number and changed.sent_on is None and changed.reissues == 2
     store.close()
 
 

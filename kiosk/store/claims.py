@@ -1,8 +1,9 @@
 """The claim register: every claim to the city, issued, sent and paid (issue 16).
 
 A claim covers whole JST months. Issuing a claim for a period that already has one
-reissues it: same number, counted and dated as 再発行, amounts updated — unless it has
-been paid (a paid claim never changes). A period that overlaps another claim's is
+reissues it: same number, counted and dated as 再発行, amounts updated (a sent claim whose
+amount changed is no longer marked sent) — unless it has been paid (a paid claim never
+changes). A period that overlaps another claim's is
 refused: the same month must never be claimed twice.
 """
 
@@ -102,10 +103,12 @@ def issue(
                     f"請求 {old.number} は支払済みで金額が変わっています（{old.amount:,} → {amount:,} 円）。"
                     f"再発行できません / claim {old.number} was paid; its amount cannot change"
                 )
+            changed = (old.amount, old.fee, old.loaded) != (amount, fee, loaded)
             tx.execute(
                 "UPDATE claims SET amount = ?, fee = ?, loaded = ?, reconciled = ?, reissued_at = ?, "
-                "reissues = reissues + 1 WHERE number = ?",
-                (amount, fee, loaded, int(reconciled), at, old.number),
+                "reissues = reissues + 1, sent_on = ? WHERE number = ?",
+                # a sent claim whose amount changed must be sent again: the city holds the old one
+                (amount, fee, loaded, int(reconciled), at, None if changed else old.sent_on, old.number),
             )
             return _entry(tx.execute("SELECT * FROM claims WHERE number = ?", (old.number,)).fetchone())
         overlap = tx.execute(

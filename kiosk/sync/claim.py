@@ -198,6 +198,14 @@ def make_claim(
     claimant = Claimant.from_section(section)  # before anything is registered
     if any(f not in FORMATS for f in formats):
         raise ValueError(f"formats are {', '.join(FORMATS)}")
+    # What can fail before the files are written fails before the register counts an issue.
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not os.access(folder, os.W_OK):
+        raise OSError(f"{folder}: not writable")
+    if "pdf" in formats:
+        from kiosk.sync.report_pdf import register_font
+
+        register_font()
     rep = monthly.collect(
         client,
         monthly.local_records(store),
@@ -221,7 +229,6 @@ def make_claim(
         now=now,
     )
     claim = Claim(entry, claimant, rep, (now or datetime.now(UTC)).astimezone(JST).date())
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     for fmt in formats:
         path = folder / f"{claim.stem}.{fmt}"
         if fmt == "pdf":
