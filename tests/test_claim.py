@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 import stat
 import subprocess
 import uuid
+from datetime import date
 
 import pytest
 
@@ -16,8 +18,12 @@ from kiosk.cli import main
 from kiosk.rules import quote
 from kiosk.store import Store
 from kiosk.store.claims import ClaimRegisterError, entries, issue, mark
+from kiosk.sync import claim as claim_mod
 from kiosk.sync.claim import CSV_HEADERS
-from kiosk.sync.report import collect, local_records
+from kiosk.sync.claim_pdf import render
+from kiosk.sync.report import build, collect, local_records
+from kiosk_demo.demo_env import DEMO_CLAIMANT
+from kiosk_demo.replay_scenario import EXCHANGES
 from tests.cloud_fixtures import login
 from tests.test_outbox_cli import install_secrets, write_config
 from tests.test_report import history  # noqa: F401  (the hand-checked history fixture)
@@ -242,9 +248,6 @@ def test_the_experiments_claim_is_435751_yen_and_every_small_month_shows(tmp_pat
     """The original experiment's 32 exchanges (the replay scenario) as settlement records:
     the claim for 2017-11..2019-03 is the report's 435,751 points; the log-scale chart
     labels the 500-point month next to the 373,150-point one."""
-    from kiosk_demo.demo_env import DEMO_CLAIMANT
-    from kiosk_demo.replay_scenario import EXCHANGES
-
     store = Store(tmp_path / "k.sqlite3")
     records = []
     for e in EXCHANGES:
@@ -259,9 +262,6 @@ def test_the_experiments_claim_is_435751_yen_and_every_small_month_shows(tmp_pat
                 "loaded": q.loaded,
             }
         )
-    from kiosk.sync import claim as claim_mod
-    from kiosk.sync.report import build
-
     rep = build(records, None, "2017-11", "2019-03", event_id="ev", terminal_id="T")
     t = rep.totals
     assert (t["used_count"], t["used_holders"], t["claim_points"]) == (32, 19, 435_751)
@@ -276,12 +276,8 @@ def test_the_experiments_claim_is_435751_yen_and_every_small_month_shows(tmp_pat
         reconciled=False,
         prefix="MB-",
     )
-    from datetime import date
-
     c = claim_mod.Claim(e, claim_mod.Claimant.from_section(DEMO_CLAIMANT), rep, date(2026, 12, 1))
     pdf = tmp_path / "c.pdf"
-    from kiosk.sync.claim_pdf import render
-
     render(c, pdf)
     text = _pdf_text(pdf)
     assert "¥435,751" in text and "令和8年12月1日（2026年12月1日）" in text and "デモ" in text
@@ -309,3 +305,19 @@ def test_a_corrupt_claim_setting_is_named_by_config_check(tmp_path, capsys, line
     assert main(["--config", str(cfg), "config", "check"]) != 0
     err = capsys.readouterr().err
     assert key in err and "expected" in err
+
+
+def test_figures_for_the_whole_event_are_refused_when_this_terminal_asked(two_terminals, sim):
+    """A cloud (or relay) that answers the per-terminal question with the event's figures,
+    or another terminal's, would flag every month: the client refuses the answer."""
+    from kiosk.sync.cloud_errors import UnexpectedResponse
+
+    a, b = two_terminals
+    figures = {"count": 0, "points": 0, "holders": 0}
+    month = {"month": "2017-12", "issued": figures, "used": figures, "expired": figures}
+    for echo in (None, b.term.terminal_id):
+        body = {"event_id": a.event, "terminal_id": echo, "months": [month], "totals": month}
+        text = json.dumps(body)
+        sim.fault("/v1/reports/monthly", "answer", method="GET", phase="before", status=200, body=text, count=1)
+        with pytest.raises(UnexpectedResponse, match="terminal_id"):
+            a.client.monthly("2017-12", "2017-12", a.event, terminal_id=a.term.terminal_id)
