@@ -36,6 +36,8 @@ def stylesheet(scale: float, family: str) -> str:
     QLabel[role="figure"] {{ font-size: {px(48)}px; font-weight: bold; }}
     QLabel[role="entry"] {{ font-size: {px(48)}px; font-weight: bold; border: 3px solid #0b3d91;
                             border-radius: {px(8)}px; padding: {px(2)}px; min-height: {px(56)}px; }}
+    QLabel[role="soon"] {{ font-size: {px(20)}px; font-weight: bold; color: #8a3b00; background: #fff4d6;
+                           border-left: {px(6)}px solid #c77700; padding: {px(2)}px {px(6)}px; }}
     QLabel[role="hint"] {{ font-size: {px(30)}px; color: #0b3d91; }}
     QWidget[role="banner"] {{ background: #fff4d6; border: 3px solid #c77700; border-radius: {px(10)}px; }}
     QLabel[role="banner-title"] {{ font-size: {px(30)}px; font-weight: bold; color: #8a3b00;
