@@ -8,13 +8,13 @@ lights up for an amount the engine will accept (or one that needs a clerk).
 from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QSizePolicy, QVBoxLayout
 
 from kiosk.exchange.view import Problem
 from kiosk.rules import AmountError, AmountLimits, NeedsClerkApproval, quote, validate_amount
 from kiosk.ui.pages_card import steps_text
 from kiosk.ui.texts import expiry, points
-from kiosk.ui.widgets import Banner, BigButton, Keypad, Page, label
+from kiosk.ui.widgets import MIN_TOUCH, Banner, BigButton, Keypad, Page, label
 
 translate = QCoreApplication.translate
 QUICK = (1_000, 3_000, 5_000, 10_000)
@@ -71,15 +71,19 @@ class AmountPage(Page):
         self.title = label(role="body")
         self.entry = label(role="entry")
         quick = QGridLayout()
-        self.all_button = BigButton(role="quiet")
+        self.all_button = BigButton(role="quick")
         self.all_button.clicked.connect(lambda: self.keypad.set_text(str(self._usable())))
         quick.addWidget(self.all_button, 0, 0)
         self.quick = []
         for i, n in enumerate(QUICK):
-            b = BigButton(points(n), role="quiet")
+            b = BigButton(points(n), role="quick")
             b.clicked.connect(lambda _=False, n=n: self.keypad.set_text(str(n)))
             quick.addWidget(b, 0, i + 1)
             self.quick.append((n, b))
+        for column, b in enumerate([self.all_button] + [b for _, b in self.quick]):
+            b.setMinimumWidth(MIN_TOUCH)  # five in a row on a 1024-wide screen: equal, text-sized
+            b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            quick.setColumnStretch(column, 1)
         self.keypad: Keypad = Keypad(7)
         self.keypad.changed.connect(self._typed)
         self.next = BigButton(role="primary")

@@ -85,17 +85,17 @@ class PinPage(Page):
         self.ok.clicked.connect(self._ok)
         right.addWidget(self.keypad)
         right.addWidget(self.ok)
-        # The last try: an explicit second step, never a default.
+        # The last try: an explicit second step, never a default. One message and one way
+        # back (the page's Stop): the wrong-PIN banner and the tries line give way to it.
         self.last_try = QWidget()
         last = QVBoxLayout(self.last_try)
         self.last_text = label(role="banner-title")
         self.last_go = BigButton(role="danger")
-        self.last_stop = BigButton(role="quiet")
         self.last_go.clicked.connect(self._confirm_last)
-        self.last_stop.clicked.connect(self._cancel)
+        last.addStretch(1)
         last.addWidget(self.last_text)
+        last.addStretch(1)
         last.addWidget(self.last_go)
-        last.addWidget(self.last_stop)
         self.last_try.hide()
         right.addWidget(self.last_try)
         outer.addLayout(right, 4)
@@ -114,8 +114,7 @@ class PinPage(Page):
                 "to go to the municipal office.",
             )
         )
-        self.last_go.setText(translate("kiosk", "I understand. Check the PIN"))
-        self.last_stop.setText(translate("kiosk", "Stop"))
+        self.last_go.setText(translate("kiosk", "Check this PIN"))
         self.keypad.retranslate()
         if self.view is not None:
             self.show_view(self.view)
@@ -123,16 +122,26 @@ class PinPage(Page):
     def show_view(self, view) -> None:
         super().show_view(view)
         self.keypad.wipe()
-        self.last_try.hide()
-        self.keypad.show()
-        self.ok.show()
+        self._last_try(False)
         tries = view.tries_left
         self.tries.setText(translate("kiosk", "Tries left: {n}").format(n=tries) if tries is not None else "")
         self.banner.show_problem(view.problem)
 
     def wipe(self) -> None:
         self.keypad.wipe()
-        self.last_try.hide()
+        self._last_try(False)
+
+    def _last_try(self, on: bool) -> None:
+        """The last-try question replaces the keypad, the tries line and the banner."""
+        self.last_try.setVisible(on)
+        self.keypad.setVisible(not on)
+        self.ok.setVisible(not on)
+        self.tries.setVisible(not on)
+        self.entry.setVisible(not on)
+        if on:
+            self.banner.hide()
+        elif self.view is not None:
+            self.banner.show_problem(self.view.problem)
 
     def _typed(self, text: str) -> None:
         self.entry.setText(self.keypad.shown() or " ")
@@ -142,9 +151,7 @@ class PinPage(Page):
         if len(self.keypad.text()) != PIN_LENGTH:
             return
         if self.view is not None and self.view.tries_left == 1:
-            self.keypad.hide()
-            self.ok.hide()
-            self.last_try.show()
+            self._last_try(True)
             return
         self._send(False)
 
@@ -155,6 +162,8 @@ class PinPage(Page):
         pin = self.keypad.text()
         self.keypad.wipe()
         self.last_try.hide()
+        self.keypad.show()
+        self.ok.show()
         self.pin_entered.emit(pin, confirm_last_try)
         del pin
 

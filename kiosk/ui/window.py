@@ -307,7 +307,7 @@ class KioskWindow(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
         if self.warning.isVisible():
             self.warning.setGeometry(self.rect())
-        scale = round(style.scale_for(event.size().height()), 2)
+        scale = round(style.scale_for(event.size().height(), event.size().width()), 2)
         if scale != self._scale:
             self._scale = scale
             self.setStyleSheet(style.stylesheet(scale, self.family))

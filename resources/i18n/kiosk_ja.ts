@@ -124,8 +124,8 @@
         <translation>最後の1回です。まちがえるとカードがロックされ、市役所・区役所での手続きが必要になります。</translation>
     </message>
     <message>
-        <source>I understand. Check the PIN</source>
-        <translation>わかりました。暗証番号を確認する</translation>
+        <source>Check this PIN</source>
+        <translation>この暗証番号で確かめる</translation>
     </message>
     <message>
         <source>Tries left: {n}</source>
