@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
+from kiosk.ui.pictures import CardPicture
 from kiosk.ui.widgets import Banner, BigButton, Keypad, MessagePage, Page, label
 
 translate = QCoreApplication.translate
@@ -28,11 +29,11 @@ class WaitPage(Page):
         self.flow = label(role="body")
         self.hint = label(role="hint")
         self.banner = Banner()
+        self.picture = CardPicture("mynumber")
         box.addWidget(self.step)
-        box.addStretch(1)
         box.addWidget(self.title)
+        box.addWidget(self.picture, 1)
         box.addWidget(self.hint)
-        box.addStretch(1)
         box.addWidget(self.banner)
         box.addWidget(self.flow)
         self.retranslate()

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QProgressBar, QVBoxLayou
 
 from kiosk.exchange.view import short_number
 from kiosk.ui.pages_card import steps_text
+from kiosk.ui.pictures import CardPicture
 from kiosk.ui.texts import expiry, local_time, points, problem_text
 from kiosk.ui.widgets import Banner, BigButton, MessagePage, Page, label
 
@@ -33,30 +34,29 @@ class TapBrekaPage(Page):
         super().__init__(parent)
         box = QVBoxLayout(self)
         self.step = label(role="step")
+        # The first thing to do is take the My Number Card away (it would be read instead):
+        # the main line says that; placing the Breka card follows it, with the picture.
         self.title = label(role="title")
-        self.loaded = label(role="hint")
-        self.hint = label(role="body")
+        self.picture = CardPicture("breka")
+        self.hint = label(role="hint")
+        self.loaded = label(role="small")
         self.banner = Banner()
         self.cancel = BigButton(role="danger")
         self.cancel.clicked.connect(self.cancel_requested)
         box.addWidget(self.step)
-        box.addStretch(1)
         box.addWidget(self.title)
-        box.addWidget(self.loaded)
+        box.addWidget(self.picture, 1)
         box.addWidget(self.hint)
-        box.addStretch(1)
+        box.addWidget(self.loaded)
         box.addWidget(self.banner)
         box.addWidget(self.cancel)
         self.retranslate()
 
     def retranslate(self) -> None:
         self.step.setText(steps_text(4))
-        self.title.setText(translate("kiosk", "Now place your Breka card on the reader"))
+        self.title.setText(translate("kiosk", "Take your My Number Card off the reader"))
         self.hint.setText(
-            translate(
-                "kiosk",
-                "Take away the My Number Card first. Keep the Breka card on the reader until the screen says Done.",
-            )
+            translate("kiosk", "Then place your Breka card on the reader and keep it there until the screen says Done.")
         )
         self.cancel.setText(translate("kiosk", "Stop"))
         if self.view is not None:

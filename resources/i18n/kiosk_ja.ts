@@ -172,12 +172,12 @@
         <translation>中止しています…</translation>
     </message>
     <message>
-        <source>Now place your Breka card on the reader</source>
-        <translation>ブレカカードを読み取り機に置いてください</translation>
+        <source>Take your My Number Card off the reader</source>
+        <translation>マイナンバーカードをリーダーから取ってください</translation>
     </message>
     <message>
-        <source>Take away the My Number Card first. Keep the Breka card on the reader until the screen says Done.</source>
-        <translation>先にマイナンバーカードを取ってください。「完了」と出るまでブレカカードを置いたままにしてください。</translation>
+        <source>Then place your Breka card on the reader and keep it there until the screen says Done.</source>
+        <translation>次にブレカカードをリーダーに置き、「完了」と出るまでそのままにしてください。</translation>
     </message>
     <message>
         <source>{n} Breka points will be loaded</source>
