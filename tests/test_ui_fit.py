@@ -157,3 +157,12 @@ def test_the_fit_check_sees_clipped_text_a_broken_phrase_and_uneven_keys(kiosk):
     assert "inside a phrase" in (label_problem(broken) or "")
     assert label_problem(phrased) is None and phrased.text() == "マイナンバーカードの4桁の暗証番号を入力してください"
     assert "widths" in (keypad_problem(keypad) or "")
+
+
+def test_the_technician_page_names_a_card_problem_in_words(kiosk):
+    from kiosk.cardio.errors import NoCard
+
+    win, _worker, _store = kiosk
+    win.pages["technician"]._job_done("tech_identify", NoCard("no card on the reader"))
+    text = win.pages["technician"].card.text()
+    assert "NoCard" not in text and "カードが見つかりません" in text, text

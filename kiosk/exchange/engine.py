@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kiosk.cardio import errors as card_errors
 from kiosk.cardio.breka_load import LoadOutcomeUnknown, load, open_for_load
@@ -480,7 +480,7 @@ class ExchangeEngine:
             raise RuntimeError("no holder to ask the balance for")
         self._take_balance(self.cloud.balance(self._v.holder))
 
-    def _take_balance(self, balance: dict) -> None:
+    def _take_balance(self, balance: dict[str, Any]) -> None:
         """The ONE place a (checked) balance answer becomes the visit's figures."""
         now = self.journal.clock()
         self._v.usable = int(balance["usable"])

@@ -217,7 +217,11 @@ class TechnicianPage(Page):
         failed = isinstance(result, Exception)
         if what == "tech_identify":
             if failed:
-                self.card.setText(translate("kiosk", "Card: {e}").format(e=type(result).__name__))
+                # In words (カード：カードが見つかりません), not an exception's class name.
+                from kiosk.exchange.problems import problem_for
+                from kiosk.ui.texts import problem_text
+
+                self.card.setText(translate("kiosk", "Card: {e}").format(e=problem_text(problem_for(result))[0]))
             else:
                 atr, kind = result
                 self.card.setText(

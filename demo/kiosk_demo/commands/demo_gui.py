@@ -225,7 +225,9 @@ def _reserved(w: Walk, demo) -> None:
         f"reserved points added: {win.view.assigned:,}, usable points {win.view.usable:,}"
     )
     w.press(p["amount"].keypad, "3000")
-    win.on_idle_soon()  # what the idle timer does WARN_S seconds before the wipe
+    from kiosk.ui.idle_warning import WARN_S
+
+    win.warning.start(WARN_S)  # what the idle timer shows WARN_S seconds before the wipe
     w.until(lambda: win.warning.isVisible(), what="the idle countdown")
     w.shot("idle-warning")
     win.warning.keep.click()
