@@ -12,6 +12,7 @@ import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -56,6 +57,21 @@ def _url(v: Any) -> bool:
 
 
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+def _moment_or_empty(v: Any) -> bool:
+    """Empty, or an RFC 3339 date-time with its offset (a bare local time is ambiguous)."""
+    if v == "":
+        return True
+    return isinstance(v, str) and aware_moment(v) is not None
+
+
+def aware_moment(v: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(v.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def _cloud_url(v: Any) -> bool:
@@ -117,6 +133,13 @@ SCHEMA: list[Key] = [
     ),
     Key("cloud", "proxy", "", lambda v: v == "" or _url(v), "an http:// or https:// proxy URL, or empty for none"),
     Key("rules", "event_id", "kawasaki-h29-h30", lambda v: isinstance(v, str) and v != "", "a non-empty text"),
+    Key(
+        "rules",
+        "event_issue_until",
+        "",
+        _moment_or_empty,
+        "when the event stops issuing points (RFC 3339 with offset), or empty: the cloud decides",
+    ),
     Key("rules", "validity_days", 100, _int_range(1, 3650), "whole days from 1 to 3650"),
     Key(
         "rules",

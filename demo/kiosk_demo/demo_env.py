@@ -42,16 +42,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def usable_points(client, card_state) -> int:
-    """A holder's usable points, asked as the kiosk asks, signed with the virtual card's own
-    key (a `kiosk_demo.mynumber_state.CardState`): no PIN spent, no card on the reader."""
+def holder_balance(client, card_state) -> dict:
+    """A holder's balance, asked as the kiosk asks, signed with the virtual card's own key
+    (a `kiosk_demo.mynumber_state.CardState`): no PIN spent, no card on the reader."""
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
 
     challenge = client.challenge()
     signature = card_state.private_key("auth").sign(challenge.nonce, padding.PKCS1v15(), hashes.SHA256())
     holder = client.authenticate_holder(challenge.challenge_id, card_state.der("auth_cert"), signature)
-    return int(client.balance(holder)["usable"])
+    return client.balance(holder)
+
+
+def usable_points(client, card_state) -> int:
+    return int(holder_balance(client, card_state)["usable"])
+
+
+def reserved_points(client, card_state) -> int:
+    return sum(int(r["points"]) for r in holder_balance(client, card_state)["reserved"])
 
 
 class CloudProcess:
@@ -123,6 +131,10 @@ class SimAdmin:
 
     def issue(self, mykey_id: str, points: int, at: str | None = None, event_id: str = EVENT_ID) -> dict:
         return self.post("/sim/issue", {"mykey_id": mykey_id, "event_id": event_id, "points": points, "at": at})
+
+    def reserve(self, mykey_id: str, points: int, at: str | None = None) -> dict:
+        """Reserved points (留保ポイント, valid 14 days), as a partner exchange gives them."""
+        return self.post("/sim/reserved", {"mykey_id": mykey_id, "points": points, "at": at})
 
     def clock(self, now: str) -> str:
         return self.post("/sim/clock", {"now": now, "frozen": True})["now"]
@@ -262,6 +274,7 @@ class DemoEnv:
         values["cloud"]["terminal_id"] = terminal_id
         values["cloud"]["ca_bundle"] = ca_bundle
         values["store"]["path"] = str(self.kiosk_db)
+        values["rules"]["event_issue_until"] = issue_until  # the kiosk says when issuing has closed
         values["reader"]["name"] = "Virtual PCD 00 00"
         values["claim"].update(DEMO_CLAIMANT, folder=str(self.root / "claims"))
         self.config_path.write_text(render_toml(values), encoding="utf-8")

@@ -100,4 +100,18 @@ MIGRATIONS: list[list[str]] = [
             PRIMARY KEY (month, outcome)
         )""",
     ],
+    # 6: reserved points assigned at the counter: the Idempotency-Key journalled before the call.
+    [
+        """CREATE TABLE reserved_assignments (
+            key           TEXT PRIMARY KEY,       -- the cloud call's Idempotency-Key
+            created_at    TEXT NOT NULL,
+            updated_at    TEXT NOT NULL,
+            event_id      TEXT NOT NULL,
+            mykey_id      TEXT NOT NULL,
+            points        INTEGER NOT NULL CHECK (points > 0),
+            state         TEXT NOT NULL CHECK (state IN ('requested', 'assigned', 'refused')),
+            lot_id        TEXT,
+            last_error    TEXT
+        )""",
+    ],
 ]

@@ -66,9 +66,9 @@ class ClerkPage(Page):
         box.addWidget(self.unfinished_title)
         box.addWidget(self.unfinished, 1)
         box.addWidget(self.alerts)
+        box.addWidget(self.reason)  # a row of its own: the buttons beside it keep their words
         row = QHBoxLayout()
-        row.addWidget(self.reason, 2)
-        row.addWidget(self.cancel_button, 1)
+        row.addWidget(self.cancel_button, 2)
         row.addWidget(self.lost_button, 1)
         box.addLayout(row)
         self.claim_button = BigButton(role="quiet")  # the claim to the city: kiosk/ui/claim_page.py

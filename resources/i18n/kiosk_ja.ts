@@ -28,12 +28,24 @@
         <translation>全部</translation>
     </message>
     <message>
+        <source>Add reserved points</source>
+        <translation>留保ポイントを加える</translation>
+    </message>
+    <message>
+        <source>Points are no longer issued. Your points stay usable until their dates.</source>
+        <translation>ポイントの発行は終わりました。今あるポイントは期限まで使えます。</translation>
+    </message>
+    <message>
         <source>Stop</source>
         <translation>やめる</translation>
     </message>
     <message>
         <source>{n} points</source>
         <translation>{n} ポイント</translation>
+    </message>
+    <message>
+        <source>Expires soon: {n} points, through {date}</source>
+        <translation>まもなく期限：{n} ポイント（{date} まで）</translation>
     </message>
     <message>
         <source>{n} points: usable through {date}</source>
@@ -46,6 +58,10 @@
     <message>
         <source>Points that expire first are used first.</source>
         <translation>期限の近いポイントから使います。</translation>
+    </message>
+    <message>
+        <source>Reserved points: {n}, usable through {date}</source>
+        <translation>留保ポイント：{n}（{date} まで）</translation>
     </message>
     <message>
         <source>Fee: 1/11 of the points (fractions dropped)</source>
@@ -108,8 +124,8 @@
         <translation>最後の1回です。まちがえるとカードがロックされ、市役所・区役所での手続きが必要になります。</translation>
     </message>
     <message>
-        <source>I understand. Check the PIN</source>
-        <translation>わかりました。暗証番号を確認する</translation>
+        <source>Check this PIN</source>
+        <translation>この暗証番号で確かめる</translation>
     </message>
     <message>
         <source>Tries left: {n}</source>
@@ -140,6 +156,10 @@
         <translation>ポイントを確保しています…</translation>
     </message>
     <message>
+        <source>Adding your reserved points…</source>
+        <translation>留保ポイントを加えています…</translation>
+    </message>
+    <message>
         <source>Loading Breka points onto the card…</source>
         <translation>ブレカカードにポイントを入れています…</translation>
     </message>
@@ -152,12 +172,12 @@
         <translation>中止しています…</translation>
     </message>
     <message>
-        <source>Now place your Breka card on the reader</source>
-        <translation>ブレカカードを読み取り機に置いてください</translation>
+        <source>Take your My Number Card off the reader</source>
+        <translation>マイナンバーカードをリーダーから取ってください</translation>
     </message>
     <message>
-        <source>Take away the My Number Card first. Keep the Breka card on the reader until the screen says Done.</source>
-        <translation>先にマイナンバーカードを取ってください。「完了」と出るまでブレカカードを置いたままにしてください。</translation>
+        <source>Then place your Breka card on the reader and keep it there until the screen says Done.</source>
+        <translation>次にブレカカードをリーダーに置き、「完了」と出るまでそのままにしてください。</translation>
     </message>
     <message>
         <source>{n} Breka points will be loaded</source>
@@ -196,12 +216,24 @@
         <translation>今のブレカ残高</translation>
     </message>
     <message>
+        <source>Experiment points left</source>
+        <translation>残りの実証実験ポイント</translation>
+    </message>
+    <message>
+        <source>Next expiry</source>
+        <translation>次の有効期限</translation>
+    </message>
+    <message>
         <source>Date</source>
         <translation>日時</translation>
     </message>
     <message>
         <source>Receipt no.</source>
         <translation>控え番号</translation>
+    </message>
+    <message>
+        <source>Reserved points added: {n}</source>
+        <translation>加えた留保ポイント：{n}</translation>
     </message>
     <message>
         <source>The points are on your card. The record will be sent to the city later.</source>
@@ -354,6 +386,30 @@
     <message>
         <source>The points are on your Breka card. To exchange again, place your My Number Card.</source>
         <translation>ポイントはブレカカードに入っています。もう一度交換するにはマイナンバーカードを置いてください。</translation>
+    </message>
+    <message>
+        <source>The point service did not answer</source>
+        <translation>ポイントのサービスから返事がありません</translation>
+    </message>
+    <message>
+        <source>Press Add them to try again, or Not now.</source>
+        <translation>もう一度「加える」を押すか、「今はしない」を押してください。</translation>
+    </message>
+    <message>
+        <source>Points are no longer issued</source>
+        <translation>ポイントの発行は終わりました</translation>
+    </message>
+    <message>
+        <source>Your points stay usable until their dates.</source>
+        <translation>今あるポイントは期限まで使えます。</translation>
+    </message>
+    <message>
+        <source>The reserved points could not be added</source>
+        <translation>留保ポイントを加えられませんでした</translation>
+    </message>
+    <message>
+        <source>Your other points can be exchanged. Please ask the staff.</source>
+        <translation>ほかのポイントは交換できます。係員にお声がけください。</translation>
     </message>
     <message>
         <source>The point service cannot be reached</source>
@@ -806,6 +862,22 @@
     <message>
         <source>{s} seconds</source>
         <translation>あと {s} 秒</translation>
+    </message>
+    <message>
+        <source>Add your reserved points?</source>
+        <translation>留保ポイントを加えますか？</translation>
+    </message>
+    <message>
+        <source>Not now</source>
+        <translation>今はしない</translation>
+    </message>
+    <message>
+        <source>Add them</source>
+        <translation>加える</translation>
+    </message>
+    <message>
+        <source>Reserved points (usable through {date}) become experiment points you can exchange now.</source>
+        <translation>留保ポイント（{date} まで）を実証実験ポイントにして、今すぐ交換できます。</translation>
     </message>
 </context>
 </TS>
