@@ -42,6 +42,7 @@ def build(
     cfg: Config, *, reader=None, cloud=None, listener: Callable | None = None, clock: Callable | None = None
 ) -> Parts:
     """`clock` (UTC datetimes) replaces the real one for the replay on the simulated calendar."""
+    from kiosk.config import aware_moment
     from kiosk.exchange.engine import ExchangeEngine
     from kiosk.exchange.finish import Finisher
     from kiosk.exchange.journal import Journal
@@ -67,6 +68,7 @@ def build(
         event_id=cfg.get("rules", "event_id"),
         clerk_threshold=cfg.get("rules", "clerk_threshold"),
         card_upper_limit=cfg.get("rules", "card_upper_limit"),
+        issue_until=aware_moment(cfg.get("rules", "event_issue_until")),
         listener=listener,
     )
     return Parts(store, journal, outbox, cloud, reader, finisher, engine)

@@ -233,6 +233,7 @@ class StaffPinPage(Page):
 
 
 def install_staff_pages(window) -> None:
+    from kiosk.ui.claim_page import ClaimPage
     from kiosk.ui.clerk import ClerkPage
     from kiosk.ui.technician import TechnicianPage
 
@@ -241,4 +242,5 @@ def install_staff_pages(window) -> None:
 
     window.add_page(ClerkPage(window))
     window.add_page(ReversalPage(window))
+    window.add_page(ClaimPage(window))
     window.add_page(TechnicianPage(window))

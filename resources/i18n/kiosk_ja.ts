@@ -72,12 +72,24 @@
         <translation>全部</translation>
     </message>
     <message>
+        <source>Add reserved points</source>
+        <translation>留保ポイントを加える</translation>
+    </message>
+    <message>
+        <source>Points are no longer issued. Your points stay usable until their dates.</source>
+        <translation>ポイントの発行は終わりました。今あるポイントは期限まで使えます。</translation>
+    </message>
+    <message>
         <source>Stop</source>
         <translation>やめる</translation>
     </message>
     <message>
         <source>{n} points</source>
         <translation>{n} ポイント</translation>
+    </message>
+    <message>
+        <source>Expires soon: {n} points, through {date}</source>
+        <translation>まもなく期限：{n} ポイント（{date} まで）</translation>
     </message>
     <message>
         <source>{n} points: usable through {date}</source>
@@ -90,6 +102,10 @@
     <message>
         <source>Points that expire first are used first.</source>
         <translation>期限の近いポイントから使います。</translation>
+    </message>
+    <message>
+        <source>Reserved points: {n}, usable through {date}</source>
+        <translation>留保ポイント：{n}（{date} まで）</translation>
     </message>
     <message>
         <source>Fee: 1/11 of the points (fractions dropped)</source>
@@ -152,8 +168,8 @@
         <translation>最後の1回です。まちがえるとカードがロックされ、市役所・区役所での手続きが必要になります。</translation>
     </message>
     <message>
-        <source>I understand. Check the PIN</source>
-        <translation>わかりました。暗証番号を確認する</translation>
+        <source>Check this PIN</source>
+        <translation>この暗証番号で確かめる</translation>
     </message>
     <message>
         <source>Tries left: {n}</source>
@@ -184,6 +200,10 @@
         <translation>ポイントを確保しています…</translation>
     </message>
     <message>
+        <source>Adding your reserved points…</source>
+        <translation>留保ポイントを加えています…</translation>
+    </message>
+    <message>
         <source>Loading Breka points onto the card…</source>
         <translation>ブレカカードにポイントを入れています…</translation>
     </message>
@@ -196,12 +216,12 @@
         <translation>中止しています…</translation>
     </message>
     <message>
-        <source>Now place your Breka card on the reader</source>
-        <translation>ブレカカードを読み取り機に置いてください</translation>
+        <source>Take your My Number Card off the reader</source>
+        <translation>マイナンバーカードをリーダーから取ってください</translation>
     </message>
     <message>
-        <source>Take away the My Number Card first. Keep the Breka card on the reader until the screen says Done.</source>
-        <translation>先にマイナンバーカードを取ってください。「完了」と出るまでブレカカードを置いたままにしてください。</translation>
+        <source>Then place your Breka card on the reader and keep it there until the screen says Done.</source>
+        <translation>次にブレカカードをリーダーに置き、「完了」と出るまでそのままにしてください。</translation>
     </message>
     <message>
         <source>{n} Breka points will be loaded</source>
@@ -244,12 +264,24 @@
         <translation>今のブレカ残高</translation>
     </message>
     <message>
+        <source>Experiment points left</source>
+        <translation>残りの実証実験ポイント</translation>
+    </message>
+    <message>
+        <source>Next expiry</source>
+        <translation>次の有効期限</translation>
+    </message>
+    <message>
         <source>Date</source>
         <translation>日時</translation>
     </message>
     <message>
         <source>Receipt no.</source>
         <translation>控え番号</translation>
+    </message>
+    <message>
+        <source>Reserved points added: {n}</source>
+        <translation>加えた留保ポイント：{n}</translation>
     </message>
     <message>
         <source>The points are on your card. The record will be sent to the city later.</source>
@@ -404,6 +436,30 @@
         <translation>ポイントはブレカカードに入っています。もう一度交換するにはマイナンバーカードを置いてください。</translation>
     </message>
     <message>
+        <source>The point service did not answer</source>
+        <translation>ポイントのサービスから返事がありません</translation>
+    </message>
+    <message>
+        <source>Press Add them to try again, or Not now.</source>
+        <translation>もう一度「加える」を押すか、「今はしない」を押してください。</translation>
+    </message>
+    <message>
+        <source>Points are no longer issued</source>
+        <translation>ポイントの発行は終わりました</translation>
+    </message>
+    <message>
+        <source>Your points stay usable until their dates.</source>
+        <translation>今あるポイントは期限まで使えます。</translation>
+    </message>
+    <message>
+        <source>The reserved points could not be added</source>
+        <translation>留保ポイントを加えられませんでした</translation>
+    </message>
+    <message>
+        <source>Your other points can be exchanged. Please ask the staff.</source>
+        <translation>ほかのポイントは交換できます。係員にお声がけください。</translation>
+    </message>
+    <message>
         <source>The point service cannot be reached</source>
         <translation>ポイントのサービスにつながりません</translation>
     </message>
@@ -508,8 +564,112 @@
         <translation>全部消す</translation>
     </message>
     <message>
+        <source>Claim to the city</source>
+        <translation>市への請求</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>開始月</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>終了月</translation>
+    </message>
+    <message>
+        <source>Make the claim (PDF and CSV)</source>
+        <translation>請求書を作る（PDF と CSV）</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>開く</translation>
+    </message>
+    <message>
+        <source>Open folder</source>
+        <translation>フォルダを開く</translation>
+    </message>
+    <message>
+        <source>Print</source>
+        <translation>印刷</translation>
+    </message>
+    <message>
+        <source>Claims issued</source>
+        <translation>発行した請求</translation>
+    </message>
+    <message>
+        <source>Mark sent</source>
+        <translation>送付済みにする</translation>
+    </message>
+    <message>
+        <source>Mark paid</source>
+        <translation>入金済みにする</translation>
+    </message>
+    <message>
         <source>Back</source>
         <translation>1字消す</translation>
+    </message>
+    <message>
+        <source>issued</source>
+        <translation>発行済み</translation>
+    </message>
+    <message>
+        <source>sent</source>
+        <translation>送付済み</translation>
+    </message>
+    <message>
+        <source>paid</source>
+        <translation>入金済み</translation>
+    </message>
+    <message>
+        <source>Claim {number}: {state}.</source>
+        <translation>請求 {number}：{state}にしました。</translation>
+    </message>
+    <message>
+        <source>{number}: {first} to {last}, {yen} yen, {state}</source>
+        <translation>{number}：{first}〜{last}、{yen} 円、{state}</translation>
+    </message>
+    <message>
+        <source>Back to the clerk screen</source>
+        <translation>係員画面にもどる</translation>
+    </message>
+    <message>
+        <source>(reissued)</source>
+        <translation>（再発行）</translation>
+    </message>
+    <message>
+        <source>(not yet reconciled)</source>
+        <translation>（未照合）</translation>
+    </message>
+    <message>
+        <source>Choose a claim first.</source>
+        <translation>先に請求を選んでください。</translation>
+    </message>
+    <message>
+        <source>Could not make the claim: {e}</source>
+        <translation>請求書を作れませんでした：{e}</translation>
+    </message>
+    <message>
+        <source>Claim {number}: {yen} yen. Saved in {folder}</source>
+        <translation>請求 {number}：{yen} 円。保存先 {folder}</translation>
+    </message>
+    <message>
+        <source>Reissued with the same number.</source>
+        <translation>同じ番号で再発行しました。</translation>
+    </message>
+    <message>
+        <source>Not yet reconciled: the cloud did not answer. Make it again before sending.</source>
+        <translation>未照合：クラウドが応答しませんでした。送付の前にもう一度作ってください。</translation>
+    </message>
+    <message>
+        <source>Some months differ from the cloud: check before sending.</source>
+        <translation>クラウドと一致しない月があります。送付の前に確認してください。</translation>
+    </message>
+    <message>
+        <source>Sent to the printer.</source>
+        <translation>プリンタに送りました。</translation>
+    </message>
+    <message>
+        <source>Could not print: {e}</source>
+        <translation>印刷できませんでした：{e}</translation>
     </message>
     <message>
         <source>Reissued</source>
@@ -526,38 +686,6 @@
     <message>
         <source>Clerk</source>
         <translation>係員</translation>
-    </message>
-    <message>
-        <source>Monthly claim ({fmt})</source>
-        <translation>月次精算 ({fmt})</translation>
-    </message>
-    <message>
-        <source>Close</source>
-        <translation>閉じる</translation>
-    </message>
-    <message>
-        <source>Today: {n} exchanges, {p} points used, fee {f}, loaded {l}</source>
-        <translation>本日：{n} 件、使用 {p} ポイント、手数料 {f}、入金 {l}</translation>
-    </message>
-    <message>
-        <source>Records to send: {u} of {t}</source>
-        <translation>未送信の記録：{u} / {t} 件</translation>
-    </message>
-    <message>
-        <source>Refused by the cloud (parked): {n}; tell the technician</source>
-        <translation>クラウドが拒否した記録（保留）：{n} 件。技術者に連絡してください</translation>
-    </message>
-    <message>
-        <source>Check: {p} points were loaded for cancelled exchange {id}</source>
-        <translation>要確認：取り消した交換 {id} の {p} ポイントがカードに積み増されています</translation>
-    </message>
-    <message>
-        <source>Choose an exchange and write the reason.</source>
-        <translation>交換を選び、理由を書いてください。</translation>
-    </message>
-    <message>
-        <source>Working…</source>
-        <translation>処理中…</translation>
     </message>
     <message>
         <source>not sent yet</source>
@@ -608,12 +736,48 @@
         <translation>今すぐクラウドに送る</translation>
     </message>
     <message>
-        <source>{id}: {p} points, {state}, {m} min</source>
-        <translation>{id}：{p} ポイント、{state}、{m} 分</translation>
+        <source>Close</source>
+        <translation>閉じる</translation>
     </message>
     <message>
-        <source>(cloud: {e}; next try in {s} s)</source>
-        <translation>（クラウド：{e}、{s} 秒後に再送）</translation>
+        <source>Today: {n} exchanges, {p} points used, fee {f}, loaded {l}</source>
+        <translation>本日：{n} 件、使用 {p} ポイント、手数料 {f}、入金 {l}</translation>
+    </message>
+    <message>
+        <source>Records to send: {u} of {t}</source>
+        <translation>未送信の記録：{u} / {t} 件</translation>
+    </message>
+    <message>
+        <source>Refused by the cloud (parked): {n}; tell the technician</source>
+        <translation>クラウドが拒否した記録（保留）：{n} 件。技術者に連絡してください</translation>
+    </message>
+    <message>
+        <source>Sent: {c} finished, {f} still waiting for the cloud.</source>
+        <translation>送信しました：完了 {c} 件、クラウド待ち {f} 件。</translation>
+    </message>
+    <message>
+        <source>Could not send: {e}</source>
+        <translation>送信できませんでした：{e}</translation>
+    </message>
+    <message>
+        <source>The card&apos;s log no longer reaches back to this load: ask the Breka operator whether it was loaded. The points stay held until then.</source>
+        <translation>カードの記録がこの書き込みまでさかのぼれません。入ったかどうかをブレカの運営者に確認してください。それまでポイントは確保したままです。</translation>
+    </message>
+    <message>
+        <source>Check: exchange {id} ({p} points) cannot be settled from its card</source>
+        <translation>要確認：交換 {id}（{p} ポイント）はカードの記録で判断できません</translation>
+    </message>
+    <message>
+        <source>Check: {p} points were loaded for cancelled exchange {id}</source>
+        <translation>要確認：取り消した交換 {id} の {p} ポイントがカードに積み増されています</translation>
+    </message>
+    <message>
+        <source>Choose an exchange and write the reason.</source>
+        <translation>交換を選び、理由を書いてください。</translation>
+    </message>
+    <message>
+        <source>Working…</source>
+        <translation>処理中…</translation>
     </message>
     <message>
         <source>Put that exchange&apos;s Breka card on the reader first.</source>
@@ -636,24 +800,20 @@
         <translation>カード紛失</translation>
     </message>
     <message>
+        <source>Claim to the city…</source>
+        <translation>市への請求…</translation>
+    </message>
+    <message>
+        <source>{id}: {p} points, {state}, {m} min</source>
+        <translation>{id}：{p} ポイント、{state}、{m} 分</translation>
+    </message>
+    <message>
+        <source>(cloud: {e}; next try in {s} s)</source>
+        <translation>（クラウド：{e}、{s} 秒後に再送）</translation>
+    </message>
+    <message>
         <source>Noted as lost. The exchange stays open until the card appears.</source>
         <translation>紛失として記録しました。カードが見つかるまで交換は未完了のままです。</translation>
-    </message>
-    <message>
-        <source>Sent: {c} finished, {f} still waiting for the cloud.</source>
-        <translation>送信しました：完了 {c} 件、クラウド待ち {f} 件。</translation>
-    </message>
-    <message>
-        <source>Could not send: {e}</source>
-        <translation>送信できませんでした：{e}</translation>
-    </message>
-    <message>
-        <source>Saved: {path}</source>
-        <translation>保存しました：{path}</translation>
-    </message>
-    <message>
-        <source>Could not export: {e}</source>
-        <translation>出力できませんでした：{e}</translation>
     </message>
     <message>
         <source>Shared clerk PIN</source>
@@ -828,6 +988,22 @@
         <translation>あと {s} 秒</translation>
     </message>
     <message>
+        <source>Add your reserved points?</source>
+        <translation>留保ポイントを加えますか？</translation>
+    </message>
+    <message>
+        <source>Not now</source>
+        <translation>今はしない</translation>
+    </message>
+    <message>
+        <source>Add them</source>
+        <translation>加える</translation>
+    </message>
+    <message>
+        <source>Reserved points (usable through {date}) become experiment points you can exchange now.</source>
+        <translation>留保ポイント（{date} まで）を実証実験ポイントにして、今すぐ交換できます。</translation>
+    </message>
+    <message>
         <source>Today&apos;s exchanges</source>
         <translation>本日の交換</translation>
     </message>
@@ -876,6 +1052,14 @@
         <translation>控えのプリンターにつながりません。</translation>
     </message>
     <message>
+        <source>Could not export: {e}</source>
+        <translation>出力できませんでした：{e}</translation>
+    </message>
+    <message>
+        <source>Saved: {path}</source>
+        <translation>保存しました：{path}</translation>
+    </message>
+    <message>
         <source>Printed.</source>
         <translation>印刷しました。</translation>
     </message>
@@ -918,10 +1102,6 @@
     <message>
         <source>Take back the Breka points</source>
         <translation>ブレカポイントを戻す</translation>
-    </message>
-    <message>
-        <source>Back to the clerk screen</source>
-        <translation>係員画面にもどる</translation>
     </message>
     <message>
         <source>Wrong PIN. {n} tries left.</source>

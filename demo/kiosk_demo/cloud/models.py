@@ -61,6 +61,17 @@ class HolderAuthOut(BaseModel):
     expires_at: AwareDatetime
 
 
+class MyKeyIn(HolderAuthIn):
+    """The very challenge, certificate and signature of a holder authentication that was
+    answered no_mykey_id, with the holder's consent."""
+
+    consent: Literal[True] = Field(description="the holder agreed at the counter to set up a MyKey ID")
+
+
+class MyKeyOut(HolderAuthOut):
+    created: bool = Field(description="false if the certificate already had a MyKey ID")
+
+
 # -- balance ---------------------------------------------------------------------------
 class ReservedOut(BaseModel):
     points: int
@@ -225,6 +236,9 @@ class MonthFigures(BaseModel):
 
 class MonthlyOut(BaseModel):
     event_id: str | None
+    terminal_id: str | None = Field(
+        description="the terminal whose exchanges `used` counts (as asked), or null for every terminal"
+    )
     months: list[MonthFigures]
     totals: MonthFigures = Field(description="the whole range; holders are distinct over the range")
 
