@@ -234,7 +234,9 @@ class ClaimPage(Page):
         except ClaimRegisterError as exc:
             self.status.setText(str(exc))
             return
-        audit.append(store, "clerk", f"claim_{what}", {"clerk": self.main.clerk_id or CLERK_NAME, "number": entry.number})
+        audit.append(
+            store, "clerk", f"claim_{what}", {"clerk": self.main.clerk_id or CLERK_NAME, "number": entry.number}
+        )
         self.status.setText(
             translate("kiosk", "Claim {number}: {state}.").format(number=entry.number, state=self._states()[what])
         )
