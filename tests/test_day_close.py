@@ -99,10 +99,9 @@ def test_a_reprint_is_marked_reissued_and_goes_to_the_printer(kiosk, tmp_path, q
     device.touch()
     win.printer = EscPosPrinter(f"file:{device}")
     win.clerk_id = "sato"
-    page = win.pages["clerk"]
-    win.local = "clerk"
+    page = box = win.pages["today"]
+    win.local = "today"
     page.open()
-    box = page.today_box
     assert box.list.count() == 1 and exchange_id[:8].upper() in box.list.item(0).text()
     run_jobs(worker)  # the printer check
     assert box.printer_state == PRINTER_READY
@@ -129,10 +128,9 @@ def test_a_correction_needs_a_reason_and_opens_the_correction_screen(kiosk, qtbo
     exchange_id = committed(win.parts, 500)
     win.reversals = object()  # the screen only needs to know corrections are wired
     win.clerk_id = "sato"
-    page = win.pages["clerk"]
-    win.local = "clerk"
+    page = box = win.pages["today"]
+    win.local = "today"
     page.open()
-    box = page.today_box
     box.list.setCurrentRow(0)
     qtbot.mouseClick(box.reverse_button, Qt.MouseButton.LeftButton)
     assert win.current_page() != "reversal"  # no reason: refused

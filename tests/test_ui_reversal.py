@@ -46,11 +46,11 @@ def test_a_clerk_corrects_todays_exchange_from_the_screen(ui):
     ui.keys(pin_page.keypad, "24681357")
     ui.click(pin_page.ok)
     ui.qtbot.waitUntil(lambda: ui.win.current_page() == "clerk", timeout=WAIT_MS)
-    clerk = ui.win.pages["clerk"]
-    box = clerk.today_box
-    assert box.list.count() >= 1
+    ui.click(ui.win.pages["clerk"].today_button)
+    box = ui.win.pages["today"]
+    assert ui.win.current_page() == "today" and box.list.count() >= 1
     box.list.setCurrentRow(box._ids.index(exchange_id))
-    clerk.reason.setText("金額の入力まちがい")
+    box.reason.setText("金額の入力まちがい")
     ui.click(box.reverse_button)
     assert ui.win.current_page() == "reversal"
     page = ui.win.pages["reversal"]
@@ -69,6 +69,6 @@ def test_a_clerk_corrects_todays_exchange_from_the_screen(ui):
     assert rev.state is RStep.REVERSED and rev.clerk == "sato" and rev.reason == "金額の入力まちがい"
     assert ui.world.parts.outbox.reversal_record_for(exchange_id)["points_used"] == -500
     ui.click(page.close_button)
-    ui.qtbot.waitUntil(lambda: ui.win.current_page() == "clerk", timeout=WAIT_MS)
+    ui.qtbot.waitUntil(lambda: ui.win.current_page() == "today", timeout=WAIT_MS)
     assert "訂正済み" in box.list.item(box._ids.index(exchange_id)).text()
     assert ("reversed", "sato") in [(e.action, e.detail.get("clerk")) for e in audit.entries(ui.world.parts.store)]

@@ -92,13 +92,14 @@ class ClerkPage(Page):
         row.addWidget(self.lost_button, 1)
         row.addWidget(self.retry_button, 1)
         box.addLayout(row)
-        from kiosk.ui.clerk_today import TodayBox
-
-        self.today_box = TodayBox(self)  # today's exchanges: correct, reprint; the closing slip
-        box.addWidget(self.today_box, 1)
         self.claim_button = BigButton(role="quiet")  # the claim to the city: kiosk/ui/claim_page.py
         self.claim_button.clicked.connect(self._claim)
-        box.addWidget(self.claim_button)
+        self.today_button = BigButton(role="quiet")  # today: corrections, reprints, closing slip (clerk_today.py)
+        self.today_button.clicked.connect(self._today)
+        more = QHBoxLayout()
+        more.addWidget(self.today_button)
+        more.addWidget(self.claim_button)
+        box.addLayout(more)
         self.status = label(role="small")
         box.addWidget(self.status)
         self.close_button = BigButton(role="primary")
@@ -114,8 +115,8 @@ class ClerkPage(Page):
         self.reason.setPlaceholderText(translate("kiosk", "Reason (required)"))
         self.cancel_button.setText(translate("kiosk", "Cancel / settle with the card"))
         self.lost_button.setText(translate("kiosk", "Card lost"))
-        self.retry_button.setText(translate("kiosk", "Send to the cloud now"))
-        self.today_box.retranslate()
+        self.retry_button.setText(translate("kiosk", "Send now"))
+        self.today_button.setText(translate("kiosk", "Today: corrections, reprints, closing slip…"))
         self.claim_button.setText(translate("kiosk", "Claim to the city…"))
         self.close_button.setText(translate("kiosk", "Close"))
         if self.main.parts is not None and self.isVisible():
@@ -162,7 +163,6 @@ class ClerkPage(Page):
         self.cancel_button.setEnabled(bool(pending))
         self.lost_button.setEnabled(any(p.row.needs_card for p in pending))
         self.retry_button.setEnabled(any(not p.row.needs_card for p in pending))
-        self.today_box.refresh()
         found = alerts(parts.journal)
         self.alerts.setText("\n".join(_alert_text(a) for a in found))
 
@@ -209,6 +209,11 @@ class ClerkPage(Page):
             return
         exchange_id, finisher, clerk = self._ids[i], self.main.parts.finisher, self._clerk()
         self.main.worker.call("clerk_lost", lambda _e: finisher.mark_card_lost(exchange_id, reason, clerk))
+
+    def _today(self) -> None:
+        self.main.local = "today"
+        self.main.pages["today"].open()
+        self.main.show_page("today")
 
     def _claim(self) -> None:
         self.main.local = "claim"

@@ -1,13 +1,14 @@
-"""The clerk screen's part for today: today's exchanges (correct one, reprint its receipt), the
-day's closing slip and the receipt printer's state. Printing and the printer check run on the
-card worker (a network printer may hang); every action is audited naming the clerk."""
+"""The clerk's screen for today (opened from the clerk screen): today's exchanges (correct one,
+reprint its receipt), the day's closing slip and the receipt printer's state. Printing and the
+printer check run on the card worker (a network printer may hang); every action is audited
+naming the clerk signed in."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QHBoxLayout, QListWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QListWidget, QVBoxLayout
 
 from kiosk.exchange.view import short_number
 from kiosk.store import audit
@@ -21,22 +22,26 @@ from kiosk.ui.day_close import (
     render_slip,
     slip_pdf,
 )
+from kiosk.ui.staff_pages import CLERK_NAME
 from kiosk.ui.texts import local_time, points
-from kiosk.ui.widgets import BigButton, label
+from kiosk.ui.widgets import BigButton, Page, label
 
 if TYPE_CHECKING:
-    from kiosk.ui.clerk import ClerkPage
+    from PySide6.QtWidgets import QWidget
+
+    from kiosk.ui.window import KioskWindow
 
 translate = QCoreApplication.translate
 
 
-class TodayBox(QWidget):
-    def __init__(self, page: ClerkPage) -> None:
-        super().__init__(page)
-        self.page, self.main = page, page.main
+class TodayPage(Page):
+    name = "today"
+
+    def __init__(self, window: KioskWindow, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.main = window
         box = QVBoxLayout(self)
-        box.setContentsMargins(0, 0, 0, 0)
-        self.title = label(role="body")
+        self.title = label(role="title")
         self.list = QListWidget()
         self.list.setObjectName("today_exchanges")
         self.printer = label(role="small")
@@ -50,23 +55,48 @@ class TodayBox(QWidget):
         self.slip_button.clicked.connect(self._slip)
         for b in (self.reverse_button, self.reprint_button, self.slip_button):
             row.addWidget(b)
+        self.reason = QLineEdit()  # a correction says why (required, audited)
+        self.status = label(role="small")
+        self.back_button = BigButton(role="primary")
+        self.back_button.clicked.connect(self._back)
         box.addWidget(self.title)
         box.addWidget(self.list, 1)
         box.addWidget(self.printer)
+        box.addWidget(self.reason)
         box.addLayout(row)
+        box.addWidget(self.status)
+        box.addWidget(self.back_button)
         self._ids: list[str] = []
         self._reversed: set[str] = set()
         self.printer_state = PRINTER_NONE if self.main.printer is None else ""
         self.main.worker.job_done.connect(self._job_done)
+        self.retranslate()
+
+    def open(self) -> None:
+        self.status.setText("")
+        self.reason.clear()
+        self.refresh()
+
+    def _clerk(self) -> str:
+        return self.main.clerk_id or CLERK_NAME
+
+    def _back(self) -> None:
+        self.main.local = "clerk"
+        self.main.pages["clerk"].open()
+        self.main.show_page("clerk")
 
     def retranslate(self) -> None:
         self.title.setText(translate("kiosk", "Today's exchanges"))
+        self.reason.setPlaceholderText(translate("kiosk", "Reason (required)"))
+        self.back_button.setText(translate("kiosk", "Back to the clerk screen"))
         self.reverse_button.setText(translate("kiosk", "Correct (reverse)"))
         self.reprint_button.setText(translate("kiosk", "Reprint receipt"))
         self.slip_button.setText(translate("kiosk", "Closing slip"))
         self._show_printer()
 
     def refresh(self) -> None:
+        if self.main.parts is None:
+            return
         fig = day_figures(self.main.parts.store)
         self.list.clear()
         self._ids = [line.exchange_id for line in fig.lines]
@@ -105,7 +135,7 @@ class TodayBox(QWidget):
     def _selected(self) -> str | None:
         i = self.list.currentRow()
         if i < 0:
-            self.page.status.setText(translate("kiosk", "Choose an exchange of today first."))
+            self.status.setText(translate("kiosk", "Choose an exchange of today first."))
             return None
         return self._ids[i]
 
@@ -113,21 +143,21 @@ class TodayBox(QWidget):
         exchange_id = self._selected()
         if exchange_id is None:
             return
-        reason = self.page.reason.text().strip()
+        reason = self.reason.text().strip()
         if not reason:
-            self.page.status.setText(translate("kiosk", "Write the reason for the correction."))
+            self.status.setText(translate("kiosk", "Write the reason for the correction."))
             return
         if exchange_id in self._reversed:
-            self.page.status.setText(translate("kiosk", "This exchange was corrected already."))
+            self.status.setText(translate("kiosk", "This exchange was corrected already."))
             return
         w = self.main
         w.local = "reversal"
-        w.pages["reversal"].start(exchange_id, reason, self.page._clerk())
+        w.pages["reversal"].start(exchange_id, reason, self._clerk())
         w.show_page("reversal")
 
     def _reprint(self) -> None:
         exchange_id = self._selected()
-        printer, parts, clerk = self.main.printer, self.main.parts, self.page._clerk()
+        printer, parts, clerk = self.main.printer, self.main.parts, self._clerk()
         if exchange_id is None or printer is None:
             return
 
@@ -143,9 +173,9 @@ class TodayBox(QWidget):
     def _slip(self) -> None:
         from kiosk.config import data_dir
 
-        printer, parts, clerk = self.main.printer, self.main.parts, self.page._clerk()
+        printer, parts, clerk = self.main.printer, self.main.parts, self._clerk()
         folder = data_dir() / "claims"
-        self.page.status.setText(translate("kiosk", "Working…"))
+        self.status.setText(translate("kiosk", "Working…"))
 
         def run(_engine):
             state = PRINTER_NONE if printer is None else (PRINTER_READY if printer.reachable() else PRINTER_UNREACHABLE)
@@ -160,7 +190,7 @@ class TodayBox(QWidget):
         self.main.worker.call("clerk_slip", run)
 
     def _job_done(self, what: str, result) -> None:
-        status = self.page.status
+        status = self.status
         if what == "clerk_printer":
             self.printer_state = PRINTER_READY if result is True else PRINTER_UNREACHABLE
             self._show_printer()

@@ -206,6 +206,6 @@ class ReversalPage(Page):
 
         self.main.worker.call("reversal_release", release)
         self.wipe()
-        self.main.local = "clerk"
-        self.main.pages["clerk"].open()
-        self.main.show_page("clerk")
+        self.main.local = "today"
+        self.main.pages["today"].open()
+        self.main.show_page("today")

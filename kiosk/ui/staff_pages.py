@@ -242,5 +242,8 @@ def install_staff_pages(window) -> None:
 
     window.add_page(ClerkPage(window))
     window.add_page(ReversalPage(window))
+    from kiosk.ui.clerk_today import TodayPage
+
+    window.add_page(TodayPage(window))
     window.add_page(ClaimPage(window))
     window.add_page(TechnicianPage(window))

@@ -732,8 +732,8 @@
         <translation>取り消す／カードで確定</translation>
     </message>
     <message>
-        <source>Send to the cloud now</source>
-        <translation>今すぐクラウドに送る</translation>
+        <source>Today: corrections, reprints, closing slip…</source>
+        <translation>本日：訂正・再発行・締め伝票…</translation>
     </message>
     <message>
         <source>Close</source>
@@ -798,6 +798,10 @@
     <message>
         <source>Card lost</source>
         <translation>カード紛失</translation>
+    </message>
+    <message>
+        <source>Send now</source>
+        <translation>今すぐ送る</translation>
     </message>
     <message>
         <source>Claim to the city…</source>
