@@ -185,3 +185,25 @@ def test_slow_reader_drop_out_between_commands_is_said_and_a_second_tap_works(wo
         assert mynumber.tries() == 3
     finally:
         world.close()
+
+
+def test_kiosk_cards_serve_with_a_profile(vpcd_slot, card_file):  # noqa: F811
+    """`kiosk cards serve mynumber --profile contact-t0`: the served card speaks T=0 over pcscd."""
+    import signal
+
+    from tests.mynumber_helpers import connect, run_flow, verify_signature
+    from tests.test_cards_mynumber_cli import Served
+
+    with PcscContext() as ctx:
+        wait_card(ctx, vpcd_slot.reader, present=False)
+        served = Served(card_file, vpcd_slot, "--profile", "contact-t0", "--time-scale", "0.1")
+        try:
+            assert "profile contact-t0" in served.lines[0]
+            conn = connect(ctx, vpcd_slot.reader)
+            assert conn.atr == bytes.fromhex("3B08000005E0B381A100")  # T=0 only
+            cert, signature = run_flow(conn, challenge=b"served t0")
+            conn.close()
+        finally:
+            assert served.stop(signal.SIGTERM) == 0
+        wait_card(ctx, vpcd_slot.reader, present=False)
+    verify_signature(cert, signature, b"served t0")
