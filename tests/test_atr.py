@@ -19,7 +19,5 @@ def test_protocols_offered_by_contact_atrs():
 
 
 def test_the_interface_is_described_in_both_languages():
-    assert describe_interface(bytes.fromhex("3B08000005E0B381A100"), "T=0") == (
-        "T=0, 接触 / contact (ATR offers T=0)"
-    )
+    assert describe_interface(bytes.fromhex("3B08000005E0B381A100"), "T=0") == ("T=0, 接触 / contact (ATR offers T=0)")
     assert describe_interface(bytes.fromhex("3B8180018080"), "T=1").startswith("T=1, 非接触 / contactless")
