@@ -232,6 +232,10 @@
         <translation>そのままお待ちください。カードを動かさないでください。</translation>
     </message>
     <message>
+        <source>Do not move the card</source>
+        <translation>カードを動かさないでください</translation>
+    </message>
+    <message>
         <source>The receipt printer cannot be reached. The figures above are your receipt.</source>
         <translation>控えのプリンターにつながりません。上の内容を控えとしてご覧ください。</translation>
     </message>
@@ -732,6 +736,10 @@
         <translation>取り消す／カードで確定</translation>
     </message>
     <message>
+        <source>Send now</source>
+        <translation>今すぐ送る</translation>
+    </message>
+    <message>
         <source>Today: corrections, reprints, closing slip…</source>
         <translation>本日：訂正・再発行・締め伝票…</translation>
     </message>
@@ -798,10 +806,6 @@
     <message>
         <source>Card lost</source>
         <translation>カード紛失</translation>
-    </message>
-    <message>
-        <source>Send now</source>
-        <translation>今すぐ送る</translation>
     </message>
     <message>
         <source>Claim to the city…</source>
