@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from kiosk.config import Config
 
 if TYPE_CHECKING:  # the parts' types; their modules load in build(), not at import
+    from kiosk.exchange.background import BackgroundCommits
+    from kiosk.exchange.background import BackgroundCommits
     from kiosk.exchange.engine import ExchangeEngine
     from kiosk.exchange.finish import Finisher
     from kiosk.exchange.journal import Journal
@@ -31,17 +33,28 @@ class Parts:
     reader: PcscReader
     finisher: Finisher
     engine: ExchangeEngine
+    background: BackgroundCommits | None = None  # cloud commits behind the done screen
 
     def close(self) -> None:
+        if self.background is not None:
+            self.background.stop()  # the commit in flight ends (or fails: recovery resends it)
         self.cloud.close()
         self.reader.close()
         self.store.close()
 
 
 def build(
-    cfg: Config, *, reader=None, cloud=None, listener: Callable | None = None, clock: Callable | None = None
+    cfg: Config,
+    *,
+    reader=None,
+    cloud=None,
+    listener: Callable | None = None,
+    clock: Callable | None = None,
+    background_commit: bool = False,
 ) -> Parts:
-    """`clock` (UTC datetimes) replaces the real one for the replay on the simulated calendar."""
+    """`clock` (UTC datetimes) replaces the real one for the replay on the simulated calendar.
+    `background_commit`: the done screen right after the card load, the cloud commit behind it
+    (what `kiosk run` uses); off, the engine commits before "done" (CLI verbs, most tests)."""
     from kiosk.exchange.engine import ExchangeEngine
     from kiosk.exchange.finish import Finisher
     from kiosk.exchange.journal import Journal
@@ -58,6 +71,7 @@ def build(
     reader = reader or PcscReader(cfg.get("reader", "name"))
     keys = KeyringKeys()
     finisher = Finisher(journal, outbox, cloud, keys)
+    background = BackgroundCommits(journal, finisher) if background_commit else None
     engine = ExchangeEngine(
         reader=reader,
         cloud=cloud,
@@ -68,5 +82,6 @@ def build(
         clerk_threshold=cfg.get("rules", "clerk_threshold"),
         card_upper_limit=cfg.get("rules", "card_upper_limit"),
         listener=listener,
+        background=background,
     )
-    return Parts(store, journal, outbox, cloud, reader, finisher, engine)
+    return Parts(store, journal, outbox, cloud, reader, finisher, engine, background)

@@ -127,7 +127,7 @@ class Counter:
             self._languages.close()
             self._languages = None
         try:
-            self.parts = build(self.cfg)
+            self.parts = build(self.cfg, background_commit=True)
         except SecretError as exc:  # a key vanished between the check and the start
             from kiosk.diagnostics import CheckResult
 

@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kiosk.cardio import errors as card_errors
 from kiosk.cardio.breka_load import LoadOutcomeUnknown, load, open_for_load
@@ -36,6 +36,7 @@ from kiosk.store import audit
 from kiosk.sync.cloud_errors import CloudError, InsufficientPoints
 
 if TYPE_CHECKING:  # types only: the engine talks to the cloud through its Cloud port
+    from kiosk.exchange.background import BackgroundCommits
     from kiosk.sync.cloud import Challenge, HolderSession
 
 log = logging.getLogger(__name__)
@@ -77,11 +78,15 @@ class ExchangeEngine:
         card_upper_limit: int = 1_000_000,
         terminal_no: int = 0,
         listener: Callable[[View], None] | None = None,
+        background: BackgroundCommits | None = None,
     ):
         self.reader, self.cloud, self.journal, self.finisher, self.keys = reader, cloud, journal, finisher, keys
         self.event_id, self.terminal_no = event_id, terminal_no
         self.clerk_threshold, self.card_upper_limit = clerk_threshold, card_upper_limit
         self.listener = listener
+        # With `background`, the done screen follows the card load at once and the cloud commit
+        # runs behind it (kiosk.exchange.background); without, the commit comes before "done".
+        self.background = background
         self.apdus = 0  # counted by callers that wrap the reader; informative
         self._phase: Phase = Phase.WAIT_MYNUMBER
         self._problem: Problem | None = None
@@ -133,7 +138,10 @@ class ExchangeEngine:
             self._v.holder = self.cloud.authenticate_holder(challenge.challenge_id, certificate, signature)
             del certificate  # not kept after the session (jpki.md §8, legal caution)
             self._v.certificate = None
-            self._load_balance()
+            if self._v.holder.balance is not None:  # sent with the token: no second round trip
+                self._balance_arrived(self._v.holder.balance)
+            else:
+                self._load_balance()
         except (card_errors.CardError, CloudError) as exc:
             return self._restart(exc)
         return self._set(Phase.AMOUNT)
@@ -377,6 +385,9 @@ class ExchangeEngine:
     def _commit(self, balance_after: int) -> View:
         row = self.journal.get(self._current())
         record_id, pending = None, False
+        if self.background is not None:  # `loaded` is durable: the journal finishes it
+            self.background.submit(row.exchange_id)
+            return self._done(row.exchange_id, balance_after, None, False)
         try:
             record_id = self.finisher.commit(row)["record_id"]
         except CloudError as exc:
@@ -384,7 +395,10 @@ class ExchangeEngine:
             log.warning("commit of %s postponed: %s", row.exchange_id, exc.code)
             self.journal.note_error(row.exchange_id, exc.code)
             pending = True
-        row = self.journal.get(row.exchange_id)
+        return self._done(row.exchange_id, balance_after, record_id, pending)
+
+    def _done(self, exchange_id: str, balance_after: int, record_id: str | None, pending: bool) -> View:
+        row = self.journal.get(exchange_id)
         mykey_id, points, fee, loaded = row.figures()
         self._v.receipt = Receipt(
             row.exchange_id,
@@ -405,7 +419,11 @@ class ExchangeEngine:
     def _load_balance(self) -> None:
         if self._v.holder is None:
             raise RuntimeError("no holder to ask the balance for")
-        balance = self.cloud.balance(self._v.holder)
+        self._balance_arrived(self.cloud.balance(self._v.holder))
+
+    def _balance_arrived(self, balance: dict[str, Any]) -> None:
+        """The one place a (schema-checked) balance enters the visit: with the holder's token
+        after the PIN, or re-read after a refused hold."""
         self._v.usable = int(balance["usable"])
         self._v.reserved = sum(int(r["points"]) for r in balance.get("reserved", []))
         self._v.lots = tuple(

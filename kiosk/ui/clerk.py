@@ -13,7 +13,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QListWidget, QVBoxLayout
 
 from kiosk.exchange.finish import CardNeeded
-from kiosk.exchange.recovery import alerts
+from kiosk.exchange.recovery import ALERT_COMMIT_REFUSED, alerts
 from kiosk.exchange.view import short_number
 from kiosk.rules import JST
 from kiosk.store import audit
@@ -158,15 +158,7 @@ class ClerkPage(Page):
             )
         self.cancel_button.setEnabled(bool(rows))
         self.lost_button.setEnabled(bool(rows))
-        found = alerts(parts.journal)
-        self.alerts.setText(
-            "\n".join(
-                translate("kiosk", "Check: {p} points were loaded for cancelled exchange {id}").format(
-                    p=points(a.get("loaded")), id=short_number(str(a.get("exchange_id", "")))
-                )
-                for a in found
-            )
-        )
+        self.alerts.setText("\n".join(_alert_text(a) for a in alerts(parts.journal)))
 
     def _cancel_selected(self) -> None:
         i = self.unfinished.currentRow()
@@ -227,3 +219,12 @@ class ClerkPage(Page):
 
     def _close(self) -> None:
         self.main.close_staff()
+
+
+def _alert_text(alert: dict) -> str:
+    number, loaded = short_number(str(alert.get("exchange_id", ""))), points(alert.get("loaded"))
+    if alert.get("kind") == ALERT_COMMIT_REFUSED:
+        return translate("kiosk", "Check: the cloud refused exchange {id} ({code}); {p} points are on the card").format(
+            id=number, code=alert.get("code", ""), p=loaded
+        )
+    return translate("kiosk", "Check: {p} points were loaded for cancelled exchange {id}").format(p=loaded, id=number)

@@ -51,12 +51,6 @@ class HolderAuthIn(Strict):
     )
 
 
-class HolderAuthOut(BaseModel):
-    holder_token: str
-    mykey_id: str
-    expires_at: AwareDatetime
-
-
 # -- balance ---------------------------------------------------------------------------
 class ReservedOut(BaseModel):
     points: int
@@ -77,6 +71,15 @@ class BalanceOut(BaseModel):
     reserved: list[ReservedOut]
     lots: list[LotOut]
     usable: int
+
+
+class HolderAuthOut(BaseModel):
+    holder_token: str
+    mykey_id: str
+    expires_at: AwareDatetime
+    # The holder's balance at sign-in, as GET /v1/holder/balance gives it: one round trip
+    # from the PIN to the amount screen instead of two.
+    balance: BalanceOut
 
 
 class AssignIn(Strict):
