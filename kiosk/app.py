@@ -55,6 +55,7 @@ def build(
     """`clock` (UTC datetimes) replaces the real one for the replay on the simulated calendar.
     `background_commit`: the done screen right after the card load, the cloud commit behind it
     (what `kiosk run` uses); off, the engine commits before "done" (CLI verbs, most tests)."""
+    from kiosk.exchange.background import BackgroundCommits
     from kiosk.exchange.engine import ExchangeEngine
     from kiosk.exchange.finish import Finisher
     from kiosk.exchange.journal import Journal

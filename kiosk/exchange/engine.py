@@ -386,8 +386,9 @@ class ExchangeEngine:
         row = self.journal.get(self._current())
         record_id, pending = None, False
         if self.background is not None:  # `loaded` is durable: the journal finishes it
-            self.background.submit(row.exchange_id)
-            return self._done(row.exchange_id, balance_after, None, False)
+            view = self._done(row.exchange_id, balance_after, None, False)
+            self.background.submit(row.exchange_id)  # after the done view: nobody waits for it
+            return view
         try:
             record_id = self.finisher.commit(row)["record_id"]
         except CloudError as exc:
