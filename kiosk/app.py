@@ -14,7 +14,6 @@ from kiosk.config import Config
 
 if TYPE_CHECKING:  # the parts' types; their modules load in build(), not at import
     from kiosk.exchange.background import BackgroundCommits
-    from kiosk.exchange.background import BackgroundCommits
     from kiosk.exchange.engine import ExchangeEngine
     from kiosk.exchange.finish import Finisher
     from kiosk.exchange.journal import Journal

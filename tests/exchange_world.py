@@ -39,7 +39,15 @@ def cloud(world_dir):
 class World:
     """One kiosk (its own terminal, SQLite file and demo keyring file) in a shared cloud."""
 
-    def __init__(self, root: Path, cloud_url: str, slot, timeout_s: int = 5, ca_bundle: str | None = None):
+    def __init__(
+        self,
+        root: Path,
+        cloud_url: str,
+        slot,
+        timeout_s: int = 5,
+        ca_bundle: str | None = None,
+        background_commit: bool = False,
+    ):
         self.env = DemoEnv(root)
         self.use_keyring()
         self.admin = self.env.provision(cloud_url, terminal_id=f"t-{uuid.uuid4().hex[:8]}", ca_bundle=ca_bundle)
@@ -50,7 +58,7 @@ class World:
         self.cfg.values["cloud"]["timeout_s"] = timeout_s
         # The file too: CLI verbs run against this folder must use this session's reader slot.
         self.env.config_path.write_text(config_mod.render_toml(self.cfg.values), encoding="utf-8")
-        self.parts = build(self.cfg, reader=PcscReader(slot.reader, self.ctx))
+        self.parts = build(self.cfg, reader=PcscReader(slot.reader, self.ctx), background_commit=background_commit)
         self.engine = self.parts.engine
 
     def use_keyring(self) -> None:

@@ -76,6 +76,10 @@ class WanProxy:
             loop.run_forever()
         finally:
             self._server.close()
+            tasks = asyncio.all_tasks(loop)  # open connections: end them before the loop closes
+            for task in tasks:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
             loop.close()
 
     def _flight(self) -> None:
