@@ -72,4 +72,15 @@ MIGRATIONS: list[list[str]] = [
            WHERE json_extract(detail, '$.card_uid') IS NOT NULL
              AND exchange_id IN (SELECT exchange_id FROM exchanges WHERE card_ref IS NOT NULL)""",
     ],
+    # 4: a database years old stays fast (docs/performance.md, aged database): the clerk
+    # screen's today and alerts, the open exchanges, the outbox status and the monthly
+    # report read indexes instead of the whole history.
+    [
+        "DROP INDEX IF EXISTS exchanges_open",
+        "CREATE INDEX exchanges_by_state ON exchanges(state, created_at)",
+        "CREATE INDEX audit_by_action ON audit(action, seq)",
+        "CREATE INDEX outbox_status ON outbox(outcome, attempts, created_at)",
+        "CREATE INDEX outbox_errors ON outbox(sent_at, seq) WHERE last_error IS NOT NULL",
+        "CREATE INDEX outbox_by_occurred ON outbox(json_extract(record, '$.occurred_at'))",
+    ],
 ]

@@ -46,7 +46,7 @@ def export_claim(parts, event_id: str, month: str, fmt: str, folder: Path) -> Pa
 
     rep = report.collect(
         parts.cloud,
-        report.local_records(parts.store),
+        report.local_records(parts.store, month, month),
         month,
         month,
         event_id=event_id,
