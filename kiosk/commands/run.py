@@ -164,3 +164,8 @@ def _daily_backup(store) -> None:
     else:
         if made:
             logging.getLogger(__name__).info("database backed up to %s", made)
+            import threading
+
+            # The full integrity check reads every page: on the copy, on a thread of its own,
+            # so neither the counter nor `kiosk doctor` waits for it (docs/performance.md).
+            threading.Thread(target=backup.check_copy, args=(store, made), name="integrity-check", daemon=True).start()

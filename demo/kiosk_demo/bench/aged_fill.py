@@ -2,7 +2,7 @@
 
 Direct SQL in executemany batches, not the kiosk's own code path (that would take hours):
 per exchange its row, its journal steps, and for a committed one its sealed settlement
-record (real hash chain and Ed25519 signature, uploaded except the last few); about one
+record (real hash chain and Ed25519 signature, uploaded except the last hour's); about one
 exchange in fifty ends cancelled; an audit entry (hash-chained) every tenth exchange; and
 rows in a claim register table when the schema has one (columns read from the schema, so
 the filler does not depend on its exact shape).
@@ -25,7 +25,6 @@ from kiosk.store.audit import GENESIS, _entry_hash
 from kiosk.sync.settlement_record import GENESIS_HASH, record_hash
 
 YEARS = 10
-UNSENT = 20  # the newest records are still waiting for the uploader
 BATCH = 5_000
 
 
@@ -37,7 +36,7 @@ def fill(db: Path, n: int, terminal_id: str, device_key: bytes, event_id: str, *
     Store(db).close()  # the schema, by the kiosk's own migrations
     rnd = random.Random(seed)
     key = Ed25519PrivateKey.from_private_bytes(device_key)
-    end = datetime.now(UTC) - timedelta(days=1)
+    end = datetime.now(UTC) - timedelta(hours=1)
     start = end - timedelta(days=365 * YEARS)
     step = (end - start) / n
     holders = [f"mk-{i:06d}" for i in range(max(1, n // 10))]
@@ -90,7 +89,7 @@ def fill(db: Path, n: int, terminal_id: str, device_key: bytes, event_id: str, *
             }
             record["hash"] = prev = record_hash(record)
             record["signature"] = base64.b64encode(key.sign(bytes.fromhex(prev))).decode("ascii")
-            sent = i < n - UNSENT
+            sent = at < end - timedelta(hours=1)  # the last hour's records wait for the uploader
             rows["o"].append(
                 (
                     seq,
