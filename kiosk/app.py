@@ -61,13 +61,13 @@ def build(
     from kiosk.exchange.keys import KeyringKeys
     from kiosk.pcsc.reader import PcscReader
     from kiosk.store import Store
-    from kiosk.sync.cloud import CloudClient
+    from kiosk.sync.cloud_lazy import LazyCloudClient
     from kiosk.sync.outbox import Outbox
 
     store = Store(cfg.store_path)
     journal = Journal(store, clock) if clock else Journal(store)
     outbox = Outbox(store, cfg.get("cloud", "terminal_id"))
-    cloud = cloud or CloudClient.from_config(cfg)
+    cloud = cloud or LazyCloudClient(cfg)  # built at its first call, off the way to the first screen
     reader = reader or PcscReader(cfg.get("reader", "name"))
     keys = KeyringKeys()
     finisher = Finisher(journal, outbox, cloud, keys)

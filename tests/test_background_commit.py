@@ -109,7 +109,9 @@ def test_a_cloud_refusing_the_commit_after_done_raises_an_alert_and_pays_nothing
         row = journal.get(exchange_id)
         assert row.state is Step.COMMIT_REQUESTED and row.last_error == "already_cancelled"
         found = [a for a in alerts(journal) if a["exchange_id"] == exchange_id]
-        assert [(a["kind"], a["code"], a["loaded"]) for a in found] == [(ALERT_COMMIT_REFUSED, "already_cancelled", 455)]
+        assert [(a["kind"], a["code"], a["loaded"]) for a in found] == [
+            (ALERT_COMMIT_REFUSED, "already_cancelled", 455)
+        ]
         assert world.parts.outbox.record_for(exchange_id) is None  # no record: the city pays nothing for it
         assert breka_balance(breka) == LOADED  # loaded once
         # The follow-up tries again; the cloud still refuses; one alert, no record, still open.

@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 from kiosk.diagnostics.base import CheckResult, Environment, not_checked
 
 STALE_OPEN = timedelta(minutes=5)  # an exchange open longer than this needs a clerk
-STALE_UNSENT = timedelta(hours=24)
-INTEGRITY_MAX_AGE = timedelta(days=7)  # an older full check (or none) is run by the doctor itself  # a record unsent longer than this: the uploader is not working
+STALE_UNSENT = timedelta(hours=24)  # a record unsent longer than this: the uploader is not working
+INTEGRITY_MAX_AGE = timedelta(days=7)  # an older full check (or none) is run by the doctor itself
 DB_HINT = (
     "ファイルを保管して技術者へ。バックアップから復元 / keep the file for the technician and restore the latest backup"
 )

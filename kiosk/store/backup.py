@@ -13,6 +13,7 @@ import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from kiosk.store import marker
 from kiosk.store.db import Store, StoreError
@@ -77,7 +78,7 @@ def note_integrity(store: Store, verdict: str, of: str, now: datetime | None = N
         )
 
 
-def last_integrity(store: Store) -> dict | None:
+def last_integrity(store: Store) -> dict[str, Any] | None:
     rows = store.query("SELECT value FROM settings WHERE key = ?", (INTEGRITY_KEY,))
     try:
         found = json.loads(rows[0]["value"]) if rows else None

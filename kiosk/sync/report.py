@@ -187,7 +187,8 @@ def local_records(store: Store, first: str | None = None, last: str | None = Non
     a day's margin for any UTC offset; `build` keeps exactly the months asked for)."""
     from kiosk.store import StoreError
 
-    sql, args = "SELECT seq, record FROM outbox", ()
+    sql = "SELECT seq, record FROM outbox"
+    args: tuple[str, ...] = ()
     if first is not None and last is not None:
         lo = datetime.fromisoformat(f"{parse_month(first)}-01T00:00:00+09:00") - timedelta(days=1)
         hi = datetime.fromisoformat(f"{next_month(parse_month(last))}-01T00:00:00+09:00") + timedelta(days=1)

@@ -44,9 +44,10 @@ def _figures(aged: int, rounds: int) -> dict:
         out["db_size_mb"] = round(_db_bytes(cfg.store_path) / 2**20, 1)
         out["growth_bytes_per_exchange"] = round(_db_bytes(cfg.store_path) / aged)
 
-    with tempfile.TemporaryDirectory() as tmp, running_demo(
-        Path(tmp), background_commit=True, prepare=prepare if aged else None
-    ) as demo:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        running_demo(Path(tmp), background_commit=True, prepare=prepare if aged else None) as demo,
+    ):
         parts = demo.parts
         mynumber, breka = demo.mynumber("aged"), demo.breka("aged")
         demo.admin.issue(demo.admin.enrol(mynumber.state.der("auth_cert")), 100 * (rounds + 3))

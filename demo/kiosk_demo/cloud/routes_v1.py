@@ -54,7 +54,9 @@ async def challenge(request: Request, ctx: Ctx):
     return await ctx.pipeline.respond(request, lambda conn, t: (200, _jsonable(auth.new_challenge(conn, t))))
 
 
-@router.post("/auth/holder", response_model=m.HolderAuthOut, summary="prove the card, get a holder token and the balance")
+@router.post(
+    "/auth/holder", response_model=m.HolderAuthOut, summary="prove the card, get a holder token and the balance"
+)
 async def holder(request: Request, body: m.HolderAuthIn, ctx: Ctx):
     def handler(conn, t):
         holder = _jsonable(

@@ -114,7 +114,9 @@ def _wan(args) -> dict:
     if args.rtt_ms < 0 or args.jitter_ms < 0 or not 0 <= args.loss < 1:
         from kiosk.cli import UsageError
 
-        raise UsageError("--rtt-ms と --jitter-ms は 0 以上、--loss は 0〜1 / --rtt-ms, --jitter-ms >= 0, 0 <= --loss < 1")
+        raise UsageError(
+            "--rtt-ms と --jitter-ms は 0 以上、--loss は 0〜1 / --rtt-ms, --jitter-ms >= 0, 0 <= --loss < 1"
+        )
     return wan.run(args.rtt_ms, args.jitter_ms, args.loss, rounds=5 if args.quick else 20)
 
 
