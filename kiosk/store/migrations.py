@@ -81,6 +81,10 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX audit_by_action ON audit(action, seq)",
         "CREATE INDEX outbox_status ON outbox(outcome, attempts, created_at)",
         "CREATE INDEX outbox_errors ON outbox(sent_at, seq) WHERE last_error IS NOT NULL",
-        "CREATE INDEX outbox_by_occurred ON outbox(json_extract(record, '$.occurred_at'))",
+        # The record's occurred_at beside it, for the monthly report (a damaged record: NULL).
+        "ALTER TABLE outbox ADD COLUMN occurred_at TEXT",
+        """UPDATE outbox SET occurred_at =
+           CASE WHEN json_valid(record) THEN json_extract(record, '$.occurred_at') END""",
+        "CREATE INDEX outbox_by_occurred ON outbox(occurred_at)",
     ],
 ]

@@ -108,7 +108,8 @@ class Outbox:
             device_key,
         )
         conn.execute(
-            "INSERT INTO outbox(seq, record_id, exchange_id, record, hash, created_at) VALUES (?,?,?,?,?,?)",
+            "INSERT INTO outbox(seq, record_id, exchange_id, record, hash, created_at, occurred_at) "
+            "VALUES (?,?,?,?,?,?,?)",
             (
                 seq,
                 record["record_id"],
@@ -116,6 +117,7 @@ class Outbox:
                 json.dumps(record, ensure_ascii=False, sort_keys=True),
                 record["hash"],
                 datetime.now(UTC).isoformat(timespec="milliseconds"),
+                record["occurred_at"],
             ),
         )
         pending = getattr(self.store, "after_commit", None)

@@ -40,10 +40,6 @@ class MonthError(ValueError):
     """A month that is not YYYY-MM, or a range that runs backwards or is too long."""
 
 
-# The expression of the outbox's occurred_at index (migration 4): written the same way to be used.
-OCCURRED_AT = "json_extract(record, '$.occurred_at')"
-
-
 def parse_month(text: str) -> str:
     if not isinstance(text, str) or not MONTH.match(text) or not 1900 <= int(text[:4]) <= 2199:
         raise MonthError(f"月は YYYY-MM で指定してください / a month must be YYYY-MM: {text!r}")
@@ -183,7 +179,7 @@ def build(
 
 def local_records(store: Store, first: str | None = None, last: str | None = None) -> list[dict[str, Any]]:
     """The settlement records the kiosk holds, sent or not, in seq order: all of them, or those
-    that may fall in the JST months `first`..`last` (read through the occurred_at index, with
+    that may fall in the JST months `first`..`last` (by the outbox's occurred_at column, with
     a day's margin for any UTC offset; `build` keeps exactly the months asked for)."""
     from kiosk.store import StoreError
 
@@ -192,7 +188,8 @@ def local_records(store: Store, first: str | None = None, last: str | None = Non
     if first is not None and last is not None:
         lo = datetime.fromisoformat(f"{parse_month(first)}-01T00:00:00+09:00") - timedelta(days=1)
         hi = datetime.fromisoformat(f"{next_month(parse_month(last))}-01T00:00:00+09:00") + timedelta(days=1)
-        sql += f" WHERE {OCCURRED_AT} >= ? AND {OCCURRED_AT} < ?"
+        # A row without the column (damaged record) is read too: it stops the report, as before.
+        sql += " WHERE occurred_at IS NULL OR (occurred_at >= ? AND occurred_at < ?)"
         args = (lo.astimezone(UTC).isoformat(), hi.astimezone(UTC).isoformat())
     records = []
     for r in store.query(sql + " ORDER BY seq", args):

@@ -101,6 +101,7 @@ def fill(db: Path, n: int, terminal_id: str, device_key: bytes, event_id: str, *
                     _iso(at + timedelta(minutes=5)) if sent else None,
                     "accepted" if sent else None,
                     1 if sent else 0,
+                    record["occurred_at"],
                 )
             )
         rows["x"].append(
@@ -134,8 +135,8 @@ def _flush(conn: sqlite3.Connection, rows: dict[str, list], claims) -> None:
     )
     conn.executemany("INSERT INTO journal(exchange_id, at, step, detail) VALUES (?,?,?,?)", rows["j"])
     conn.executemany(
-        "INSERT INTO outbox(seq, record_id, exchange_id, record, hash, created_at, sent_at, outcome, attempts) "
-        "VALUES (?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO outbox(seq, record_id, exchange_id, record, hash, created_at, sent_at, outcome, attempts, "
+        "occurred_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
         rows["o"],
     )
     conn.executemany(
