@@ -120,7 +120,6 @@ def fill(db: Path, n: int, terminal_id: str, device_key: bytes, event_id: str, *
             _flush(conn, rows, claims)
     conn.execute("COMMIT")
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("ANALYZE")  # the planner's statistics, as a kiosk's periodic optimize would have
     conn.close()
     if seq:
         marker.update(db, seq=seq, hash=prev)
