@@ -54,6 +54,7 @@ def build(
     """`clock` (UTC datetimes) replaces the real one for the replay on the simulated calendar.
     `background_commit`: the done screen right after the card load, the cloud commit behind it
     (what `kiosk run` uses); off, the engine commits before "done" (CLI verbs, most tests)."""
+    from kiosk.config import aware_moment
     from kiosk.exchange.background import BackgroundCommits
     from kiosk.exchange.engine import ExchangeEngine
     from kiosk.exchange.finish import Finisher
@@ -81,6 +82,7 @@ def build(
         event_id=cfg.get("rules", "event_id"),
         clerk_threshold=cfg.get("rules", "clerk_threshold"),
         card_upper_limit=cfg.get("rules", "card_upper_limit"),
+        issue_until=aware_moment(cfg.get("rules", "event_issue_until")),
         listener=listener,
         background=background,
     )

@@ -8,9 +8,11 @@ names the file, the key, the value and what is allowed.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -57,6 +59,21 @@ def _url(v: Any) -> bool:
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
+def _moment_or_empty(v: Any) -> bool:
+    """Empty, or an RFC 3339 date-time with its offset (a bare local time is ambiguous)."""
+    if v == "":
+        return True
+    return isinstance(v, str) and aware_moment(v) is not None
+
+
+def aware_moment(v: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(v.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
 def _cloud_url(v: Any) -> bool:
     """https://, or http:// to this machine only: off it, anyone on the path could answer."""
     if not isinstance(v, str):
@@ -69,6 +86,21 @@ def _cloud_url(v: Any) -> bool:
     if not host or parts.username is not None:
         return False
     return parts.scheme == "https" or (parts.scheme == "http" and host in _LOOPBACK)
+
+
+def _text(max_len: int, pattern: str | None = None) -> Callable[[Any], bool]:
+    """One line of printable text (a claim's name, address, bank), at most `max_len` characters."""
+    compiled = re.compile(pattern) if pattern else None
+    return lambda v: (
+        isinstance(v, str)
+        and len(v) <= max_len
+        and v.isprintable()
+        and (compiled is None or v == "" or compiled.fullmatch(v) is not None)
+    )
+
+
+def _claim_printer(v: Any) -> bool:
+    return isinstance(v, str) and (v in ("", "lp") or re.fullmatch(r"lp:[A-Za-z0-9._-]{1,64}", v) is not None)
 
 
 def _pem_file(v: Any) -> bool:
@@ -101,6 +133,13 @@ SCHEMA: list[Key] = [
     ),
     Key("cloud", "proxy", "", lambda v: v == "" or _url(v), "an http:// or https:// proxy URL, or empty for none"),
     Key("rules", "event_id", "kawasaki-h29-h30", lambda v: isinstance(v, str) and v != "", "a non-empty text"),
+    Key(
+        "rules",
+        "event_issue_until",
+        "",
+        _moment_or_empty,
+        "when the event stops issuing points (RFC 3339 with offset), or empty: the cloud decides",
+    ),
     Key("rules", "validity_days", 100, _int_range(1, 3650), "whole days from 1 to 3650"),
     Key(
         "rules",
@@ -122,6 +161,26 @@ SCHEMA: list[Key] = [
         lambda v: v == "" or (isinstance(v, str) and v.startswith(("net:", "usb:", "file:"))),
         'empty (receipts on screen), "net:HOST[:PORT]", "usb:VID:PID" (hex) or "file:/dev/usb/lp0"',
     ),
+    # The claim to the city (請求書): who claims, from whom, paid where. Empty = not set up yet;
+    # `kiosk report claim` then names the missing keys (kiosk/sync/claim.py).
+    Key("claim", "association", "", _text(80), "the claimant's name (商店街振興組合), up to 80 characters"),
+    Key("claim", "representative", "", _text(60), "the representative's title and name, up to 60 characters"),
+    Key("claim", "address", "", _text(120), "the claimant's postal address, up to 120 characters"),
+    Key("claim", "addressee", "", _text(80), "whom the claim is addressed to (e.g. 川崎市長), up to 80 characters"),
+    Key("claim", "bank_name", "", _text(40), "the bank's name, up to 40 characters"),
+    Key("claim", "bank_branch", "", _text(40), "the branch's name, up to 40 characters"),
+    Key("claim", "account_type", "普通", _one_of("普通", "当座"), '"普通" (ordinary) or "当座" (current)'),
+    Key("claim", "account_number", "", _text(7, r"\d{7}"), "the account number: 7 digits, or empty"),
+    Key("claim", "account_holder", "", _text(60), "the account holder's name (カナ), up to 60 characters"),
+    Key(
+        "claim",
+        "number_prefix",
+        "CL-",
+        _text(12, r"[A-Za-z0-9][A-Za-z0-9-]*"),
+        "up to 12 letters, digits or hyphens, not starting with a hyphen (claim numbers are PREFIX + YYYY-NNNN)",
+    ),
+    Key("claim", "folder", "", _is_str, "a folder for claims (PDF/CSV), or empty for Documents/kiosk-claims"),
+    Key("claim", "printer", "", _claim_printer, 'empty (no A4 printer), "lp" (default CUPS queue) or "lp:QUEUE"'),
     Key("log", "level", "INFO", _one_of("DEBUG", "INFO", "WARNING", "ERROR"), "DEBUG, INFO, WARNING or ERROR"),
     Key("log", "traffic", False, _is_bool, "true or false (APDU trace, PIN data always redacted)"),
 ]
@@ -143,10 +202,20 @@ class Config:
         configured = self.get("store", "path")
         return Path(configured) if configured else data_dir() / "kiosk.sqlite3"
 
+    @property
+    def claim_folder(self) -> Path:
+        """Where claims are written: a folder the clerk can find (not the hidden data dir)."""
+        configured = self.get("claim", "folder")
+        return Path(configured).expanduser() if configured else documents_dir() / "kiosk-claims"
+
 
 def default_path() -> Path:
     env = os.environ.get("KIOSK_CONFIG")
     return Path(env) if env else Path(platformdirs.user_config_dir(APP)) / "config.toml"
+
+
+def documents_dir() -> Path:
+    return Path(platformdirs.user_documents_dir())
 
 
 def data_dir() -> Path:

@@ -22,10 +22,10 @@ class MemoryJournal:
     def pending_loads(self, card_uid: bytes) -> list[PendingLoad]:
         return [p for p, state, _ in self.entries.values() if state == "pending" and p.card_uid == card_uid]
 
-    def record_intent(self, load_id, card_uid, amount, balance_before) -> None:
+    def record_intent(self, load_id, card_uid, amount, balance_before, log_anchor=None) -> None:
         current = self.entries.get(load_id)
         assert current is None or current[1] == "not-happened", f"intent for {load_id} while {current[1]}"
-        self.entries[load_id] = [PendingLoad(load_id, card_uid, amount, balance_before), "pending", None]
+        self.entries[load_id] = [PendingLoad(load_id, card_uid, amount, balance_before, log_anchor), "pending", None]
         self.events.append(("intent", load_id))
 
     def mark_loaded(self, load_id, balance_after) -> None:

@@ -38,6 +38,7 @@ def test_document_covers_the_interface_and_its_error_codes():
         "/v1/auth/challenge",
         "/v1/auth/holder",
         "/v1/holder/balance",
+        "/v1/holder/mykey",
         "/v1/holder/reserved/assign",
         "/v1/exchanges",
         "/v1/exchanges/{exchange_id}",

@@ -30,6 +30,7 @@ DEMO_ONLY = ("fastapi", "uvicorn", "pynacl", "starlette", "kiosk_demo", "kiosk-d
 def test_the_wheel_holds_the_kiosk_and_its_resources_and_nothing_of_the_demo(wheels):
     names = zipfile.ZipFile(wheel(wheels, "kiosk")).namelist()
     assert "kiosk/resources/i18n/kiosk_ja.qm" in names and "kiosk/resources/openapi.json" in names
+    assert "kiosk/resources/images/reader-breka.svg" in names and "kiosk/resources/images/reader-mynumber.svg" in names
     assert not [n for n in names if n.startswith(("kiosk/sim", "kiosk/bench", "kiosk_demo", "tests/"))]
     assert not [n for n in names if "demo" in n.split("/")[-1] or "jpki_ca" in n], names
     source_packages = {str(p.parent.relative_to(ROOT)) for p in (ROOT / "kiosk").rglob("*.py")}

@@ -4,11 +4,13 @@ the clerk's decision, and a load found on a card for a cancelled exchange is rai
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from kiosk.app import build
 from kiosk.exchange.finish import CardNeeded
-from kiosk.exchange.recovery import ALERT_LOAD_ON_CANCELLED, alerts
+from kiosk.exchange.recovery import ALERT_LOAD_ON_CANCELLED, ALERT_LOAD_UNPROVABLE, alerts
 from kiosk.exchange.steps import Step
 from kiosk.exchange.view import Phase
 from kiosk.store import audit
@@ -118,3 +120,38 @@ def test_an_idle_wipe_of_a_held_exchange_says_so_and_releases_the_hold(world):
     assert view.phase is Phase.WAIT_MYNUMBER and view.problem.code == "idle_cancelled"
     assert books(world, exchange_id) == (Step.CANCELLED, False)
     assert world.usable(mynumber) == 1_000
+
+
+def test_a_load_pushed_out_of_the_cards_log_is_held_for_a_person(world):
+    """A load cut off after its commit, then ten loads at other terminals before the card comes
+    back: its record is gone from the card's 10-entry log. Absence then proves nothing, so the
+    kiosk neither loads it again nor releases the hold: it parks it and raises it to the clerk."""
+    from kiosk.cardio.breka_load import LoadOutcomeUnprovable, load, open_for_load
+    from kiosk_demo.breka_demo_keys import DEMO_MASTER_KEYS
+    from tests.breka_doubles import MemoryJournal
+
+    mynumber, breka, exchange_id = interrupted(world, "pushed-out", mode="after")
+    with world.on_reader(breka):  # another terminal, its own journal, over the same pcscd
+        conn = world.ctx.connect(world.slot.reader)
+        try:
+            card = open_for_load(conn, DEMO_MASTER_KEYS[1])
+            for _ in range(10):
+                load(card, uuid.uuid4(), 1, MemoryJournal())
+        finally:
+            conn.close()
+    assert breka_balance(breka) == 465  # 455 from the torn load, which did happen, + 10
+    with world.on_reader(breka):
+        view = world.engine.card_tapped()
+    assert view.phase is Phase.WAIT_MYNUMBER and view.problem.code == "load_waits_for_card"
+    assert breka_balance(breka) == 465  # not loaded twice
+    assert books(world, exchange_id) == (Step.LOAD_INTENT, False)
+    assert world.usable(mynumber) == 500  # the hold stays: not released either
+
+    def raised():
+        return [a["kind"] for a in alerts(world.parts.journal) if a["exchange_id"] == exchange_id]
+
+    assert raised() == [ALERT_LOAD_UNPROVABLE]
+    with world.on_reader(breka), pytest.raises(LoadOutcomeUnprovable):
+        world.engine.clerk_cancel(exchange_id, "holder left", "sato")
+    assert books(world, exchange_id) == (Step.LOAD_INTENT, False)
+    assert raised() == [ALERT_LOAD_UNPROVABLE]  # raised once

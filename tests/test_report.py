@@ -14,6 +14,7 @@ import pytest
 
 from kiosk.cli import main
 from kiosk.rules import quote
+from kiosk.store.visits import OUTCOMES as VISIT_OUTCOMES
 from kiosk.sync.report import MonthError, build, collect, jst_month, local_records, months_between, to_csv
 from tests.cloud_fixtures import login
 from tests.test_outbox_cli import install_secrets, write_config
@@ -152,9 +153,13 @@ def test_cli_csv_and_json(history, tmp_path, capsys):
             "cloud_used_points": 3500,
             "cloud_used_holders": 1,
             "claim_points": 3500,
+            "fee_points": 318,
+            "loaded_points": 3182,
             "mismatch": False,
+            "visits": {o: 0 for o in VISIT_OUTCOMES},
         }
     ]
+    assert data["reconciled"] is True and data["terminal_id"] == history.term.terminal_id
     assert data["mismatches"] == [] and data["totals"]["used_holders"] == 1 and data["event_id"] == history.event
 
 
@@ -176,6 +181,7 @@ def test_pdf_is_a_japanese_a4_claim(history, tmp_path, capsys):
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert TITLE in text and "表1 発行・利用" in text and "表2 失効" in text
     assert "5,800 円" in text and "2018-01 ※" in text and "不一致" in text
+    assert "対数目盛" in text  # a log scale: small months are not flattened by a large one
     if shutil.which("pdftoppm"):
         subprocess.run(
             ["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")], check=True
@@ -198,10 +204,45 @@ def test_months_and_jst_boundaries():
         with pytest.raises(MonthError):
             months_between(bad, "2019-01")
     records = [
-        {"occurred_at": "2018-01-31T15:00:00Z", "mykey_id": "m", "points_used": 11, "event_id": "e"},
-        {"occurred_at": "2018-02-02T00:00:00+09:00", "mykey_id": "m", "points_used": 12, "event_id": "other"},
+        {
+            "occurred_at": "2018-01-31T15:00:00Z",
+            "mykey_id": "m",
+            "points_used": 11,
+            "fee": 1,
+            "loaded": 10,
+            "event_id": "e",
+        },
+        {
+            "occurred_at": "2018-02-02T00:00:00+09:00",
+            "mykey_id": "m",
+            "points_used": 12,
+            "fee": 1,
+            "loaded": 11,
+            "event_id": "other",
+        },
     ]
     report = build(records, {"months": [], "totals": {}}, "2018-02", "2018-02", event_id="e")
     row = report.months[0]
     assert (row["used_count"], row["used_points"], report.totals["used_holders"]) == (1, 11, 1)
     assert "total,0,0,0,1,11,1" in to_csv(report)
+
+
+def test_a_reversal_nets_its_exchange_in_every_total():
+    """Records are summed in one place (record_amounts): a reversal's negative amounts net out,
+    its count is -1, a record of the wrong sign or an unknown kind stops the report."""
+    from kiosk.sync.report import record_amounts
+
+    base = {"occurred_at": "2018-03-05T10:00:00+09:00", "event_id": "e"}
+    records = [
+        {**base, "mykey_id": "a", "points_used": 1100, "fee": 100, "loaded": 1000},
+        {**base, "mykey_id": "b", "points_used": 550, "fee": 50, "loaded": 500},
+        {**base, "mykey_id": "b", "kind": "reversal", "points_used": -550, "fee": -50, "loaded": -500},
+    ]
+    report = build(records, {"months": [], "totals": {}}, "2018-03", "2018-03", event_id="e")
+    t = report.totals
+    assert (t["used_count"], t["claim_points"], t["fee_points"], t["loaded_points"]) == (1, 1100, 100, 1000)
+    assert t["used_holders"] == 1  # b's only exchange was reversed: b used nothing
+    with pytest.raises(ValueError, match="wrong sign"):
+        record_amounts({**records[2], "points_used": 550})
+    with pytest.raises(ValueError, match="unknown kind"):
+        record_amounts({**records[0], "kind": "gift"})

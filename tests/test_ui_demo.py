@@ -22,12 +22,17 @@ SCREENS = [
     "tap-breka-wrong-card",
     "loading",
     "done",
+    "amount-reserved",
+    "reserved-confirm",
+    "idle-warning",
+    "done-reserved",
     "pin-last-try",
     "locked",
     "error-cloud",
     "staff-pin",
     "clerk",
     "technician",
+    "claim",
 ]
 
 
@@ -52,6 +57,7 @@ def test_headless_shots_walk_every_screen(tmp_path, pcscd):
     )
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
     assert "ブレカ残高 0 → 455" in out.stdout and "Breka balance 0 → 455" in out.stdout
+    assert "reserved points added: 3,000" in out.stdout
     saved = sorted(p.stem for p in shots.glob("*.png"))
     assert saved == sorted(SCREENS), saved
     assert all((shots / f"{name}.png").stat().st_size > 10_000 for name in SCREENS)

@@ -23,7 +23,18 @@ class FakeWorker(QObject):
         self.calls: list[tuple] = []
 
     def __getattr__(self, name):
-        if name in ("tap", "submit_pin", "choose", "confirm", "cancel", "reset", "call", "clerk_cancel"):
+        if name in (
+            "tap",
+            "submit_pin",
+            "choose",
+            "confirm",
+            "cancel",
+            "reset",
+            "call",
+            "clerk_cancel",
+            "ask_reserved",
+            "assign_reserved",
+        ):
             return lambda *a, **k: self.calls.append((name, a, k))
         raise AttributeError(name)
 

@@ -42,16 +42,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def usable_points(client, card_state) -> int:
-    """A holder's usable points, asked as the kiosk asks, signed with the virtual card's own
-    key (a `kiosk_demo.mynumber_state.CardState`): no PIN spent, no card on the reader."""
+def holder_balance(client, card_state) -> dict:
+    """A holder's balance, asked as the kiosk asks, signed with the virtual card's own key
+    (a `kiosk_demo.mynumber_state.CardState`): no PIN spent, no card on the reader."""
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
 
     challenge = client.challenge()
     signature = card_state.private_key("auth").sign(challenge.nonce, padding.PKCS1v15(), hashes.SHA256())
     holder = client.authenticate_holder(challenge.challenge_id, card_state.der("auth_cert"), signature)
-    return int(client.balance(holder)["usable"])
+    return client.balance(holder)
+
+
+def usable_points(client, card_state) -> int:
+    return int(holder_balance(client, card_state)["usable"])
+
+
+def reserved_points(client, card_state) -> int:
+    return sum(int(r["points"]) for r in holder_balance(client, card_state)["reserved"])
 
 
 class CloudProcess:
@@ -124,6 +132,10 @@ class SimAdmin:
     def issue(self, mykey_id: str, points: int, at: str | None = None, event_id: str = EVENT_ID) -> dict:
         return self.post("/sim/issue", {"mykey_id": mykey_id, "event_id": event_id, "points": points, "at": at})
 
+    def reserve(self, mykey_id: str, points: int, at: str | None = None) -> dict:
+        """Reserved points (留保ポイント, valid 14 days), as a partner exchange gives them."""
+        return self.post("/sim/reserved", {"mykey_id": mykey_id, "points": points, "at": at})
+
     def clock(self, now: str) -> str:
         return self.post("/sim/clock", {"now": now, "frozen": True})["now"]
 
@@ -135,6 +147,22 @@ class SimAdmin:
 
     def clear_faults(self) -> None:
         self.http.delete(self.url + "/sim/faults", timeout=10, verify=self.verify).raise_for_status()
+
+
+# The street of the Kawasaki experiment as the claimant. The association's name is real; the
+# representative, address and bank account are invented and say so (デモ) on every claim.
+DEMO_CLAIMANT = {
+    "association": "元住吉 モトスミ・ブレーメン通り商店街振興組合",
+    "representative": "理事長 見本 太郎（デモ・架空）",
+    "address": "神奈川県川崎市中原区（デモ・架空の住所）",
+    "addressee": "川崎市長",
+    "bank_name": "デモ銀行（架空）",
+    "bank_branch": "見本支店",
+    "account_type": "普通",
+    "account_number": "0000000",
+    "account_holder": "デモ（カクウ）",
+    "number_prefix": "MB-",
+}
 
 
 @dataclass
@@ -246,6 +274,8 @@ class DemoEnv:
         values["cloud"]["terminal_id"] = terminal_id
         values["cloud"]["ca_bundle"] = ca_bundle
         values["store"]["path"] = str(self.kiosk_db)
+        values["rules"]["event_issue_until"] = issue_until  # the kiosk says when issuing has closed
         values["reader"]["name"] = "Virtual PCD 00 00"
+        values["claim"].update(DEMO_CLAIMANT, folder=str(self.root / "claims"))
         self.config_path.write_text(render_toml(values), encoding="utf-8")
         return admin

@@ -18,7 +18,7 @@ from kiosk.pcsc.reader import PcscReader
 from kiosk_demo import pcscd
 from kiosk_demo.breka_card import BrekaCard
 from kiosk_demo.counter import VirtualCounter
-from kiosk_demo.demo_env import CloudProcess, DemoEnv, SimAdmin, usable_points
+from kiosk_demo.demo_env import CloudProcess, DemoEnv, SimAdmin, reserved_points, usable_points
 from kiosk_demo.demo_keyring import use_demo_keyring
 from kiosk_demo.mynumber_card import MyNumberCard
 from kiosk_demo.vpcd_slots import SlotLease
@@ -51,6 +51,20 @@ class Demo:
         if self.usable(mynumber) < points:
             self.admin.issue(mykey, max(top_up, points))
         return mynumber, breka
+
+    def citizen_with_reserved(self, points: int = 2_000, reserved: int = 3_000) -> tuple[MyNumberCard, BrekaCard]:
+        """The second demo citizen: some experiment points and reserved points (留保ポイント)
+        to add at the counter; reserved points are topped up when a demo has used them."""
+        mynumber, breka = self.mynumber("reserved"), self.breka("reserved")
+        mykey = self.admin.enrol(mynumber.state.der("auth_cert"))
+        if self.usable(mynumber) < points:
+            self.admin.issue(mykey, points)
+        if not self.reserved(mynumber):
+            self.admin.reserve(mykey, reserved)
+        return mynumber, breka
+
+    def reserved(self, mynumber: MyNumberCard) -> int:
+        return reserved_points(self.parts.cloud, mynumber.state)
 
     def usable(self, mynumber: MyNumberCard) -> int:
         """Ask the cloud as the kiosk does, signing with the virtual card's key (no PIN spent)."""

@@ -8,6 +8,9 @@ load record and commits. Its outcome is one of three, and never a guess:
 * it raises `LoadOutcomeUnknown` — the commit may or may not have been applied (lost
   reply, bad CMAC, card gone after the first write command): ask for the same card,
   then `resolve()` (or `load()` again with the same load_id) settles it from the log;
+* it raises `LoadOutcomeUnprovable` — that earlier unknown load is not in the log, but the
+  log no longer reaches back to it (other terminals' loads pushed it out): nobody can
+  tell from the card, so nothing is written and a person must decide;
 * it raises any other exception — the load did not happen (a card error status, such
   as BoundaryError, has been journalled as "not happened"; an error before the first
   write command left no intent at all).
@@ -33,18 +36,24 @@ class PendingLoad:
     card_uid: bytes
     amount: int
     balance_before: int
+    # The newest load on the card's log when the intent was journaled (None: the log was
+    # empty, or not known): proof that the log, read later, still reaches back this far.
+    log_anchor: uuid.UUID | None = None
 
 
 class LoadJournal(Protocol):
     """The part of the journal a load needs (the SQLite journal implements it).
 
-    `record_intent` must be durable when it returns; it may be called again for a
-    load_id marked not happened (the same exchange retried on the same card).
+    `record_intent` must be durable when it returns (with `log_anchor`, see PendingLoad); it
+    may be called again for a load_id marked not happened (the same exchange retried on the
+    same card).
     """
 
     def pending_loads(self, card_uid: bytes) -> list[PendingLoad]: ...
 
-    def record_intent(self, load_id: uuid.UUID, card_uid: bytes, amount: int, balance_before: int) -> None: ...
+    def record_intent(
+        self, load_id: uuid.UUID, card_uid: bytes, amount: int, balance_before: int, log_anchor: uuid.UUID | None
+    ) -> None: ...
 
     def mark_loaded(self, load_id: uuid.UUID, balance_after: int) -> None: ...
 
@@ -54,7 +63,7 @@ class LoadJournal(Protocol):
 @dataclass(frozen=True)
 class Settlement:
     load_id: uuid.UUID
-    happened: bool
+    happened: bool | None  # None: the log no longer reaches back to the load (unprovable)
     balance_after: int | None  # from the card's record when it happened
 
 
@@ -66,6 +75,15 @@ class LoadOutcomeUnknown(CardError):
         super().__init__(f"outcome of load {load_id} unknown; the same card must be presented again")
 
 
+class LoadOutcomeUnprovable(CardError):
+    """A load of unknown outcome is not in the card's log, but the log (10 loads) no longer
+    reaches back to it: the card cannot say, so the load is neither repeated nor released."""
+
+    def __init__(self, load_id: uuid.UUID):
+        self.load_id = load_id
+        super().__init__(f"load {load_id}: the card's log no longer reaches back to it; a person must decide")
+
+
 def open_for_load(connection: Connection, load_master: bytes) -> BrekaSession:
     """UID, select and authentication with K1. The master key is handed in by the caller
     (the exchange's Keys port reads the keyring): protocol code never reaches for secrets."""
@@ -75,7 +93,9 @@ def open_for_load(connection: Connection, load_master: bytes) -> BrekaSession:
 
 
 def settle(card_uid: bytes, records: list[LoadRecord], journal: LoadJournal) -> list[Settlement]:
-    """Decide every unfinished load of this card from its log: in it means it happened."""
+    """Decide every unfinished load of this card from its log: in it means it happened; not in
+    it means it did not, but only while the log still reaches back to the load (else the
+    load is left unsettled: `happened` None)."""
     on_card = {r.load_id: r for r in records}
     done = []
     for pending in journal.pending_loads(card_uid):
@@ -83,10 +103,20 @@ def settle(card_uid: bytes, records: list[LoadRecord], journal: LoadJournal) -> 
         if record is not None:
             journal.mark_loaded(pending.load_id, record.balance_after)
             done.append(Settlement(pending.load_id, True, record.balance_after))
-        else:
+        elif log_reaches_back(records, pending.log_anchor):
             journal.mark_not_happened(pending.load_id)
             done.append(Settlement(pending.load_id, False, None))
+        else:
+            done.append(Settlement(pending.load_id, None, None))
     return done
+
+
+def log_reaches_back(records: list[LoadRecord], anchor: uuid.UUID | None) -> bool:
+    """Would a load written after `anchor` still be in this log? Yes while the log has never
+    been full (nothing dropped yet) or still holds the anchor (every newer load is kept)."""
+    if len(records) < LOG_USABLE_RECORDS:
+        return True
+    return anchor is not None and any(r.load_id == anchor for r in records)
 
 
 def resolve(card: BrekaSession, journal: LoadJournal) -> list[Settlement]:
@@ -112,10 +142,13 @@ def load(
     if check is not None:
         check(records)
     balance_before = card.balance()
-    settle(card.uid, records, journal)
+    for settled in settle(card.uid, records, journal):
+        if settled.load_id == load_id and settled.happened is None:
+            raise LoadOutcomeUnprovable(load_id)  # loading it again could pay it twice
     if any(r.load_id == load_id for r in records[:LOG_USABLE_RECORDS]):
         return balance_before  # already on the card (an earlier, unheard commit): never twice
-    journal.record_intent(load_id, card.uid, amount, balance_before)
+    anchor = records[0].load_id if records else None
+    journal.record_intent(load_id, card.uid, amount, balance_before, anchor)
     balance_after = balance_before + amount
     record = LoadRecord(load_id, amount, balance_after, terminal_no, int(clock()), TYPE_LOAD)
     try:

@@ -60,6 +60,7 @@ def run(args) -> int:
 
 def _act(args, store, journal) -> int:
     from kiosk.app import build
+    from kiosk.cardio.breka_load import LoadOutcomeUnprovable
     from kiosk.cli import UsageError
     from kiosk.exchange.finish import CardNeeded
     from kiosk.exchange.recovery import recover
@@ -89,6 +90,11 @@ def _act(args, store, journal) -> int:
             raise UsageError(
                 f"そのブレカカードをリーダーに置いてください / put that exchange's Breka card on the reader "
                 f"(or --card-lost): {exc.exchange_id}"
+            ) from None
+        except LoadOutcomeUnprovable:
+            raise UsageError(
+                "カードの記録が古い分まで残っていません。ブレカの運営者に確認してください（ポイントは保留のまま） / "
+                f"the card's log no longer reaches back to {args.exchange_id}: ask the Breka operator; the hold stays"
             ) from None
         except ValueError as exc:
             raise UsageError(f"取り消せません / cannot cancel: {exc}") from None

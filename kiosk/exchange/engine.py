@@ -15,25 +15,29 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from kiosk.cardio import errors as card_errors
-from kiosk.cardio.breka_load import LoadOutcomeUnknown, load, open_for_load
+from kiosk.cardio.breka_load import LoadOutcomeUnknown, LoadOutcomeUnprovable, load, open_for_load
 from kiosk.cardio.connection import Connection
 from kiosk.cardio.desfire_status import BoundaryError
 from kiosk.cardio.identify import CardKind, identify
 from kiosk.cardio.mynumber import MyNumberSession
+from kiosk.exchange.balance import after_exchange, lot_views
 from kiosk.exchange.finish import CardNeeded, Finisher
 from kiosk.exchange.journal import Journal
 from kiosk.exchange.load_journal import ExchangeLoadJournal
 from kiosk.exchange.ports import Cloud, Keys, Reader
 from kiosk.exchange.problems import problem_for
-from kiosk.exchange.recovery import flag_cancelled_loads, recover, resolve_card, settle_with_card
+from kiosk.exchange.recovery import flag_cancelled_loads, flag_unprovable, recover, resolve_card, settle_with_card
+from kiosk.exchange.reserved_log import ReservedLog
 from kiosk.exchange.steps import Step
 from kiosk.exchange.view import LotView, Phase, Problem, Receipt, View, short_number
+from kiosk.exchange.visit_outcome import end_visit, outcome_for
 from kiosk.rules import AmountError, AmountLimits, Quote, quote, validate_amount
 from kiosk.store import audit
-from kiosk.sync.cloud_errors import CloudError, InsufficientPoints
+from kiosk.sync.cloud_errors import CloudError, CloudUnavailable, EventClosed, InsufficientPoints
 
 if TYPE_CHECKING:  # types only: the engine talks to the cloud through its Cloud port
     from kiosk.exchange.background import BackgroundCommits
@@ -57,11 +61,18 @@ class Visit:
     tries_left: int | None = None
     usable: int = 0
     reserved: int = 0
+    reserved_lots: tuple[LotView, ...] = ()
+    assign_key: str | None = None  # journalled before the assignment call; reused by a retry
+    assigned: int = 0
+    issuing_closed: bool = False  # the cloud said the event no longer issues points
     lots: tuple[LotView, ...] = ()
     quote: Quote | None = None
     exchange_id: str | None = None
     receipt: Receipt | None = None
     finished_pending: tuple[str, ...] = ()
+    started: bool = False  # a My Number Card was read: this visit is counted when it ends
+    ended: bool = False  # counted already (kiosk.store.visits)
+    nothing_to_exchange: str | None = None  # "no_usable_points" / "reserved_only" once the balance shows it
 
 
 class ExchangeEngine:
@@ -77,12 +88,15 @@ class ExchangeEngine:
         clerk_threshold: int = 50_000,
         card_upper_limit: int = 1_000_000,
         terminal_no: int = 0,
+        issue_until: datetime | None = None,
         listener: Callable[[View], None] | None = None,
         background: BackgroundCommits | None = None,
     ):
         self.reader, self.cloud, self.journal, self.finisher, self.keys = reader, cloud, journal, finisher, keys
         self.event_id, self.terminal_no = event_id, terminal_no
         self.clerk_threshold, self.card_upper_limit = clerk_threshold, card_upper_limit
+        self.issue_until = issue_until  # the event's issuing period ends (rules.event_issue_until)
+        self.reserved_log = ReservedLog(journal)
         self.listener = listener
         # With `background`, the done screen follows the card load at once and the cloud commit
         # runs behind it (kiosk.exchange.background); without, the commit comes before "done".
@@ -123,6 +137,7 @@ class ExchangeEngine:
             return self._set(Phase.PIN, problem_for(exc))
         except card_errors.PinBlocked as exc:
             self._close_card()
+            self._end_visit("pin_locked")
             return self._set(Phase.LOCKED, problem_for(exc))
         except (card_errors.LastTryNotConfirmed, card_errors.InvalidPinFormat) as exc:
             return self._set(Phase.PIN, problem_for(exc))
@@ -139,12 +154,71 @@ class ExchangeEngine:
             del certificate  # not kept after the session (jpki.md §8, legal caution)
             self._v.certificate = None
             if self._v.holder.balance is not None:  # sent with the token: no second round trip
-                self._balance_arrived(self._v.holder.balance)
+                self._take_balance(self._v.holder.balance)
             else:
                 self._load_balance()
         except (card_errors.CardError, CloudError) as exc:
             return self._restart(exc)
         return self._set(Phase.AMOUNT)
+
+    # -- reserved points: one confirmation, then assigned to the event ------------------
+    def ask_reserved(self) -> View:
+        """The citizen asks to add the reserved points: the consent screen (nothing sent yet)."""
+        if self._phase is not Phase.AMOUNT or not self._offers_reserved():
+            return self._view()
+        return self._set(Phase.RESERVED)
+
+    def decline_reserved(self) -> View:
+        """No consent: back to the amount, nothing assigned. After a call whose answer was lost
+        the balance is read again, so the screen shows what the cloud really holds."""
+        if self._phase is not Phase.RESERVED:
+            return self._view()
+        if self._v.assign_key is not None:
+            self._load_balance_quietly()
+        return self._set(Phase.AMOUNT)
+
+    def assign_reserved(self) -> View:
+        """With the citizen's consent: the reserved points into a lot of the event, under an
+        Idempotency-Key journalled first (a retry after a lost answer sends the same key and
+        body: assigned once), then the balance is read again for the amount."""
+        if self._phase is not Phase.RESERVED or self._v.holder is None:
+            return self._view()
+        holder = self._v.holder
+        if self._v.assign_key is None:
+            if not self._offers_reserved():
+                return self._set(Phase.AMOUNT)
+            row = self.reserved_log.request(self.event_id, holder.mykey_id, self._v.reserved)
+            self._v.assign_key = row.key
+        row = self.reserved_log.get(self._v.assign_key)
+        try:
+            answer = self.cloud.assign_reserved(holder, row.event_id, row.points, row.key)
+        except CloudUnavailable as exc:  # the answer may be lost: the same key tries again
+            self.reserved_log.note_error(row.key, exc.code)
+            return self._set(Phase.RESERVED, Problem("reserved_unavailable"))
+        except CloudError as exc:
+            self.reserved_log.settle(row.key, "refused", error=exc.code)
+            self._v.assign_key = None
+            if isinstance(exc, EventClosed):
+                self._v.issuing_closed = True
+            self._load_balance_quietly()
+            code = "reserved_closed" if isinstance(exc, EventClosed) else "reserved_refused"
+            return self._set(Phase.AMOUNT, Problem(code))
+        self.reserved_log.settle(row.key, "assigned", lot_id=str(answer["lot"]["lot_id"]))
+        self._v.assign_key = None
+        self._v.assigned += row.points
+        try:
+            self._load_balance()
+        except CloudError as exc:
+            return self._restart(exc)
+        return self._set(Phase.AMOUNT)
+
+    def _issuing(self) -> bool:
+        if self._v.issuing_closed:
+            return False
+        return self.issue_until is None or self.journal.clock() < self.issue_until
+
+    def _offers_reserved(self) -> bool:
+        return self._v.reserved > 0 and self._issuing()
 
     def choose_amount(self, raw: object, *, clerk: str | None = None) -> View:
         """Validate the amount; `clerk` names the clerk who approved an amount above the threshold."""
@@ -195,6 +269,9 @@ class ExchangeEngine:
             if row.state is Step.LOAD_INTENT:
                 return self._set(Phase.TAP_BREKA, Problem("tap_same_card_again"))
         self._cancel_quietly(reason)
+        self._end_visit(
+            self._v.nothing_to_exchange or ("timed_out" if reason == "idle timeout" else "cancelled_by_citizen")
+        )
         self._wipe()
         return self._view()
 
@@ -232,6 +309,7 @@ class ExchangeEngine:
         if self._v.exchange_id != exchange_id:
             return outcome, None
         self._v.exchange_id = None  # ended: nothing of it may be cancelled or loaded again from here
+        self._end_visit("completed" if outcome == "committed" else "card_trouble")  # the load was cut off
         self._wipe()
         code = "completed_by_clerk" if outcome == "committed" else "cancelled_by_clerk"
         return outcome, self._set(Phase.WAIT_MYNUMBER, Problem(code))
@@ -255,6 +333,7 @@ class ExchangeEngine:
         journal and is finished whenever that card is tapped; the screen asks for the staff."""
         log.info("exchange %s parked: waits for its Breka card", exchange_id)
         self._v.exchange_id = None  # parked, not cancelled
+        self._end_visit("timed_out")
         self._wipe()
         return self._set(Phase.WAIT_MYNUMBER, Problem("load_waits_for_card", {"number": short_number(exchange_id)}))
 
@@ -279,15 +358,19 @@ class ExchangeEngine:
             if not isinstance(session, MyNumberSession):
                 raise card_errors.CardError("identify gave a My Number Card without its session")
             self._v.conn, self._v.session = conn, session
+            self._v.started = True
             # The certificate (free to read) before the PIN prompt, and before the tries query,
             # so that VERIFY follows the query directly and reuses its answer (no second query).
             self._v.certificate = session.read_auth_certificate()
             self._v.tries_left = session.tries_left()
         except card_errors.CardError as exc:
             self._close_card(conn)
+            self._end_visit("card_trouble")  # counted only when it was a My Number Card
+            self._v = Visit()
             return self._set(Phase.WAIT_MYNUMBER, problem_for(exc))
         if self._v.tries_left == 0:
             self._close_card()
+            self._end_visit("pin_locked")
             return self._set(Phase.LOCKED, Problem("pin_locked"))
         self._prefetch_challenge()
         return self._set(Phase.PIN)
@@ -350,6 +433,7 @@ class ExchangeEngine:
         if row.state.final:  # a clerk ended it while the screen waited for the card
             conn.close()
             self._v.exchange_id = None
+            self._end_visit("completed" if row.state is Step.COMMITTED else "card_trouble")
             self._wipe()
             code = "completed_by_clerk" if row.state is Step.COMMITTED else "cancelled_by_clerk"
             return self._set(Phase.WAIT_MYNUMBER, Problem(code))
@@ -373,9 +457,14 @@ class ExchangeEngine:
         except LoadOutcomeUnknown:
             conn.close()
             return self._set(Phase.TAP_BREKA, Problem("tap_same_card_again"))
+        except LoadOutcomeUnprovable:
+            conn.close()  # the card cannot say: keep the hold, load nothing, hand it to the clerk
+            flag_unprovable([row.exchange_id], self.journal)
+            return self._park(row.exchange_id)
         except BoundaryError as exc:
             conn.close()
             self._cancel_quietly("card full")
+            self._end_visit("card_trouble")
             return self._set(Phase.FAILED, problem_for(exc))
         conn.close()
         if others:  # parked loads of this card, settled from its log by load(): finish them too
@@ -401,6 +490,7 @@ class ExchangeEngine:
     def _done(self, exchange_id: str, balance_after: int, record_id: str | None, pending: bool) -> View:
         row = self.journal.get(exchange_id)
         mykey_id, points, fee, loaded = row.figures()
+        left, nearest = after_exchange(self._v.lots, self._v.usable, points, self.event_id)
         self._v.receipt = Receipt(
             row.exchange_id,
             mykey_id,
@@ -412,25 +502,32 @@ class ExchangeEngine:
             self.journal.clock().isoformat(timespec="seconds"),
             record_id,
             pending,
+            reserved_assigned=self._v.assigned,
+            points_left=left,
+            nearest_expiry=nearest,
         )
         self._v.holder = None
+        self._end_visit("completed")
         return self._set(Phase.DONE)
 
     # -- plumbing ----------------------------------------------------------------------
     def _load_balance(self) -> None:
         if self._v.holder is None:
             raise RuntimeError("no holder to ask the balance for")
-        self._balance_arrived(self.cloud.balance(self._v.holder))
+        self._take_balance(self.cloud.balance(self._v.holder))
 
-    def _balance_arrived(self, balance: dict[str, Any]) -> None:
-        """The one place a (schema-checked) balance enters the visit: with the holder's token
-        after the PIN, or re-read after a refused hold."""
+    def _take_balance(self, balance: dict[str, Any]) -> None:
+        """The ONE place a (checked) balance answer becomes the visit's figures: with the
+        holder's token after the PIN, or re-read (GET /v1/holder/balance) later."""
+        now = self.journal.clock()
         self._v.usable = int(balance["usable"])
-        self._v.reserved = sum(int(r["points"]) for r in balance.get("reserved", []))
-        self._v.lots = tuple(
-            LotView(int(lot["points"]), lot["expires_at"])
-            for lot in sorted(balance["lots"], key=lambda lot: lot["expires_at"])
-        )
+        self._v.reserved_lots = lot_views(balance.get("reserved", []), now)
+        self._v.reserved = sum(r.points for r in self._v.reserved_lots)
+        self._v.lots = lot_views(balance["lots"], now)
+        if self._v.usable <= 0:  # whatever the citizen does next, this visit cannot exchange
+            self._v.nothing_to_exchange = "reserved_only" if self._v.reserved > 0 else "no_usable_points"
+        else:
+            self._v.nothing_to_exchange = None
 
     def _load_balance_quietly(self) -> None:
         try:
@@ -454,9 +551,16 @@ class ExchangeEngine:
         problem = problem_for(exc)
         self._close_card()
         self._cancel_quietly(problem.code)
+        self._end_visit(outcome_for(exc))
         self._wipe(keep_problem=problem)
         phase = Phase.FAILED if isinstance(exc, CloudError) else Phase.WAIT_MYNUMBER
         return self._set(phase, problem)
+
+    def _end_visit(self, outcome: str) -> None:
+        """Count how this visit ended, once (anonymous, per month: kiosk.store.visits)."""
+        if self._v.started and not self._v.ended:
+            self._v.ended = True
+            end_visit(self.journal.store, outcome)
 
     def _close_card(self, conn: Connection | None = None) -> None:
         for c in {id(x): x for x in (conn, self._v.conn) if x is not None}.values():
@@ -491,6 +595,10 @@ class ExchangeEngine:
             lots=self._v.lots,
             usable=self._v.usable,
             reserved=self._v.reserved,
+            reserved_lots=self._v.reserved_lots,
+            reserved_offer=self._offers_reserved(),
+            issuing_closed=not self._issuing(),
+            assigned=self._v.assigned,
             points=q.points_used if q else None,
             fee=q.fee if q else None,
             loaded=q.loaded if q else None,

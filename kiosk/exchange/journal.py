@@ -31,6 +31,7 @@ _FIELDS = (
     "balance_after",
     "cancel_reason",
     "last_error",
+    "log_anchor",
 )
 
 
@@ -63,6 +64,7 @@ class ExchangeRow:
     balance_after: int | None
     cancel_reason: str | None
     last_error: str | None
+    log_anchor: str | None = None  # see migration 4
 
     @property
     def needs_card(self) -> bool:

@@ -19,16 +19,27 @@ class ExchangeLoadJournal:
 
     def pending_loads(self, card_uid: bytes) -> list[PendingLoad]:
         return [
-            PendingLoad(uuid.UUID(row.exchange_id), card_uid, row.figures()[3], row.balance_before or 0)
+            PendingLoad(
+                uuid.UUID(row.exchange_id),
+                card_uid,
+                row.figures()[3],
+                row.balance_before or 0,
+                uuid.UUID(row.log_anchor) if row.log_anchor else None,
+            )
             for row in self.journal.waiting_for_card(self.card_ref(card_uid.hex()), card_uid.hex())
         ]
 
-    def record_intent(self, load_id: uuid.UUID, card_uid: bytes, amount: int, balance_before: int) -> None:
+    def record_intent(
+        self, load_id: uuid.UUID, card_uid: bytes, amount: int, balance_before: int, log_anchor: uuid.UUID | None
+    ) -> None:
         row = self.journal.get(str(load_id))
         if row.loaded != amount:
             raise ValueError(f"load {load_id}: amount {amount} differs from the journal's {row.loaded}")
         card_ref = self.card_ref(card_uid.hex())
-        self.journal.advance(str(load_id), Step.LOAD_INTENT, card_ref=card_ref, balance_before=balance_before)
+        anchor = str(log_anchor) if log_anchor else ""  # "": the log was empty (NULL: not known)
+        self.journal.advance(
+            str(load_id), Step.LOAD_INTENT, card_ref=card_ref, balance_before=balance_before, log_anchor=anchor
+        )
 
     def mark_loaded(self, load_id: uuid.UUID, balance_after: int) -> None:
         self.journal.advance(str(load_id), Step.LOADED, balance_after=balance_after)

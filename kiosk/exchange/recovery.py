@@ -8,11 +8,12 @@ between only the card's own log can tell, so the exchange waits for its card.
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from kiosk.cardio.breka import BrekaSession, LoadRecord
-from kiosk.cardio.breka_load import open_for_load, settle
+from kiosk.cardio.breka_load import LoadOutcomeUnprovable, Settlement, open_for_load, settle
 from kiosk.cardio.connection import Connection
 from kiosk.exchange.finish import CardNeeded, Finisher
 from kiosk.exchange.journal import Journal
@@ -36,6 +37,9 @@ class RecoveryReport:
 
 
 ALERT_LOAD_ON_CANCELLED = "load_for_cancelled_exchange"
+# A load whose outcome the card's log can no longer prove (pushed out by 10 later loads):
+# the hold stays, nothing is loaded again, and a person decides with the Breka operator.
+ALERT_LOAD_UNPROVABLE = "load_outcome_unprovable"
 ALERT_COMMIT_REFUSED = "commit_refused"  # the card has the points, the cloud will not take them
 
 
@@ -76,7 +80,8 @@ def resolve_card(card: BrekaSession, journal: Journal, finisher: Finisher) -> Re
     pending = {row.exchange_id for row in journal.waiting_for_card(ref, card.uid.hex())}
     if not pending:
         return RecoveryReport()
-    settle(card.uid, records, ExchangeLoadJournal(journal, finisher.keys.card_ref))
+    settled = settle(card.uid, records, ExchangeLoadJournal(journal, finisher.keys.card_ref))
+    flag_unprovable(unprovable(settled), journal)
     return recover(journal, finisher, only=pending)
 
 
@@ -116,6 +121,25 @@ def flag_cancelled_loads(records: list[LoadRecord], journal: Journal) -> list[st
     return flagged
 
 
+def unprovable(settlements: list[Settlement]) -> list[str]:
+    return [str(s.load_id) for s in settlements if s.happened is None]
+
+
+def flag_unprovable(unprovable: list[str], journal: Journal) -> list[str]:
+    """Raise, once each, the loads the card's log could not settle (see ALERT_LOAD_UNPROVABLE)."""
+    if not unprovable:
+        return []
+    known = {a.get("exchange_id") for a in alerts(journal)}
+    for exchange_id in unprovable:
+        journal.note_error(exchange_id, "card_log_too_short")
+        if exchange_id not in known:
+            row = journal.get(exchange_id)
+            detail = {"exchange_id": exchange_id, "card_ref": row.card_ref, "loaded": row.loaded}
+            audit.append(journal.store, "system", ALERT_LOAD_UNPROVABLE, detail)
+            log.error("load %s: the card's log no longer reaches back to it; raised to the clerk", exchange_id)
+    return unprovable
+
+
 def is_refusal(exc: CloudError) -> bool:
     """The cloud answered and said no (not: no answer, a terminal problem, a garbled answer)."""
     return not isinstance(exc, (CloudUnavailable, TerminalRejected, UnexpectedResponse))
@@ -135,12 +159,14 @@ def alert_commit_refused(journal: Journal, exchange_id: str, code: str) -> bool:
 
 
 def alerts(journal: Journal, *actions: str) -> list[dict[str, Any]]:
-    """What the clerk must look at: loads found on cards for cancelled exchanges, and loads
-    whose commit the cloud refused. Each carries its `kind` (the audit action)."""
-    found = []
-    for action in actions or (ALERT_LOAD_ON_CANCELLED, ALERT_COMMIT_REFUSED):
-        found += [e.detail | {"at": e.at, "kind": action} for e in audit.entries(journal.store, action=action)]
-    return found
+    """What the clerk must look at: loads found on cards for cancelled exchanges, loads whose
+    outcome the card can no longer prove, and loads whose commit the cloud refused (`kind`
+    says which). `actions` narrows it to those kinds."""
+    return [
+        e.detail | {"at": e.at, "kind": action}
+        for action in actions or (ALERT_LOAD_ON_CANCELLED, ALERT_LOAD_UNPROVABLE, ALERT_COMMIT_REFUSED)
+        for e in audit.entries(journal.store, action=action)
+    ]
 
 
 def settle_with_card(
@@ -165,8 +191,11 @@ def settle_with_card(
     records = card.load_records()
     flag_cancelled_loads(records, journal)
     others = {r.exchange_id for r in journal.waiting_for_card(ref, card.uid.hex())} - {exchange_id}
-    settle(card.uid, records, ExchangeLoadJournal(journal, finisher.keys.card_ref))
+    settled = settle(card.uid, records, ExchangeLoadJournal(journal, finisher.keys.card_ref))
+    flag_unprovable(unprovable(settled), journal)
     row = journal.get(exchange_id)
+    if row.state is Step.LOAD_INTENT:
+        raise LoadOutcomeUnprovable(uuid.UUID(exchange_id))  # the hold stays: a person decides
     outcome = "committed" if row.state is Step.LOADED else "cancelled"
     audit.append(
         journal.store,

@@ -16,6 +16,7 @@ class Phase(str, Enum):
     PIN = "pin"  # PIN keypad (tries_left shown)
     LOCKED = "locked"  # PIN blocked: go to the municipal office
     AMOUNT = "amount"  # lots with expiry, amount entry
+    RESERVED = "reserved"  # consent: assign the reserved points to the event (then AMOUNT again)
     CONFIRM = "confirm"  # points, fee, Breka points: confirm
     TAP_BREKA = "tap_breka"  # "now tap your Breka card" (again, after a tear)
     DONE = "done"  # receipt
@@ -32,6 +33,8 @@ class Problem:
 class LotView:
     points: int
     expires_at: str  # RFC 3339 from the cloud
+    soon: bool = False  # expires within SOON_DAYS: the screen highlights it
+    event_id: str = ""  # "" for reserved points (no event yet)
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,9 @@ class Receipt:
     at: str
     record_id: str | None  # None while the cloud commit is still pending
     cloud_pending: bool = False
+    reserved_assigned: int = 0  # reserved points assigned to the event in this visit
+    points_left: int | None = None  # usable experiment points after the exchange
+    nearest_expiry: str | None = None  # RFC 3339: when the first of those points expire
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,10 @@ class View:
     lots: tuple[LotView, ...] = ()
     usable: int = 0
     reserved: int = 0
+    reserved_lots: tuple[LotView, ...] = ()
+    reserved_offer: bool = False  # the event issues now: assigning them may be offered
+    issuing_closed: bool = False  # the event's issuing period is over (points stay usable)
+    assigned: int = 0  # reserved points assigned in this visit
     points: int | None = None
     fee: int | None = None
     loaded: int | None = None

@@ -72,7 +72,49 @@ MIGRATIONS: list[list[str]] = [
            WHERE json_extract(detail, '$.card_uid') IS NOT NULL
              AND exchange_id IN (SELECT exchange_id FROM exchanges WHERE card_ref IS NOT NULL)""",
     ],
-    # 4: a database years old stays fast (docs/performance.md, aged database): the clerk
+    # 4: the newest load on the card's log when a load's intent was journaled ('' = the log was
+    # empty): a load absent from the log proves "not loaded" only while the log still reaches
+    # back to it (the log keeps 10 loads; other terminals may have pushed ours out).
+    ["ALTER TABLE exchanges ADD COLUMN log_anchor TEXT"],
+    # 5: the office's books (issue 16): the claim register and anonymous visit counts.
+    [
+        """CREATE TABLE claims (
+            number        TEXT PRIMARY KEY,       -- claim.number_prefix + YYYY-NNNN, kept on reissue
+            first_month   TEXT NOT NULL,          -- YYYY-MM (JST), whole months
+            last_month    TEXT NOT NULL,
+            amount        INTEGER NOT NULL,       -- yen claimed = experiment points used (net)
+            fee           INTEGER NOT NULL,
+            loaded        INTEGER NOT NULL,
+            reconciled    INTEGER NOT NULL,       -- 0: made without the cloud (未照合)
+            issued_at     TEXT NOT NULL,          -- first issue
+            reissued_at   TEXT,                   -- last reissue (再発行), NULL if never
+            reissues      INTEGER NOT NULL DEFAULT 0,
+            sent_on       TEXT,                   -- YYYY-MM-DD the claim went to the city
+            paid_on       TEXT,                   -- YYYY-MM-DD the city paid
+            UNIQUE (first_month, last_month)
+        )""",
+        """CREATE TABLE visits (
+            month         TEXT NOT NULL,          -- YYYY-MM (JST): nothing finer is kept
+            outcome       TEXT NOT NULL,
+            count         INTEGER NOT NULL,
+            PRIMARY KEY (month, outcome)
+        )""",
+    ],
+    # 6: reserved points assigned at the counter: the Idempotency-Key journalled before the call.
+    [
+        """CREATE TABLE reserved_assignments (
+            key           TEXT PRIMARY KEY,       -- the cloud call's Idempotency-Key
+            created_at    TEXT NOT NULL,
+            updated_at    TEXT NOT NULL,
+            event_id      TEXT NOT NULL,
+            mykey_id      TEXT NOT NULL,
+            points        INTEGER NOT NULL CHECK (points > 0),
+            state         TEXT NOT NULL CHECK (state IN ('requested', 'assigned', 'refused')),
+            lot_id        TEXT,
+            last_error    TEXT
+        )""",
+    ],
+    # 7: a database years old stays fast (docs/performance.md, aged database): the clerk
     # screen's today and alerts, the open exchanges, the outbox status and the monthly
     # report read indexes instead of the whole history.
     [

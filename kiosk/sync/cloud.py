@@ -179,6 +179,24 @@ class CloudClient:
         )
         return HolderSession(data["holder_token"], data["mykey_id"], data["expires_at"], data.get("balance"))
 
+    def create_mykey(self, challenge_id: str, certificate_der: bytes, signature: bytes, key: str) -> HolderSession:
+        """Set up a MyKey ID with the proof of the holder authentication just answered
+        no_mykey_id (the same challenge, certificate and signature: no second PIN), with the
+        holder's consent; logs the holder in. Idempotent under `key`."""
+        data = self._call(
+            "POST",
+            "/v1/holder/mykey",
+            schema.mykey_created,
+            body={
+                "challenge_id": challenge_id,
+                "certificate": base64.b64encode(certificate_der).decode("ascii"),
+                "signature": base64.b64encode(signature).decode("ascii"),
+                "consent": True,
+            },
+            key=key,
+        )
+        return HolderSession(data["holder_token"], data["mykey_id"], data["expires_at"])
+
     # -- balance and exchanges -------------------------------------------------------
     def balance(self, holder: HolderSession | str) -> dict[str, Any]:
         return self._call("GET", "/v1/holder/balance", lambda d: schema.balance(d, _mykey(holder)), holder=holder)
@@ -250,12 +268,19 @@ class CloudClient:
         body = records if isinstance(records, PreparedBody) else self.prepare_batch(records, compress=compress)
         return self._call("POST", "/v1/settlements/batches", schema.batch, key=key or str(uuid.uuid4()), body=body)
 
-    def monthly(self, from_month: str, to_month: str, event_id: str | None = None) -> dict[str, Any]:
-        query = {"from": from_month, "to": to_month} | ({"event_id": event_id} if event_id else {})
+    def monthly(
+        self, from_month: str, to_month: str, event_id: str | None = None, *, terminal_id: str | None = None
+    ) -> dict[str, Any]:
+        """The cloud's figures per month; `terminal_id` (this terminal's) narrows `used` to it."""
+        query = (
+            {"from": from_month, "to": to_month}
+            | ({"event_id": event_id} if event_id else {})
+            | ({"terminal_id": terminal_id} if terminal_id else {})
+        )
         return self._call(
             "GET",
             "/v1/reports/monthly",
-            lambda d: schema.monthly(d, from_month, to_month, event_id),
+            lambda d: schema.monthly(d, from_month, to_month, event_id, terminal_id),
             query=query,
             max_body=max(self.max_body, MAX_REPORT_BODY),
         )

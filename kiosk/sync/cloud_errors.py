@@ -24,6 +24,7 @@ class Code(str, Enum):
     CERTIFICATE_EXPIRED = "certificate_expired"
     CERTIFICATE_REVOKED = "certificate_revoked"
     NO_MYKEY_ID = "no_mykey_id"
+    MYKEY_NOT_PROVEN = "mykey_not_proven"  # no holder authentication ended in no_mykey_id for this
     HOLDER_TOKEN_INVALID = "holder_token_invalid"
     HOLDER_TOKEN_EXPIRED = "holder_token_expired"
     # points and exchanges
@@ -62,6 +63,7 @@ STATUS: dict[Code, int] = {
     Code.CERTIFICATE_EXPIRED: 403,
     Code.CERTIFICATE_REVOKED: 403,
     Code.NO_MYKEY_ID: 403,
+    Code.MYKEY_NOT_PROVEN: 403,
     Code.HOLDER_TOKEN_INVALID: 401,
     Code.HOLDER_TOKEN_EXPIRED: 401,
     Code.INSUFFICIENT_POINTS: 409,
@@ -152,6 +154,7 @@ CertificateUntrusted = ERRORS["certificate_untrusted"]
 CertificateExpired = ERRORS["certificate_expired"]
 CertificateRevoked = ERRORS["certificate_revoked"]
 NoMykeyId = ERRORS["no_mykey_id"]
+MykeyNotProven = ERRORS["mykey_not_proven"]
 HolderTokenInvalid = ERRORS["holder_token_invalid"]
 HolderTokenExpired = ERRORS["holder_token_expired"]
 InsufficientPoints = ERRORS["insufficient_points"]

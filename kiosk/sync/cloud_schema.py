@@ -101,6 +101,13 @@ def holder_auth(data: Any) -> Obj:
     return d
 
 
+def mykey_created(data: Any) -> Obj:
+    d = holder_auth(data)
+    if not isinstance(d.get("created"), bool):
+        raise SchemaError("mykey.created is missing or not true or false")
+    return d
+
+
 # -- balance -----------------------------------------------------------------------------
 def _lot(value: Any, where: str) -> Obj:
     lot = _obj(value, where)
@@ -209,9 +216,11 @@ def _month(value: Any, where: str) -> Obj:
     return m
 
 
-def monthly(data: Any, from_month: str, to_month: str, event_id: str | None) -> Obj:
+def monthly(data: Any, from_month: str, to_month: str, event_id: str | None, terminal_id: str | None = None) -> Obj:
     d = _obj(data, "report")
     _echo("report.event_id", d.get("event_id"), event_id)
+    if terminal_id is not None:  # figures for the whole event would flag every month as a mismatch
+        _echo("report.terminal_id", d.get("terminal_id"), terminal_id)
     for i, m in enumerate(_list(d, "months", "report")):
         month = _str(_month(m, f"report.months[{i}]"), "month", f"report.months[{i}]", max_len=7)
         if not _MONTH.match(month) or not from_month <= month <= to_month:

@@ -9,6 +9,7 @@ so an OpenType/CFF-only Noto CJK install is tried but may not do.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -58,8 +59,8 @@ def register_font(candidates: tuple[str, ...] = FONT_CANDIDATES) -> str:
     )
 
 
-def _n(value: int) -> str:
-    return f"{int(value):,}"
+def _n(value: int | None) -> str:
+    return "—" if value is None else f"{int(value):,}"  # None: the cloud's figure, not reconciled
 
 
 def render(report: MonthlyReport, out: Path | str, font_candidates: tuple[str, ...] = FONT_CANDIDATES) -> Path:
@@ -106,10 +107,19 @@ def render(report: MonthlyReport, out: Path | str, font_candidates: tuple[str, .
         Paragraph(
             f"請求額（交換に使われた実証実験ポイント、1ポイント＝1円）: <b>{_n(t['claim_points'])} 円</b><br/>"
             f"Claim (experiment points used, 1 point = 1 yen): {_n(t['claim_points'])} yen, "
-            f"{_n(t['used_count'])} exchanges, {_n(t['used_holders'])} holders",
+            f"{_n(t['used_count'])} exchanges, {_n(t['used_holders'])} holders<br/>"
+            f"手数料 / fee: {_n(t['fee_points'])}　ブレカ積み増し / Breka points loaded: {_n(t['loaded_points'])}",
             styles["claim"],
         ),
     ]
+    if not report.reconciled:
+        story.append(
+            Paragraph(
+                "※ 未照合：ポイント管理クラウドに接続できず、本端末の記録だけで作成しました（発行・失効は空欄）。 / "
+                "Not reconciled: made from this kiosk's records alone (issued and expired unknown).",
+                styles["warn"],
+            )
+        )
     if report.mismatches:
         story.append(
             Paragraph(
@@ -124,9 +134,21 @@ def render(report: MonthlyReport, out: Path | str, font_candidates: tuple[str, .
         _table1(report, mm, colors),
         KeepTogether([Paragraph("表2 失効 / Table 2: expired", styles["h"]), _table2(report, mm, colors)]),
     ]
-    story.append(KeepTogether([Paragraph("月別ポイント / points per month", styles["h"]), _chart(report, mm, colors)]))
+    story.append(
+        KeepTogether(
+            [
+                Paragraph("月別ポイント（対数目盛） / points per month, log scale", styles["h"]),
+                _chart(report, mm, colors),
+            ]
+        )
+    )
     if report.mismatches:
         story += [Paragraph("不一致の月 / months that disagree", styles["h"]), _mismatch_table(report, mm, colors)]
+    story.append(
+        KeepTogether(
+            [Paragraph("来訪の結果（件数） / visits by outcome", styles["h"]), _visits_table(report, mm, colors)]
+        )
+    )
     story += [
         Spacer(1, 4 * mm),
         Paragraph(
@@ -205,7 +227,7 @@ def _table1(report: MonthlyReport, mm: float, colors: ModuleType) -> Table:
             _n(m["used_points"]),
             _n(m["used_holders"]),
             _n(m["cloud_used_points"]),
-            "不一致 ✕" if m["mismatch"] else "一致",
+            "不一致 ✕" if m["mismatch"] else ("一致" if report.reconciled else "未照合"),
         ]
         for m in report.months
     ]
@@ -219,7 +241,7 @@ def _table1(report: MonthlyReport, mm: float, colors: ModuleType) -> Table:
         _n(t["used_points"]),
         _n(t["used_holders"]),
         _n(t["cloud_used_points"]),
-        f"{t['mismatch_months']} 件" if t["mismatch_months"] else "一致",
+        f"{t['mismatch_months']} 件" if t["mismatch_months"] else ("一致" if report.reconciled else "未照合"),
     ]
     rows = [head] + body + [total]
     mismatched = [i + 1 for i, m in enumerate(report.months) if m["mismatch"]]
@@ -284,10 +306,10 @@ def _chart(report: MonthlyReport, mm: float, colors: ModuleType) -> Drawing:
     drawing = Drawing(width, height)
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 16 * mm, 10 * mm, width - 20 * mm, height - 26 * mm
-    series = [
-        [m["issued_points"] for m in report.months],
+    series = [  # an unreconciled report has no issued / expired figures: drawn as nothing
+        [m["issued_points"] or 0 for m in report.months],
         [m["used_points"] for m in report.months],
-        [m["expired_points"] for m in report.months],
+        [m["expired_points"] or 0 for m in report.months],
     ]
     chart.data = series
     palette = [colors.HexColor("#4a78c2"), colors.HexColor("#e08a2c"), colors.HexColor("#9a9a9a")]
@@ -300,12 +322,18 @@ def _chart(report: MonthlyReport, mm: float, colors: ModuleType) -> Drawing:
     chart.categoryAxis.labels.fontSize = 6.5 if len(report.months) <= 18 else 5
     chart.categoryAxis.labels.angle = 0 if len(report.months) <= 18 else 60
     chart.categoryAxis.labels.boxAnchor = "n" if len(report.months) <= 18 else "ne"
-    top = max([1] + [v for s in series for v in s])
-    chart.valueAxis.valueMin = 0
-    chart.valueAxis.valueMax = top * 11 // 10 + 1
+    # A log scale: the replay's 370,000-point month would flatten every other month on a
+    # linear one. Zero has no logarithm: an empty month draws no bar.
+    from reportlab.graphics.charts.axes import LogYValueAxis
+
+    chart.data = [[v if v > 0 else None for v in s] for s in series]
+    top = max([10] + [v for s in series for v in s])
+    chart.valueAxis = LogYValueAxis()
+    chart.valueAxis.valueMin = 1
+    chart.valueAxis.valueMax = 10 ** math.ceil(math.log10(top + 1))
     chart.valueAxis.labels.fontName = FONT_NAME
     chart.valueAxis.labels.fontSize = 6.5
-    chart.valueAxis.labelTextFormat = lambda v: f"{int(v):,}"
+    chart.valueAxis.labelTextFormat = lambda v: f"{int(round(v)):,}"
     for index, m in enumerate(report.months):  # mark the months that disagree
         if m["mismatch"]:
             step = chart.width / max(1, len(report.months))
@@ -328,3 +356,16 @@ def _chart(report: MonthlyReport, mm: float, colors: ModuleType) -> Drawing:
     legend.colorNamePairs = list(zip(palette, ["発行 issued", "利用 used", "失効 expired"]))
     drawing.add(legend)
     return drawing
+
+
+def _visits_table(report: MonthlyReport, mm: float, colors: ModuleType) -> Table:
+    """One row per month, one column per outcome (anonymous counts: kiosk.store.visits)."""
+    from reportlab.platypus import Table
+
+    from kiosk.store.visits import LABELS_JA, OUTCOMES
+
+    head = ["月\nmonth"] + [LABELS_JA[o].replace("ポイント", "ポイント\n", 1) for o in OUTCOMES]
+    rows = [head] + [[m["month"]] + [_n(m["visits"][o]) for o in OUTCOMES] for m in report.months]
+    rows.append(["合計 total"] + [_n(report.totals["visits"][o]) for o in OUTCOMES])
+    widths = [20 * mm] + [17.7 * mm] * len(OUTCOMES)
+    return Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT", style=_style(len(rows), [], colors))

@@ -1,22 +1,21 @@
-"""Clerk mode: today's totals, unfinished exchanges (cancel with a reason), the monthly claim
-export and the outbox status. Network work runs on the card worker; every action is
-audited (the finisher audits cancellations; exports are audited here)."""
+"""Clerk mode: today's totals, unfinished exchanges (cancel with a reason), the way to the
+claim screen (kiosk/ui/claim_page.py) and the outbox status. Network work runs on the card
+worker; every action is audited (the finisher audits cancellations, make_claim the claims)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from datetime import time as dtime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QListWidget, QVBoxLayout
 
+from kiosk.cardio.breka_load import LoadOutcomeUnprovable
 from kiosk.exchange.finish import CardNeeded
-from kiosk.exchange.recovery import ALERT_COMMIT_REFUSED, alerts
+from kiosk.exchange.recovery import ALERT_COMMIT_REFUSED, ALERT_LOAD_UNPROVABLE, alerts
 from kiosk.exchange.view import short_number
 from kiosk.rules import JST
-from kiosk.store import audit
 from kiosk.ui.staff_pages import CLERK_NAME
 from kiosk.ui.texts import points
 from kiosk.ui.widgets import BigButton, Page, label
@@ -38,30 +37,6 @@ def today_totals(store, now: datetime | None = None) -> dict[str, int]:
         (start.isoformat(timespec="milliseconds"),),
     )[0]
     return {"count": row["n"], "points": row["p"], "fee": row["f"], "loaded": row["l"]}
-
-
-def export_claim(parts, event_id: str, month: str, fmt: str, folder: Path) -> Path:
-    """The monthly claim for `month` as csv/json/pdf in `folder` (runs on the card worker)."""
-    from kiosk.sync import report
-
-    rep = report.collect(
-        parts.cloud,
-        report.local_records(parts.store, month, month),
-        month,
-        month,
-        event_id=event_id,
-        terminal_id=parts.outbox.terminal_id if hasattr(parts.outbox, "terminal_id") else "",
-    )
-    folder.mkdir(parents=True, exist_ok=True)
-    out = folder / f"claim-{month}.{fmt}"
-    if fmt == "pdf":
-        from kiosk.sync.report_pdf import render
-
-        render(rep, out)
-    else:
-        out.write_text(report.to_csv(rep) if fmt == "csv" else report.to_json(rep), encoding="utf-8")
-    audit.append(parts.store, "clerk", "export_claim", {"clerk": CLERK_NAME, "month": month, "format": fmt})
-    return out
 
 
 class ClerkPage(Page):
@@ -91,19 +66,14 @@ class ClerkPage(Page):
         box.addWidget(self.unfinished_title)
         box.addWidget(self.unfinished, 1)
         box.addWidget(self.alerts)
+        box.addWidget(self.reason)  # a row of its own: the buttons beside it keep their words
         row = QHBoxLayout()
-        row.addWidget(self.reason, 2)
-        row.addWidget(self.cancel_button, 1)
+        row.addWidget(self.cancel_button, 2)
         row.addWidget(self.lost_button, 1)
         box.addLayout(row)
-        claim = QHBoxLayout()
-        self.claim_buttons = {}
-        for fmt in ("pdf", "csv", "json"):
-            b = BigButton(role="quiet")
-            b.clicked.connect(lambda _=False, f=fmt: self._export(f))
-            claim.addWidget(b)
-            self.claim_buttons[fmt] = b
-        box.addLayout(claim)
+        self.claim_button = BigButton(role="quiet")  # the claim to the city: kiosk/ui/claim_page.py
+        self.claim_button.clicked.connect(self._claim)
+        box.addWidget(self.claim_button)
         self.status = label(role="small")
         box.addWidget(self.status)
         self.close_button = BigButton(role="primary")
@@ -119,8 +89,7 @@ class ClerkPage(Page):
         self.reason.setPlaceholderText(translate("kiosk", "Reason for cancelling (required)"))
         self.cancel_button.setText(translate("kiosk", "Settle with the card on the reader"))
         self.lost_button.setText(translate("kiosk", "Card lost"))
-        for fmt, b in self.claim_buttons.items():
-            b.setText(translate("kiosk", "Monthly claim ({fmt})").format(fmt=fmt.upper()))
+        self.claim_button.setText(translate("kiosk", "Claim to the city…"))
         self.close_button.setText(translate("kiosk", "Close"))
         if self.main.parts is not None and self.isVisible():
             self.refresh()
@@ -158,7 +127,8 @@ class ClerkPage(Page):
             )
         self.cancel_button.setEnabled(bool(rows))
         self.lost_button.setEnabled(bool(rows))
-        self.alerts.setText("\n".join(_alert_text(a) for a in alerts(parts.journal)))
+        found = alerts(parts.journal)
+        self.alerts.setText("\n".join(_alert_text(a) for a in found))
 
     def _cancel_selected(self) -> None:
         i = self.unfinished.currentRow()
@@ -179,20 +149,17 @@ class ClerkPage(Page):
         exchange_id, finisher = self._ids[i], self.main.parts.finisher
         self.main.worker.call("clerk_lost", lambda _e: finisher.mark_card_lost(exchange_id, reason, CLERK_NAME))
 
-    def _export(self, fmt: str) -> None:
-        from kiosk.config import data_dir
-
-        parts = self.main.parts
-        event_id = parts.engine.event_id
-        month = datetime.now(JST).strftime("%Y-%m")
-        folder = data_dir() / "claims"
-        self.status.setText(translate("kiosk", "Working…"))
-        self.main.worker.call("clerk_export", lambda _e: export_claim(parts, event_id, month, fmt, folder))
+    def _claim(self) -> None:
+        self.main.local = "claim"
+        self.main.pages["claim"].open()
+        self.main.show_page("claim")
 
     def _job_done(self, what: str, result) -> None:
         if what == "clerk_cancel":
             if isinstance(result, CardNeeded):
                 self.status.setText(translate("kiosk", "Put that exchange's Breka card on the reader first."))
+            elif isinstance(result, LoadOutcomeUnprovable):
+                self.status.setText(_UNPROVABLE())
             elif isinstance(result, Exception):
                 self.status.setText(translate("kiosk", "Could not cancel: {e}").format(e=result))
             else:
@@ -210,19 +177,25 @@ class ClerkPage(Page):
                 else translate("kiosk", "Could not cancel: {e}").format(e=result)
             )
             self.refresh()
-        elif what == "clerk_export":
-            self.status.setText(
-                translate("kiosk", "Saved: {path}").format(path=result)
-                if not isinstance(result, Exception)
-                else translate("kiosk", "Could not export: {e}").format(e=result)
-            )
 
     def _close(self) -> None:
         self.main.close_staff()
 
 
+def _UNPROVABLE() -> str:  # noqa: N802 - a text, looked up when shown
+    return translate(
+        "kiosk",
+        "The card's log no longer reaches back to this load: ask the Breka operator whether it was "
+        "loaded. The points stay held until then.",
+    )
+
+
 def _alert_text(alert: dict) -> str:
     number, loaded = short_number(str(alert.get("exchange_id", ""))), points(alert.get("loaded"))
+    if alert.get("kind") == ALERT_LOAD_UNPROVABLE:
+        return translate("kiosk", "Check: exchange {id} ({p} points) cannot be settled from its card").format(
+            id=number, p=loaded
+        )
     if alert.get("kind") == ALERT_COMMIT_REFUSED:
         return translate("kiosk", "Check: the cloud refused exchange {id} ({code}); {p} points are on the card").format(
             id=number, code=alert.get("code", ""), p=loaded

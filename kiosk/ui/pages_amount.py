@@ -8,13 +8,13 @@ lights up for an amount the engine will accept (or one that needs a clerk).
 from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QSizePolicy, QVBoxLayout
 
 from kiosk.exchange.view import Problem
 from kiosk.rules import AmountError, AmountLimits, NeedsClerkApproval, quote, validate_amount
 from kiosk.ui.pages_card import steps_text
 from kiosk.ui.texts import expiry, points
-from kiosk.ui.widgets import Banner, BigButton, Keypad, Page, label
+from kiosk.ui.widgets import MIN_TOUCH, Banner, BigButton, Keypad, Page, label
 
 translate = QCoreApplication.translate
 QUICK = (1_000, 3_000, 5_000, 10_000)
@@ -30,6 +30,7 @@ class AmountPage(Page):
     name = "amount"
     amount_chosen = Signal(str, bool)  # digits, needs a clerk
     cancel_requested = Signal()
+    reserved_requested = Signal()  # "Add reserved points": the consent screen
 
     def __init__(self, clerk_threshold: int = 50_000, card_upper_limit: int = 1_000_000, parent=None):
         super().__init__(parent)
@@ -40,11 +41,25 @@ class AmountPage(Page):
         self.usable_title = label(role="body")
         self.usable = label(role="figure")
         self.lots = label(role="small")
+        self.soon = label(role="soon")  # lots that expire within 14 days: said, not only coloured
+        self.reserved = label(role="soon")
+        self.reserved_button = BigButton(role="quiet")
+        self.reserved_button.clicked.connect(self.reserved_requested)
+        self.closed = label(role="small")
         self.quote = label(role="hint")
         self.banner = Banner()
         self.cancel = BigButton(role="danger")
         self.cancel.clicked.connect(self._cancel)
-        for w in (self.step, self.usable_title, self.usable, self.lots):
+        for w in (
+            self.step,
+            self.usable_title,
+            self.usable,
+            self.lots,
+            self.soon,
+            self.reserved,
+            self.reserved_button,
+            self.closed,
+        ):
             left.addWidget(w)
         left.addStretch(1)
         left.addWidget(self.quote)
@@ -56,15 +71,19 @@ class AmountPage(Page):
         self.title = label(role="body")
         self.entry = label(role="entry")
         quick = QGridLayout()
-        self.all_button = BigButton(role="quiet")
+        self.all_button = BigButton(role="quick")
         self.all_button.clicked.connect(lambda: self.keypad.set_text(str(self._usable())))
         quick.addWidget(self.all_button, 0, 0)
         self.quick = []
         for i, n in enumerate(QUICK):
-            b = BigButton(points(n), role="quiet")
+            b = BigButton(points(n), role="quick")
             b.clicked.connect(lambda _=False, n=n: self.keypad.set_text(str(n)))
             quick.addWidget(b, 0, i + 1)
             self.quick.append((n, b))
+        for column, b in enumerate([self.all_button] + [b for _, b in self.quick]):
+            b.setMinimumWidth(MIN_TOUCH)  # five in a row on a 1024-wide screen: equal, text-sized
+            b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            quick.setColumnStretch(column, 1)
         self.keypad: Keypad = Keypad(7)
         self.keypad.changed.connect(self._typed)
         self.next = BigButton(role="primary")
@@ -82,6 +101,10 @@ class AmountPage(Page):
         self.usable_title.setText(translate("kiosk", "Your experiment points"))
         self.title.setText(translate("kiosk", "How many points do you exchange?"))
         self.all_button.setText(translate("kiosk", "All"))
+        self.reserved_button.setText(translate("kiosk", "Add reserved points"))
+        self.closed.setText(
+            translate("kiosk", "Points are no longer issued. Your points stay usable until their dates.")
+        )
         self.cancel.setText(translate("kiosk", "Stop"))
         self.keypad.retranslate()
         if self.view is not None:
@@ -102,17 +125,39 @@ class AmountPage(Page):
 
     def _render_view(self, view) -> None:
         self.usable.setText(translate("kiosk", "{n} points").format(n=points(view.usable)))
+        shown = view.lots[:MAX_LOTS_SHOWN]
+        soon = [
+            translate("kiosk", "Expires soon: {n} points, through {date}").format(
+                n=points(lot.points), date=expiry(lot.expires_at)
+            )
+            for lot in shown
+            if lot.soon
+        ]
         rows = [
             translate("kiosk", "{n} points: usable through {date}").format(
                 n=points(lot.points), date=expiry(lot.expires_at)
             )
-            for lot in view.lots[:MAX_LOTS_SHOWN]
+            for lot in shown
+            if not lot.soon
         ]
         if len(view.lots) > MAX_LOTS_SHOWN:
             rows.append(translate("kiosk", "and {n} more").format(n=len(view.lots) - MAX_LOTS_SHOWN))
         if view.lots:
             rows.append(translate("kiosk", "Points that expire first are used first."))
         self.lots.setText("\n".join(rows))
+        self.soon.setText("\n".join(soon))
+        self.soon.setVisible(bool(soon))
+        first = view.reserved_lots[0].expires_at if view.reserved_lots else ""
+        self.reserved.setText(
+            translate("kiosk", "Reserved points: {n}, usable through {date}").format(
+                n=points(view.reserved), date=expiry(first)
+            )
+            if view.reserved
+            else ""
+        )
+        self.reserved.setVisible(view.reserved > 0)
+        self.reserved_button.setVisible(view.reserved_offer)
+        self.closed.setVisible(view.issuing_closed)
         for n, button in self.quick:
             button.setEnabled(n <= view.usable)
         self.all_button.setEnabled(view.usable > 0)

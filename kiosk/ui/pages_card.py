@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
+from kiosk.ui.pictures import CardPicture
 from kiosk.ui.widgets import Banner, BigButton, Keypad, MessagePage, Page, label
 
 translate = QCoreApplication.translate
@@ -28,11 +29,11 @@ class WaitPage(Page):
         self.flow = label(role="body")
         self.hint = label(role="hint")
         self.banner = Banner()
+        self.picture = CardPicture("mynumber")
         box.addWidget(self.step)
-        box.addStretch(1)
         box.addWidget(self.title)
+        box.addWidget(self.picture, 1)
         box.addWidget(self.hint)
-        box.addStretch(1)
         box.addWidget(self.banner)
         box.addWidget(self.flow)
         self.retranslate()
@@ -85,17 +86,17 @@ class PinPage(Page):
         self.ok.clicked.connect(self._ok)
         right.addWidget(self.keypad)
         right.addWidget(self.ok)
-        # The last try: an explicit second step, never a default.
+        # The last try: an explicit second step, never a default. One message and one way
+        # back (the page's Stop): the wrong-PIN banner and the tries line give way to it.
         self.last_try = QWidget()
         last = QVBoxLayout(self.last_try)
         self.last_text = label(role="banner-title")
         self.last_go = BigButton(role="danger")
-        self.last_stop = BigButton(role="quiet")
         self.last_go.clicked.connect(self._confirm_last)
-        self.last_stop.clicked.connect(self._cancel)
+        last.addStretch(1)
         last.addWidget(self.last_text)
+        last.addStretch(1)
         last.addWidget(self.last_go)
-        last.addWidget(self.last_stop)
         self.last_try.hide()
         right.addWidget(self.last_try)
         outer.addLayout(right, 4)
@@ -114,8 +115,7 @@ class PinPage(Page):
                 "to go to the municipal office.",
             )
         )
-        self.last_go.setText(translate("kiosk", "I understand. Check the PIN"))
-        self.last_stop.setText(translate("kiosk", "Stop"))
+        self.last_go.setText(translate("kiosk", "Check this PIN"))
         self.keypad.retranslate()
         if self.view is not None:
             self.show_view(self.view)
@@ -123,16 +123,26 @@ class PinPage(Page):
     def show_view(self, view) -> None:
         super().show_view(view)
         self.keypad.wipe()
-        self.last_try.hide()
-        self.keypad.show()
-        self.ok.show()
+        self._last_try(False)
         tries = view.tries_left
         self.tries.setText(translate("kiosk", "Tries left: {n}").format(n=tries) if tries is not None else "")
         self.banner.show_problem(view.problem)
 
     def wipe(self) -> None:
         self.keypad.wipe()
-        self.last_try.hide()
+        self._last_try(False)
+
+    def _last_try(self, on: bool) -> None:
+        """The last-try question replaces the keypad, the tries line and the banner."""
+        self.last_try.setVisible(on)
+        self.keypad.setVisible(not on)
+        self.ok.setVisible(not on)
+        self.tries.setVisible(not on)
+        self.entry.setVisible(not on)
+        if on:
+            self.banner.hide()
+        elif self.view is not None:
+            self.banner.show_problem(self.view.problem)
 
     def _typed(self, text: str) -> None:
         self.entry.setText(self.keypad.shown() or " ")
@@ -142,9 +152,7 @@ class PinPage(Page):
         if len(self.keypad.text()) != PIN_LENGTH:
             return
         if self.view is not None and self.view.tries_left == 1:
-            self.keypad.hide()
-            self.ok.hide()
-            self.last_try.show()
+            self._last_try(True)
             return
         self._send(False)
 
@@ -155,6 +163,8 @@ class PinPage(Page):
         pin = self.keypad.text()
         self.keypad.wipe()
         self.last_try.hide()
+        self.keypad.show()
+        self.ok.show()
         self.pin_entered.emit(pin, confirm_last_try)
         del pin
 

@@ -7,7 +7,8 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QProgressBar, QVBoxLayou
 
 from kiosk.exchange.view import short_number
 from kiosk.ui.pages_card import steps_text
-from kiosk.ui.texts import local_time, points, problem_text
+from kiosk.ui.pictures import CardPicture
+from kiosk.ui.texts import expiry, local_time, points, problem_text
 from kiosk.ui.widgets import Banner, BigButton, MessagePage, Page, label
 
 translate = QCoreApplication.translate
@@ -17,6 +18,7 @@ BUSY = {
     "card": QT_TRANSLATE_NOOP("kiosk", "Reading the card…"),
     "pin": QT_TRANSLATE_NOOP("kiosk", "Checking the PIN and your points…"),
     "hold": QT_TRANSLATE_NOOP("kiosk", "Reserving your points…"),
+    "assign": QT_TRANSLATE_NOOP("kiosk", "Adding your reserved points…"),
     "load": QT_TRANSLATE_NOOP("kiosk", "Loading Breka points onto the card…"),
     "amount": QT_TRANSLATE_NOOP("kiosk", "Checking the amount…"),
     "cancel": QT_TRANSLATE_NOOP("kiosk", "Stopping…"),
@@ -32,30 +34,29 @@ class TapBrekaPage(Page):
         super().__init__(parent)
         box = QVBoxLayout(self)
         self.step = label(role="step")
+        # The first thing to do is take the My Number Card away (it would be read instead):
+        # the main line says that; placing the Breka card follows it, with the picture.
         self.title = label(role="title")
-        self.loaded = label(role="hint")
-        self.hint = label(role="body")
+        self.picture = CardPicture("breka")
+        self.hint = label(role="hint")
+        self.loaded = label(role="small")
         self.banner = Banner()
         self.cancel = BigButton(role="danger")
         self.cancel.clicked.connect(self.cancel_requested)
         box.addWidget(self.step)
-        box.addStretch(1)
         box.addWidget(self.title)
-        box.addWidget(self.loaded)
+        box.addWidget(self.picture, 1)
         box.addWidget(self.hint)
-        box.addStretch(1)
+        box.addWidget(self.loaded)
         box.addWidget(self.banner)
         box.addWidget(self.cancel)
         self.retranslate()
 
     def retranslate(self) -> None:
         self.step.setText(steps_text(4))
-        self.title.setText(translate("kiosk", "Now place your Breka card on the reader"))
+        self.title.setText(translate("kiosk", "Take your My Number Card off the reader"))
         self.hint.setText(
-            translate(
-                "kiosk",
-                "Take away the My Number Card first. Keep the Breka card on the reader until the screen says Done.",
-            )
+            translate("kiosk", "Then place your Breka card on the reader and keep it there until the screen says Done.")
         )
         self.cancel.setText(translate("kiosk", "Stop"))
         if self.view is not None:
@@ -108,10 +109,12 @@ class DonePage(Page):
         self.title = label(role="title")
         self.loaded = label(role="figure")
         grid = QGridLayout()
-        self.rows = [(label(role="small"), label(role="body")) for _ in range(6)]
+        self.rows = [(label(role="small"), label(role="body")) for _ in range(8)]
         for i, (n, v) in enumerate(self.rows):
             grid.addWidget(n, i // 2, (i % 2) * 2)
             grid.addWidget(v, i // 2, (i % 2) * 2 + 1)
+        self.assigned = label(role="small")
+        self.assigned.hide()
         self.pending = label(role="small")
         self.take = label(role="hint")
         buttons = QHBoxLayout()
@@ -125,6 +128,7 @@ class DonePage(Page):
         box.addWidget(self.title)
         box.addWidget(self.loaded)
         box.addLayout(grid)
+        box.addWidget(self.assigned)
         box.addWidget(self.pending)
         box.addStretch(1)
         box.addWidget(self.take)
@@ -153,12 +157,20 @@ class DonePage(Page):
             (translate("kiosk", "Fee (1/11)"), points(r.fee)),
             (translate("kiosk", "Breka balance before"), points(r.card_balance_before)),
             (translate("kiosk", "Breka balance now"), points(r.card_balance_after)),
+            (translate("kiosk", "Experiment points left"), points(r.points_left)),
+            (translate("kiosk", "Next expiry"), expiry(r.nearest_expiry) if r.nearest_expiry else "-"),
             (translate("kiosk", "Date"), local_time(r.at)),
             (translate("kiosk", "Receipt no."), short_number(r.exchange_id)),
         ]
         for (n, v), (name, value) in zip(self.rows, values):
             n.setText(name)
             v.setText(value)
+        self.assigned.setText(
+            translate("kiosk", "Reserved points added: {n}").format(n=points(r.reserved_assigned))
+            if r.reserved_assigned
+            else ""
+        )
+        self.assigned.setVisible(bool(r.reserved_assigned))
         self.pending.setText(
             translate("kiosk", "The points are on your card. The record will be sent to the city later.")
             if r.cloud_pending

@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter
 
 from kiosk.exchange.view import short_number
 from kiosk.ui import style
-from kiosk.ui.texts import local_time, points
+from kiosk.ui.texts import expiry, local_time, points
 
 log = logging.getLogger(__name__)
 translate = QCoreApplication.translate
@@ -31,8 +31,19 @@ def render_receipt(receipt) -> QImage:
         (translate("kiosk", "Fee (1/11)") + "  " + points(receipt.fee), 22),
         (translate("kiosk", "{n} Breka points were loaded").format(n=points(receipt.loaded)), 26),
         (translate("kiosk", "Breka balance now") + "  " + points(receipt.card_balance_after), 22),
+        (translate("kiosk", "Experiment points left") + "  " + points(receipt.points_left), 22),
+        (
+            translate("kiosk", "Next expiry")
+            + "  "
+            + (expiry(receipt.nearest_expiry) if receipt.nearest_expiry else "-"),
+            20,
+        ),
         (translate("kiosk", "Receipt no.") + "  " + short_number(receipt.exchange_id), 20),
     ]
+    if receipt.reserved_assigned:
+        lines.insert(
+            2, (translate("kiosk", "Reserved points added: {n}").format(n=points(receipt.reserved_assigned)), 22)
+        )
     height = 24 + sum(size + 16 for _, size in lines)
     image = QImage(WIDTH, height, QImage.Format.Format_RGB32)
     image.fill(QColor("white"))

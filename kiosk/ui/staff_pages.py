@@ -177,9 +177,11 @@ class StaffPinPage(Page):
 
 
 def install_staff_pages(window) -> None:
+    from kiosk.ui.claim_page import ClaimPage
     from kiosk.ui.clerk import ClerkPage
     from kiosk.ui.technician import TechnicianPage
 
     window.add_page(StaffPinPage(window))
     window.add_page(ClerkPage(window))
+    window.add_page(ClaimPage(window))
     window.add_page(TechnicianPage(window))

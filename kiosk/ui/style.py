@@ -19,8 +19,10 @@ def cjk_family() -> str:
     return QFont().defaultFamily()
 
 
-def scale_for(height: int) -> float:
-    return max(0.75, min(2.0, height / 800))
+def scale_for(height: int, width: int | None = None) -> float:
+    """800 px high -> 1.0; a narrow screen (portrait, 1024 wide) is bounded by its width too."""
+    by_width = width / 1024 if width else 2.0
+    return max(0.75, min(2.0, height / 800, by_width))
 
 
 def stylesheet(scale: float, family: str) -> str:
@@ -36,6 +38,8 @@ def stylesheet(scale: float, family: str) -> str:
     QLabel[role="figure"] {{ font-size: {px(48)}px; font-weight: bold; }}
     QLabel[role="entry"] {{ font-size: {px(48)}px; font-weight: bold; border: 3px solid #0b3d91;
                             border-radius: {px(8)}px; padding: {px(2)}px; min-height: {px(56)}px; }}
+    QLabel[role="soon"] {{ font-size: {px(20)}px; font-weight: bold; color: #8a3b00; background: #fff4d6;
+                           border-left: {px(6)}px solid #c77700; padding: {px(2)}px {px(6)}px; }}
     QLabel[role="hint"] {{ font-size: {px(30)}px; color: #0b3d91; }}
     QWidget[role="banner"] {{ background: #fff4d6; border: 3px solid #c77700; border-radius: {px(10)}px; }}
     QLabel[role="banner-title"] {{ font-size: {px(30)}px; font-weight: bold; color: #8a3b00;
@@ -46,6 +50,10 @@ def stylesheet(scale: float, family: str) -> str:
     QPushButton[role="primary"] {{ background: #0b3d91; color: #ffffff; font-weight: bold; }}
     QPushButton[role="danger"] {{ background: #ffffff; color: #a00000; border-color: #a00000; }}
     QPushButton[role="key"] {{ font-size: {px(34)}px; background: #f2f2f2; border-color: #888888; }}
+    QPushButton[role="keyword"] {{ font-size: {px(24)}px; background: #f2f2f2; border-color: #888888;
+                                   padding: {px(4)}px {px(4)}px; }}
+    QPushButton[role="quick"] {{ font-size: {px(22)}px; background: #ffffff; border-color: #999999;
+                                 padding: {px(4)}px {px(4)}px; }}
     QPushButton[role="bar"] {{ font-size: {px(20)}px; min-height: 48px; background: #ffffff; border-color: #999999; }}
     QPushButton[role="quiet"] {{ font-size: {px(24)}px; background: #ffffff; border-color: #999999; }}
     QPushButton:focus {{ border: {px(5)}px solid #e07b00; }}

@@ -91,9 +91,9 @@ class TechnicianPage(Page):
         self.clerk_pin_button.clicked.connect(lambda: self._set_pin("clerk"))
         self.tech_pin_button = BigButton(role="quiet")
         self.tech_pin_button.clicked.connect(lambda: self._set_pin("technician"))
-        pins.addWidget(self.pin_value, 2)
-        pins.addWidget(self.clerk_pin_button, 1)
-        pins.addWidget(self.tech_pin_button, 1)
+        pins.addWidget(self.pin_value, 1)
+        pins.addWidget(self.clerk_pin_button)
+        pins.addWidget(self.tech_pin_button)
         box.addLayout(pins)
         self.status = label(role="small")
         box.addWidget(self.status)
@@ -217,7 +217,11 @@ class TechnicianPage(Page):
         failed = isinstance(result, Exception)
         if what == "tech_identify":
             if failed:
-                self.card.setText(translate("kiosk", "Card: {e}").format(e=type(result).__name__))
+                # In words (カード：カードが見つかりません), not an exception's class name.
+                from kiosk.exchange.problems import problem_for
+                from kiosk.ui.texts import problem_text
+
+                self.card.setText(translate("kiosk", "Card: {e}").format(e=problem_text(problem_for(result))[0]))
             else:
                 atr, kind = result
                 self.card.setText(

@@ -94,6 +94,18 @@ PROBLEMS: dict[str, tuple[object, object]] = {
         QT_TRANSLATE_NOOP("kiosk", "Your exchange is finished"),
         QT_TRANSLATE_NOOP("kiosk", "The points are on your Breka card. To exchange again, place your My Number Card."),
     ),
+    "reserved_unavailable": (
+        QT_TRANSLATE_NOOP("kiosk", "The point service did not answer"),
+        QT_TRANSLATE_NOOP("kiosk", "Press Add them to try again, or Not now."),
+    ),
+    "reserved_closed": (
+        QT_TRANSLATE_NOOP("kiosk", "Points are no longer issued"),
+        QT_TRANSLATE_NOOP("kiosk", "Your points stay usable until their dates."),
+    ),
+    "reserved_refused": (
+        QT_TRANSLATE_NOOP("kiosk", "The reserved points could not be added"),
+        QT_TRANSLATE_NOOP("kiosk", "Your other points can be exchanged. Please ask the staff."),
+    ),
     "cloud_unavailable": (
         QT_TRANSLATE_NOOP("kiosk", "The point service cannot be reached"),
         QT_TRANSLATE_NOOP("kiosk", "Nothing was taken. Please try again later."),

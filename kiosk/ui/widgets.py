@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.ui.phrases import breakable
+
 translate = QCoreApplication.translate
 MIN_TOUCH = 48
 
@@ -30,8 +32,29 @@ class BigButton(QPushButton):
         self.setCursor(Qt.CursorShape.PointingHandCursor)
 
 
+class PhraseLabel(QLabel):
+    """A label whose Japanese text wraps only between phrases (kiosk.ui.phrases). `text()`
+    gives back what was set; Qt lays out and paints the text with the break marks."""
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(parent)
+        self._plain = ""
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt API
+        self._plain = text
+        super().setText(breakable(text) if self.wordWrap() or "\n" in text else text)
+
+    def text(self) -> str:
+        return self._plain
+
+    def setWordWrap(self, on: bool) -> None:  # noqa: N802 - Qt API
+        super().setWordWrap(on)
+        self.setText(self._plain)
+
+
 def label(text: str = "", role: str = "body", parent=None, wrap: bool = True) -> QLabel:
-    widget = QLabel(text, parent)
+    widget = PhraseLabel(text, parent)
     widget.setProperty("role", role)
     widget.setWordWrap(wrap)
     widget.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter)
@@ -52,13 +75,17 @@ class Keypad(QWidget):
         self.keys: dict[str, QPushButton] = {}
         layout = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "back"]
         for i, key in enumerate(layout):
-            button = BigButton(key, role="key")
+            # Words ("Clear", "Back") in a smaller type than digits; every key equally wide
+            # (equal column stretch, text width ignored), so no column looks narrower.
+            button = BigButton(key, role="key" if key.isdigit() else "keyword")
             button.setMinimumSize(MIN_TOUCH * 2, MIN_TOUCH + 8)
             button.setMaximumHeight(MIN_TOUCH * 3)
-            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+            button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
             button.clicked.connect(lambda _=False, k=key: self.press(k))
             grid.addWidget(button, i // 3, i % 3)
             self.keys[key] = button
+        for column in range(3):
+            grid.setColumnStretch(column, 1)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -138,7 +165,7 @@ class Page(QWidget):
 
     # Keyboard: the first shown, enabled button named here answers Enter (Esc), as on the screen.
     DEFAULT_BUTTONS = ("last_go", "ok", "next", "back")
-    ESCAPE_BUTTONS = ("last_stop", "cancel", "back")
+    ESCAPE_BUTTONS = ("cancel", "back")
 
     def handle_key(self, key: int, text: str, focused: QWidget | None = None) -> bool:
         """Office keyboards and citizens who prefer keys: digits (top row or numpad),

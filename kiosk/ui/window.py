@@ -18,6 +18,7 @@ from kiosk.ui.idle_warning import WARN_S, IdleWarning
 from kiosk.ui.pages_amount import AmountPage, ConfirmPage
 from kiosk.ui.pages_card import LockedPage, PinPage, WaitPage
 from kiosk.ui.pages_end import DonePage, ErrorPage, LoadingPage, TapBrekaPage
+from kiosk.ui.pages_reserved import ReservedPage
 from kiosk.ui.widgets import BigButton, Page, label
 
 if TYPE_CHECKING:
@@ -30,13 +31,14 @@ PAGE_FOR_PHASE = {
     Phase.PIN: "pin",
     Phase.LOCKED: "locked",
     Phase.AMOUNT: "amount",
+    Phase.RESERVED: "reserved",
     Phase.CONFIRM: "confirm",
     Phase.TAP_BREKA: "tap_breka",
     Phase.DONE: "done",
     Phase.FAILED: "error",
 }
 STAFF_HOLD_MS = 1500  # how long 係員 is held to open the staff PIN pad
-SHOW_LOADING = {"pin", "hold", "card"}
+SHOW_LOADING = {"pin", "hold", "card", "assign"}
 
 
 @dataclass
@@ -125,6 +127,7 @@ class KioskWindow(QWidget):
             PinPage(),
             LockedPage(),
             AmountPage(settings.clerk_threshold, settings.card_upper_limit),
+            ReservedPage(),
             ConfirmPage(),
             TapBrekaPage(),
             LoadingPage(),
@@ -138,6 +141,8 @@ class KioskWindow(QWidget):
         p["locked"].done.connect(self.start_over)
         p["amount"].amount_chosen.connect(self._amount_chosen)
         p["amount"].cancel_requested.connect(self.start_over)
+        p["amount"].reserved_requested.connect(worker.ask_reserved)
+        p["reserved"].answered.connect(worker.assign_reserved)
         p["confirm"].confirmed.connect(worker.confirm)
         p["confirm"].change_requested.connect(lambda: self.show_page("amount"))
         p["confirm"].cancel_requested.connect(self.start_over)
@@ -302,7 +307,7 @@ class KioskWindow(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
         if self.warning.isVisible():
             self.warning.setGeometry(self.rect())
-        scale = round(style.scale_for(event.size().height()), 2)
+        scale = round(style.scale_for(event.size().height(), event.size().width()), 2)
         if scale != self._scale:
             self._scale = scale
             self.setStyleSheet(style.stylesheet(scale, self.family))
@@ -323,7 +328,7 @@ class KioskWindow(QWidget):
         from PySide6.QtGui import QKeyEvent, QMouseEvent
 
         app = _application()
-        for name in ("pin", "amount", "confirm", "tap_breka", "loading", "done", "error", "locked", "wait"):
+        for name in ("pin", "amount", "reserved", "confirm", "tap_breka", "loading", "done", "error", "locked", "wait"):
             page = self.pages[name]
             page.resize(self.stack.size())
             page.grab()

@@ -77,6 +77,16 @@ class CardWorker(QThread):
     def confirm(self) -> None:
         self._submit("hold", lambda e: e.confirm())
 
+    def ask_reserved(self) -> None:
+        self._submit("amount", lambda e: e.ask_reserved())
+
+    def assign_reserved(self, consent: bool) -> None:
+        """The citizen's answer on the consent screen: assign (a cloud call) or not."""
+        if consent:
+            self._submit("assign", lambda e: e.assign_reserved())
+        else:
+            self._submit("amount", lambda e: e.decline_reserved())
+
     def cancel(self, reason: str = "holder cancelled") -> None:
         self.interrupt()
         self._submit("cancel", lambda e: e.cancel(reason))

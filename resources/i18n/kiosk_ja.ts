@@ -28,12 +28,24 @@
         <translation>全部</translation>
     </message>
     <message>
+        <source>Add reserved points</source>
+        <translation>留保ポイントを加える</translation>
+    </message>
+    <message>
+        <source>Points are no longer issued. Your points stay usable until their dates.</source>
+        <translation>ポイントの発行は終わりました。今あるポイントは期限まで使えます。</translation>
+    </message>
+    <message>
         <source>Stop</source>
         <translation>やめる</translation>
     </message>
     <message>
         <source>{n} points</source>
         <translation>{n} ポイント</translation>
+    </message>
+    <message>
+        <source>Expires soon: {n} points, through {date}</source>
+        <translation>まもなく期限：{n} ポイント（{date} まで）</translation>
     </message>
     <message>
         <source>{n} points: usable through {date}</source>
@@ -46,6 +58,10 @@
     <message>
         <source>Points that expire first are used first.</source>
         <translation>期限の近いポイントから使います。</translation>
+    </message>
+    <message>
+        <source>Reserved points: {n}, usable through {date}</source>
+        <translation>留保ポイント：{n}（{date} まで）</translation>
     </message>
     <message>
         <source>Fee: 1/11 of the points (fractions dropped)</source>
@@ -108,8 +124,8 @@
         <translation>最後の1回です。まちがえるとカードがロックされ、市役所・区役所での手続きが必要になります。</translation>
     </message>
     <message>
-        <source>I understand. Check the PIN</source>
-        <translation>わかりました。暗証番号を確認する</translation>
+        <source>Check this PIN</source>
+        <translation>この暗証番号で確かめる</translation>
     </message>
     <message>
         <source>Tries left: {n}</source>
@@ -140,6 +156,10 @@
         <translation>ポイントを確保しています…</translation>
     </message>
     <message>
+        <source>Adding your reserved points…</source>
+        <translation>留保ポイントを加えています…</translation>
+    </message>
+    <message>
         <source>Loading Breka points onto the card…</source>
         <translation>ブレカカードにポイントを入れています…</translation>
     </message>
@@ -152,12 +172,12 @@
         <translation>中止しています…</translation>
     </message>
     <message>
-        <source>Now place your Breka card on the reader</source>
-        <translation>ブレカカードを読み取り機に置いてください</translation>
+        <source>Take your My Number Card off the reader</source>
+        <translation>マイナンバーカードをリーダーから取ってください</translation>
     </message>
     <message>
-        <source>Take away the My Number Card first. Keep the Breka card on the reader until the screen says Done.</source>
-        <translation>先にマイナンバーカードを取ってください。「完了」と出るまでブレカカードを置いたままにしてください。</translation>
+        <source>Then place your Breka card on the reader and keep it there until the screen says Done.</source>
+        <translation>次にブレカカードをリーダーに置き、「完了」と出るまでそのままにしてください。</translation>
     </message>
     <message>
         <source>{n} Breka points will be loaded</source>
@@ -196,12 +216,24 @@
         <translation>今のブレカ残高</translation>
     </message>
     <message>
+        <source>Experiment points left</source>
+        <translation>残りの実証実験ポイント</translation>
+    </message>
+    <message>
+        <source>Next expiry</source>
+        <translation>次の有効期限</translation>
+    </message>
+    <message>
         <source>Date</source>
         <translation>日時</translation>
     </message>
     <message>
         <source>Receipt no.</source>
         <translation>控え番号</translation>
+    </message>
+    <message>
+        <source>Reserved points added: {n}</source>
+        <translation>加えた留保ポイント：{n}</translation>
     </message>
     <message>
         <source>The points are on your card. The record will be sent to the city later.</source>
@@ -356,6 +388,30 @@
         <translation>ポイントはブレカカードに入っています。もう一度交換するにはマイナンバーカードを置いてください。</translation>
     </message>
     <message>
+        <source>The point service did not answer</source>
+        <translation>ポイントのサービスから返事がありません</translation>
+    </message>
+    <message>
+        <source>Press Add them to try again, or Not now.</source>
+        <translation>もう一度「加える」を押すか、「今はしない」を押してください。</translation>
+    </message>
+    <message>
+        <source>Points are no longer issued</source>
+        <translation>ポイントの発行は終わりました</translation>
+    </message>
+    <message>
+        <source>Your points stay usable until their dates.</source>
+        <translation>今あるポイントは期限まで使えます。</translation>
+    </message>
+    <message>
+        <source>The reserved points could not be added</source>
+        <translation>留保ポイントを加えられませんでした</translation>
+    </message>
+    <message>
+        <source>Your other points can be exchanged. Please ask the staff.</source>
+        <translation>ほかのポイントは交換できます。係員にお声がけください。</translation>
+    </message>
+    <message>
         <source>The point service cannot be reached</source>
         <translation>ポイントのサービスにつながりません</translation>
     </message>
@@ -460,8 +516,112 @@
         <translation>全部消す</translation>
     </message>
     <message>
+        <source>Claim to the city</source>
+        <translation>市への請求</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>開始月</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>終了月</translation>
+    </message>
+    <message>
+        <source>Make the claim (PDF and CSV)</source>
+        <translation>請求書を作る（PDF と CSV）</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>開く</translation>
+    </message>
+    <message>
+        <source>Open folder</source>
+        <translation>フォルダを開く</translation>
+    </message>
+    <message>
+        <source>Print</source>
+        <translation>印刷</translation>
+    </message>
+    <message>
+        <source>Claims issued</source>
+        <translation>発行した請求</translation>
+    </message>
+    <message>
+        <source>Mark sent</source>
+        <translation>送付済みにする</translation>
+    </message>
+    <message>
+        <source>Mark paid</source>
+        <translation>入金済みにする</translation>
+    </message>
+    <message>
         <source>Back</source>
         <translation>1字消す</translation>
+    </message>
+    <message>
+        <source>issued</source>
+        <translation>発行済み</translation>
+    </message>
+    <message>
+        <source>sent</source>
+        <translation>送付済み</translation>
+    </message>
+    <message>
+        <source>paid</source>
+        <translation>入金済み</translation>
+    </message>
+    <message>
+        <source>Claim {number}: {state}.</source>
+        <translation>請求 {number}：{state}にしました。</translation>
+    </message>
+    <message>
+        <source>{number}: {first} to {last}, {yen} yen, {state}</source>
+        <translation>{number}：{first}〜{last}、{yen} 円、{state}</translation>
+    </message>
+    <message>
+        <source>Back to the clerk screen</source>
+        <translation>係員画面にもどる</translation>
+    </message>
+    <message>
+        <source>(reissued)</source>
+        <translation>（再発行）</translation>
+    </message>
+    <message>
+        <source>(not yet reconciled)</source>
+        <translation>（未照合）</translation>
+    </message>
+    <message>
+        <source>Choose a claim first.</source>
+        <translation>先に請求を選んでください。</translation>
+    </message>
+    <message>
+        <source>Could not make the claim: {e}</source>
+        <translation>請求書を作れませんでした：{e}</translation>
+    </message>
+    <message>
+        <source>Claim {number}: {yen} yen. Saved in {folder}</source>
+        <translation>請求 {number}：{yen} 円。保存先 {folder}</translation>
+    </message>
+    <message>
+        <source>Reissued with the same number.</source>
+        <translation>同じ番号で再発行しました。</translation>
+    </message>
+    <message>
+        <source>Not yet reconciled: the cloud did not answer. Make it again before sending.</source>
+        <translation>未照合：クラウドが応答しませんでした。送付の前にもう一度作ってください。</translation>
+    </message>
+    <message>
+        <source>Some months differ from the cloud: check before sending.</source>
+        <translation>クラウドと一致しない月があります。送付の前に確認してください。</translation>
+    </message>
+    <message>
+        <source>Sent to the printer.</source>
+        <translation>プリンタに送りました。</translation>
+    </message>
+    <message>
+        <source>Could not print: {e}</source>
+        <translation>印刷できませんでした：{e}</translation>
     </message>
     <message>
         <source>Experiment points → Breka points</source>
@@ -484,10 +644,6 @@
         <translation>取り消す理由（必須）</translation>
     </message>
     <message>
-        <source>Monthly claim ({fmt})</source>
-        <translation>月次精算 ({fmt})</translation>
-    </message>
-    <message>
         <source>Close</source>
         <translation>閉じる</translation>
     </message>
@@ -506,6 +662,14 @@
     <message>
         <source>{id}: {p} points, waiting {m} min</source>
         <translation>{id}：{p} ポイント、{m} 分待ち</translation>
+    </message>
+    <message>
+        <source>The card&apos;s log no longer reaches back to this load: ask the Breka operator whether it was loaded. The points stay held until then.</source>
+        <translation>カードの記録がこの書き込みまでさかのぼれません。入ったかどうかをブレカの運営者に確認してください。それまでポイントは確保したままです。</translation>
+    </message>
+    <message>
+        <source>Check: exchange {id} ({p} points) cannot be settled from its card</source>
+        <translation>要確認：交換 {id}（{p} ポイント）はカードの記録で判断できません</translation>
     </message>
     <message>
         <source>Check: the cloud refused exchange {id} ({code}); {p} points are on the card</source>
@@ -548,16 +712,12 @@
         <translation>カード紛失</translation>
     </message>
     <message>
+        <source>Claim to the city…</source>
+        <translation>市への請求…</translation>
+    </message>
+    <message>
         <source>Noted as lost. The exchange stays open until the card appears.</source>
         <translation>紛失として記録しました。カードが見つかるまで交換は未完了のままです。</translation>
-    </message>
-    <message>
-        <source>Saved: {path}</source>
-        <translation>保存しました：{path}</translation>
-    </message>
-    <message>
-        <source>Could not export: {e}</source>
-        <translation>出力できませんでした：{e}</translation>
     </message>
     <message>
         <source>Staff approval: {n} points</source>
@@ -706,6 +866,22 @@
     <message>
         <source>{s} seconds</source>
         <translation>あと {s} 秒</translation>
+    </message>
+    <message>
+        <source>Add your reserved points?</source>
+        <translation>留保ポイントを加えますか？</translation>
+    </message>
+    <message>
+        <source>Not now</source>
+        <translation>今はしない</translation>
+    </message>
+    <message>
+        <source>Add them</source>
+        <translation>加える</translation>
+    </message>
+    <message>
+        <source>Reserved points (usable through {date}) become experiment points you can exchange now.</source>
+        <translation>留保ポイント（{date} まで）を実証実験ポイントにして、今すぐ交換できます。</translation>
     </message>
 </context>
 </TS>

@@ -4,8 +4,8 @@ Direct SQL in executemany batches, not the kiosk's own code path (that would tak
 per exchange its row, its journal steps, and for a committed one its sealed settlement
 record (real hash chain and Ed25519 signature, uploaded except the last hour's); about one
 exchange in fifty ends cancelled; an audit entry (hash-chained) every tenth exchange; and
-rows in a claim register table when the schema has one (columns read from the schema, so
-the filler does not depend on its exact shape).
+the office's monthly books where the schema has them (a claim per month in the register,
+the visit counters), skipped quietly where it has not.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from kiosk.sync.settlement_record import GENESIS_HASH, record_hash
 
 YEARS = 10
 BATCH = 5_000
+JST_OFFSET = timedelta(hours=9)
 
 
 def _iso(t: datetime) -> str:
@@ -44,10 +45,10 @@ def fill(db: Path, n: int, terminal_id: str, device_key: bytes, event_id: str, *
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("PRAGMA journal_mode=OFF")  # a fill, not the kiosk: WAL is set back at the end
     conn.execute("PRAGMA synchronous=OFF")
-    claims = _claim_table(conn)
+    months: dict[str, list[int]] = {}  # JST month -> [exchanges, points, fee, loaded, cancelled]
     seq, prev, audit_seq, audit_prev = 0, GENESIS_HASH, 0, GENESIS
     conn.execute("BEGIN")
-    rows: dict[str, list] = {"x": [], "j": [], "o": [], "a": [], "c": []}
+    rows: dict[str, list] = {"x": [], "j": [], "o": [], "a": []}
     for i in range(n):
         at = start + step * i
         xid = str(uuid.UUID(int=rnd.getrandbits(128), version=4))
@@ -114,19 +115,23 @@ def fill(db: Path, n: int, terminal_id: str, device_key: bytes, event_id: str, *
             audit_prev_new = _entry_hash(audit_seq, times[0], "clerk", "approve_amount", detail, audit_prev)
             rows["a"].append((audit_seq, times[0], "clerk", "approve_amount", detail, audit_prev, audit_prev_new))
             audit_prev = audit_prev_new
-        if claims is not None:
-            rows["c"].append(claims(rnd, xid, mykey, points, times[0]))
+        month = months.setdefault((at + JST_OFFSET).strftime("%Y-%m"), [0, 0, 0, 0, 0])
+        if state == "committed":
+            month[0], month[1], month[2], month[3] = month[0] + 1, month[1] + points, month[2] + fee, month[3] + loaded
+        else:
+            month[4] += 1
         if len(rows["x"]) >= BATCH or i == n - 1:
-            _flush(conn, rows, claims)
+            _flush(conn, rows)
+    books = _books(conn, months)
     conn.execute("COMMIT")
     conn.execute("PRAGMA journal_mode=WAL")
     conn.close()
     if seq:
         marker.update(db, seq=seq, hash=prev)
-    return {"aged_exchanges": n, "aged_records": seq, "aged_claim_rows": n if claims is not None else 0}
+    return {"aged_exchanges": n, "aged_records": seq, "aged_claim_rows": books}
 
 
-def _flush(conn: sqlite3.Connection, rows: dict[str, list], claims) -> None:
+def _flush(conn: sqlite3.Connection, rows: dict[str, list]) -> None:
     conn.executemany(
         "INSERT INTO exchanges(exchange_id, state, created_at, updated_at, event_id, mykey_id, points, fee, "
         "loaded, card_ref, balance_before, balance_after) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -141,45 +146,35 @@ def _flush(conn: sqlite3.Connection, rows: dict[str, list], claims) -> None:
     conn.executemany(
         "INSERT INTO audit(seq, at, actor, action, detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?)", rows["a"]
     )
-    if claims is not None and rows["c"]:
-        try:
-            conn.executemany(claims.sql, rows["c"])
-        except sqlite3.Error:  # a register of another shape than guessed: left empty, said so
-            claims.failed = True
     for batch in rows.values():
         batch.clear()
 
 
-class _ClaimFiller:
-    """Rows for a claim register table, whatever its columns (read from the schema)."""
-
-    def __init__(self, table: str, columns: list[tuple[str, str, bool]]) -> None:
-        self.columns = [c for c in columns if not (c[1].upper() == "INTEGER" and c[2])]  # skip rowid aliases
-        self.sql = f"INSERT OR IGNORE INTO {table}({', '.join(c[0] for c in self.columns)}) VALUES " + (
-            f"({', '.join('?' for _ in self.columns)})"
-        )
-        self.failed = False
-
-    def __call__(self, rnd: random.Random, xid: str, mykey: str, points: int, at: str) -> tuple:
-        values: list[object] = []
-        for name, kind, _pk in self.columns:
-            low = name.lower()
-            if "exchange" in low:
-                values.append(xid)
-            elif "mykey" in low or "holder" in low:
-                values.append(mykey)
-            elif low.endswith("_at") or "time" in low or "date" in low:
-                values.append(at)
-            elif "INT" in kind.upper():
-                values.append(points if "point" in low else rnd.randrange(1, 1_000))
-            else:
-                values.append(uuid.UUID(int=rnd.getrandbits(128)).hex)
-        return tuple(values)
-
-
-def _claim_table(conn: sqlite3.Connection) -> _ClaimFiller | None:
-    found = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%claim%'").fetchone()
-    if found is None:
-        return None
-    cols = [(r[1], r[2] or "", bool(r[5])) for r in conn.execute(f"PRAGMA table_info({found[0]})")]
-    return _ClaimFiller(found[0], cols)
+def _books(conn: sqlite3.Connection, months: dict[str, list[int]]) -> int:
+    """The office's monthly books where the schema has them: one claim per month (the
+    register) and the visit counters. A schema without them is left as it is."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    rows = 0
+    if "claims" in tables:
+        try:
+            conn.executemany(
+                "INSERT OR IGNORE INTO claims(number, first_month, last_month, amount, fee, loaded, reconciled, "
+                "issued_at, sent_on, paid_on) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [
+                    (f"BENCH-{m[:4]}-{i:04d}", m, m, a, f, lo, 1, f"{m}-28T09:00:00+09:00", f"{m}-28", f"{m}-28")
+                    for i, (m, (_, a, f, lo, _c)) in enumerate(sorted(months.items()), start=1)
+                ],
+            )
+            rows += len(months)
+        except sqlite3.Error:  # a register of another shape: left empty
+            pass
+    if "visits" in tables:
+        try:
+            conn.executemany(
+                "INSERT OR IGNORE INTO visits(month, outcome, count) VALUES (?,?,?)",
+                [(m, "completed", v[0]) for m, v in months.items()]
+                + [(m, "cancelled_by_citizen", v[4]) for m, v in months.items()],
+            )
+        except sqlite3.Error:
+            pass
+    return rows

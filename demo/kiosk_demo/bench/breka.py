@@ -36,7 +36,7 @@ class _ForgetfulJournal:
     def pending_loads(self, card_uid: bytes) -> list[PendingLoad]:
         return []
 
-    def record_intent(self, load_id, card_uid, amount, balance_before) -> None:
+    def record_intent(self, load_id, card_uid, amount, balance_before, log_anchor=None) -> None:
         pass
 
     def mark_loaded(self, load_id, balance_after) -> None:

@@ -110,15 +110,72 @@ def authenticate_holder(
     A challenge is single-use: it is spent by the first attempt, whatever the outcome,
     so a failed signature cannot be retried against the same nonce."""
     now = clock.now(conn)
+    row = _challenge(conn, terminal, challenge_id)
+    if row["used"] or to_us(now) >= row["expires_at"]:
+        raise ApiError(Code.CHALLENGE_EXPIRED, "challenge expired or already used; ask for a new one")
+    conn.execute("UPDATE challenges SET used = 1 WHERE challenge_id = ?", (challenge_id,))
+    der = _proven_certificate(conn, trust, row["nonce"], certificate_b64, signature_b64)
+    holder = conn.execute("SELECT mykey_id FROM holders WHERE cert_sha256 = ?", (cert_sha256(der),)).fetchone()
+    if holder is None:
+        # The card is proven but has no MyKey ID: this proof may set one up (create_mykey),
+        # once, until the challenge expires, without a second signature (no second PIN).
+        conn.execute(
+            "INSERT INTO enrolment_proofs (challenge_id, terminal_id, cert_sha256, expires_at) VALUES (?, ?, ?, ?)",
+            (challenge_id, terminal.terminal_id, cert_sha256(der), row["expires_at"]),
+        )
+        raise ApiError(Code.NO_MYKEY_ID, "the holder has not set up a MyKey ID")
+    return _token_for(conn, terminal, holder["mykey_id"], now)
+
+
+def create_mykey(
+    conn: sqlite3.Connection,
+    terminal: Terminal,
+    trust: TrustStore,
+    challenge_id: str,
+    certificate_b64: str,
+    signature_b64: str,
+) -> dict:
+    """Set up a MyKey ID with the proof of a holder authentication that ended in no_mykey_id
+    (same challenge, certificate and signature), checked again in full; then log the holder in."""
+    now = clock.now(conn)
+    row = _challenge(conn, terminal, challenge_id)
+    proof = conn.execute(
+        "SELECT cert_sha256, expires_at, used FROM enrolment_proofs WHERE challenge_id = ? AND terminal_id = ?",
+        (challenge_id, terminal.terminal_id),
+    ).fetchone()
+    if proof is None:
+        raise ApiError(Code.MYKEY_NOT_PROVEN, "no holder authentication ended in no_mykey_id with this challenge")
+    if proof["used"] or to_us(now) >= proof["expires_at"]:
+        raise ApiError(Code.CHALLENGE_EXPIRED, "the proof expired or was used; authenticate the holder again")
+    der = _proven_certificate(conn, trust, row["nonce"], certificate_b64, signature_b64)
+    if cert_sha256(der) != proof["cert_sha256"]:
+        raise ApiError(Code.MYKEY_NOT_PROVEN, "the challenge was proven by another certificate")
+    conn.execute("UPDATE enrolment_proofs SET used = 1 WHERE challenge_id = ?", (challenge_id,))
+    holder = conn.execute("SELECT mykey_id FROM holders WHERE cert_sha256 = ?", (proof["cert_sha256"],)).fetchone()
+    created = holder is None
+    mykey_id = "mk-" + uuid.uuid4().hex[:16] if created else holder["mykey_id"]
+    if created:
+        conn.execute(
+            "INSERT INTO holders (mykey_id, cert_sha256, enrolled_at) VALUES (?, ?, ?)",
+            (mykey_id, proof["cert_sha256"], to_us(now)),
+        )
+    return _token_for(conn, terminal, mykey_id, now) | {"created": created}
+
+
+def _challenge(conn: sqlite3.Connection, terminal: Terminal, challenge_id: str) -> sqlite3.Row:
     row = conn.execute(
         "SELECT nonce, expires_at, used FROM challenges WHERE challenge_id = ? AND terminal_id = ?",
         (challenge_id, terminal.terminal_id),
     ).fetchone()
     if row is None:
         raise ApiError(Code.CHALLENGE_UNKNOWN, "no such challenge for this terminal")
-    if row["used"] or to_us(now) >= row["expires_at"]:
-        raise ApiError(Code.CHALLENGE_EXPIRED, "challenge expired or already used; ask for a new one")
-    conn.execute("UPDATE challenges SET used = 1 WHERE challenge_id = ?", (challenge_id,))
+    return row
+
+
+def _proven_certificate(
+    conn: sqlite3.Connection, trust: TrustStore, nonce: bytes, certificate_b64: str, signature_b64: str
+) -> bytes:
+    """Chain, validity, revocation, then the card's signature over the nonce: the DER if all pass."""
     der = _b64(certificate_b64, "certificate")
     cert = parse_certificate(der)
     anchor = trust.check(cert, clock.real_now())
@@ -128,16 +185,17 @@ def authenticate_holder(
     ).fetchone()
     if revoked:
         raise ApiError(Code.CERTIFICATE_REVOKED, "certificate has been revoked")
-    verify_card_signature(cert, row["nonce"], _b64(signature_b64, "signature"))
-    holder = conn.execute("SELECT mykey_id FROM holders WHERE cert_sha256 = ?", (cert_sha256(der),)).fetchone()
-    if holder is None:
-        raise ApiError(Code.NO_MYKEY_ID, "the holder has not set up a MyKey ID")
+    verify_card_signature(cert, nonce, _b64(signature_b64, "signature"))
+    return der
+
+
+def _token_for(conn: sqlite3.Connection, terminal: Terminal, mykey_id: str, now) -> dict:
     token = secrets.token_urlsafe(32)
     conn.execute(
         "INSERT INTO holder_tokens (token_sha256, mykey_id, terminal_id, expires_at) VALUES (?, ?, ?, ?)",
-        (_token_hash(token), holder["mykey_id"], terminal.terminal_id, to_us(now + TOKEN_TTL)),
+        (_token_hash(token), mykey_id, terminal.terminal_id, to_us(now + TOKEN_TTL)),
     )
-    return {"holder_token": token, "mykey_id": holder["mykey_id"], "expires_at": now + TOKEN_TTL}
+    return {"holder_token": token, "mykey_id": mykey_id, "expires_at": now + TOKEN_TTL}
 
 
 def holder_of(conn: sqlite3.Connection, terminal: Terminal, authorization: str | None) -> str:

@@ -33,6 +33,9 @@ CREATE TABLE IF NOT EXISTS revocations (
 CREATE TABLE IF NOT EXISTS challenges (
     challenge_id TEXT PRIMARY KEY, terminal_id TEXT NOT NULL, nonce BLOB NOT NULL,
     expires_at INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS enrolment_proofs (
+    challenge_id TEXT PRIMARY KEY, terminal_id TEXT NOT NULL, cert_sha256 TEXT NOT NULL,
+    expires_at INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS holder_tokens (
     token_sha256 TEXT PRIMARY KEY, mykey_id TEXT NOT NULL, terminal_id TEXT NOT NULL,
     expires_at INTEGER NOT NULL);

@@ -51,6 +51,23 @@ class HolderAuthIn(Strict):
     )
 
 
+class HolderTokenOut(BaseModel):
+    holder_token: str
+    mykey_id: str
+    expires_at: AwareDatetime
+
+
+class MyKeyIn(HolderAuthIn):
+    """The very challenge, certificate and signature of a holder authentication that was
+    answered no_mykey_id, with the holder's consent."""
+
+    consent: Literal[True] = Field(description="the holder agreed at the counter to set up a MyKey ID")
+
+
+class MyKeyOut(HolderTokenOut):
+    created: bool = Field(description="false if the certificate already had a MyKey ID")
+
+
 # -- balance ---------------------------------------------------------------------------
 class ReservedOut(BaseModel):
     points: int
@@ -73,10 +90,7 @@ class BalanceOut(BaseModel):
     usable: int
 
 
-class HolderAuthOut(BaseModel):
-    holder_token: str
-    mykey_id: str
-    expires_at: AwareDatetime
+class HolderAuthOut(HolderTokenOut):
     # The holder's balance at sign-in, as GET /v1/holder/balance gives it: one round trip
     # from the PIN to the amount screen instead of two.
     balance: BalanceOut
@@ -204,6 +218,9 @@ class MonthFigures(BaseModel):
 
 class MonthlyOut(BaseModel):
     event_id: str | None
+    terminal_id: str | None = Field(
+        description="the terminal whose exchanges `used` counts (as asked), or null for every terminal"
+    )
     months: list[MonthFigures]
     totals: MonthFigures = Field(description="the whole range; holders are distinct over the range")
 

@@ -28,7 +28,20 @@ def _figures(rows: list[tuple[str, int, str]]) -> dict:
     }
 
 
-def monthly(conn: sqlite3.Connection, from_month: str, to_month: str, event_id: str | None) -> tuple[int, dict]:
+def monthly(
+    conn: sqlite3.Connection,
+    from_month: str,
+    to_month: str,
+    event_id: str | None,
+    terminal_id: str | None = None,
+    *,
+    caller: str | None = None,
+) -> tuple[int, dict]:
+    """`terminal_id`: `used` counts that terminal's exchanges only (a terminal may ask for its
+    own figures only). Issued and expired belong to the holders, not to a terminal: they stay
+    the event's."""
+    if terminal_id is not None and caller is not None and terminal_id != caller:
+        raise ApiError(Code.TERMINAL_MISMATCH, "a terminal may ask for its own figures only")
     if not MONTH.match(from_month) or not MONTH.match(to_month) or to_month < from_month:
         raise ApiError(Code.INVALID_REQUEST, "from and to must be YYYY-MM with from <= to")
     months = [from_month]
@@ -46,12 +59,13 @@ def monthly(conn: sqlite3.Connection, from_month: str, to_month: str, event_id: 
             (lo, hi) + args,
         )
     ]
+    by_terminal, terminal_args = ("", ()) if terminal_id is None else (" AND terminal_id = ?", (terminal_id,))
     used = [
         (month_of(r[0]), r[1], r[2])
         for r in conn.execute(
             "SELECT finished_at, points, mykey_id FROM exchanges WHERE state = 'committed' "
-            "AND finished_at >= ? AND finished_at < ?" + where,
-            (lo, hi) + args,
+            "AND finished_at >= ? AND finished_at < ?" + where + by_terminal,
+            (lo, hi) + args + terminal_args,
         )
     ]
     expired = [
@@ -79,4 +93,4 @@ def monthly(conn: sqlite3.Connection, from_month: str, to_month: str, event_id: 
         "used": _figures(used),
         "expired": _figures(expired),
     }
-    return 200, {"event_id": event_id, "months": rows, "totals": totals}
+    return 200, {"event_id": event_id, "terminal_id": terminal_id, "months": rows, "totals": totals}

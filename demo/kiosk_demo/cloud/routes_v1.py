@@ -67,6 +67,23 @@ async def holder(request: Request, body: m.HolderAuthIn, ctx: Ctx):
     return await ctx.pipeline.respond(request, handler, keep_on_error=True)
 
 
+@router.post(
+    "/holder/mykey",
+    response_model=m.MyKeyOut,
+    status_code=201,
+    summary="set up a MyKey ID with the proof of a holder authentication answered no_mykey_id",
+)
+async def mykey(request: Request, body: m.MyKeyIn, key: IdemKey, ctx: Ctx):
+    return await ctx.pipeline.respond(
+        request,
+        lambda conn, t: (
+            201,
+            _jsonable(auth.create_mykey(conn, t, ctx.trust, body.challenge_id, body.certificate, body.signature)),
+        ),
+        idempotent=True,
+    )
+
+
 @router.get("/holder/balance", response_model=m.BalanceOut, summary="the holder's lots, reserved and usable points")
 async def balance(request: Request, ctx: Ctx, holder: Holder):
     return await ctx.pipeline.respond(
@@ -154,8 +171,14 @@ async def monthly(
     from_: Annotated[str, Query(alias="from", pattern=r"^\d{4}-\d{2}$")],
     to: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")],
     event_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    terminal_id: Annotated[
+        str | None,
+        Query(min_length=1, max_length=64, description="count `used` for this terminal only (the caller's own)"),
+    ] = None,
 ):
-    return await ctx.pipeline.respond(request, lambda conn, t: reports.monthly(conn, from_, to, event_id))
+    return await ctx.pipeline.respond(
+        request, lambda conn, t: reports.monthly(conn, from_, to, event_id, terminal_id, caller=t.terminal_id)
+    )
 
 
 def _jsonable(data: dict) -> dict:

@@ -42,6 +42,7 @@ def run_window(state: Path, points: int, say) -> int:
 
     with running_demo(state, say=say) as demo:
         mynumber, breka = demo.citizen(points)
+        reserved_mynumber, reserved_breka = demo.citizen_with_reserved()
         kiosk = _kiosk(demo, offscreen=False)
         panel = DemoPanel(
             demo,
@@ -49,6 +50,8 @@ def run_window(state: Path, points: int, say) -> int:
                 "My Number Card (PIN 1234)": mynumber,
                 "Breka card": breka,
                 "Locked My Number Card": demo.mynumber("locked"),
+                "My Number Card with reserved points (PIN 1234)": reserved_mynumber,
+                "Breka card (reserved-points citizen)": reserved_breka,
             },
         )
         kiosk.start()
@@ -195,9 +198,50 @@ def _walk(w: Walk, demo, mynumber, breka, points: int) -> None:
     )
     p["done"].ok.click()
     w.page("wait")
+    _reserved(w, demo)
     _locked(w, demo)
     _cloud_down(w, demo, mynumber)
     _staff(w)
+
+
+def _reserved(w: Walk, demo) -> None:
+    """The second demo citizen has reserved points: shown, added with one consent, exchanged;
+    then the idle countdown over a half-typed amount."""
+    mynumber, breka = demo.citizen_with_reserved()
+    win, p = w.win, w.win.pages
+    with demo.counter.card(mynumber):
+        w.page("pin")
+        w.press(p["pin"].keypad, "1234")
+        p["pin"].ok.click()
+        w.page("amount")
+    w.shot("amount-reserved")
+    p["amount"].reserved_button.click()
+    w.page("reserved")
+    w.shot("reserved-confirm")
+    p["reserved"].ok.click()
+    w.page("amount")
+    w.say(
+        f"留保ポイント {win.view.assigned:,} を加えました: 利用できるポイント {win.view.usable:,} / "
+        f"reserved points added: {win.view.assigned:,}, usable points {win.view.usable:,}"
+    )
+    w.press(p["amount"].keypad, "3000")
+    from kiosk.ui.idle_warning import WARN_S
+
+    win.warning.start(WARN_S)  # what the idle timer shows WARN_S seconds before the wipe
+    w.until(lambda: win.warning.isVisible(), what="the idle countdown")
+    w.shot("idle-warning")
+    win.warning.keep.click()
+    p["amount"].next.click()
+    w.page("confirm")
+    p["confirm"].ok.click()
+    w.page("tap_breka")
+    with demo.counter.card(breka):
+        w.page("done")
+        w.shot("done-reserved")
+    r = win.view.receipt
+    w.say(f"完了: 残りの実証実験ポイント {r.points_left:,} / done: experiment points left {r.points_left:,}")
+    p["done"].ok.click()
+    w.page("wait")
 
 
 def _locked(w: Walk, demo) -> None:
@@ -249,6 +293,17 @@ def _staff(w: Walk) -> None:
     p["staff_pin"].ok.click()
     w.page("clerk")
     w.shot("clerk")
+    p["clerk"].claim_button.click()  # the claim for this month, with the exchange just made
+    w.page("claim")
+    claim = p["claim"]
+    claim.first.setCurrentIndex(0)
+    claim.last.setCurrentIndex(0)
+    claim.make_button.click()
+    w.until(lambda: "MB-" in claim.status.text(), what="the claim")
+    w.say(f"請求書 / the claim: {claim.last_pdf}")
+    w.shot("claim")
+    claim.back_button.click()
+    w.page("clerk")
     p["clerk"].close_button.click()
     win.open_staff("technician")
     p["staff_pin"].tech_button.click()
