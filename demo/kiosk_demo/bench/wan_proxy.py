@@ -69,6 +69,7 @@ class WanProxy:
     # -- the loop ----------------------------------------------------------------------
     def _serve(self, ready: threading.Event) -> None:
         loop = self._loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)  # this thread's loop (gather at shutdown looks it up)
         self._server = loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", 0))
         self.port = self._server.sockets[0].getsockname()[1]
         ready.set()
@@ -100,11 +101,15 @@ class WanProxy:
             client_w.close()
             return
         turn = {"last": "server"}  # the client's first data is a new flight
-        await asyncio.gather(
-            self._pipe(client_r, server_w, "client", turn, first_extra=self.rtt),
-            self._pipe(server_r, client_w, "server", turn),
-            return_exceptions=True,
-        )
+        try:
+            await asyncio.gather(
+                self._pipe(client_r, server_w, "client", turn, first_extra=self.rtt),
+                self._pipe(server_r, client_w, "server", turn),
+                return_exceptions=True,
+            )
+        except asyncio.CancelledError:  # the proxy stops: end quietly (asyncio logs a cancelled handler)
+            client_w.close()
+            server_w.close()
 
     async def _pipe(
         self,
