@@ -19,6 +19,7 @@ pytest_plugins = [
     "tests.installed_fixtures",
     "tests.ui_fixtures",
     "tests.stub_server",
+    "tests.card_profile_fixtures",
 ]
 
 

@@ -36,6 +36,25 @@ def cloud(world_dir):
     proc.stop()
 
 
+@pytest.fixture(scope="module")
+def module_world(request, world_dir, cloud, vpcd_slot):
+    """One kiosk for a whole module of fault tests (building one per test costs seconds); its
+    cloud timeout is the module's CLOUD_TIMEOUT_S (default 1 s: injected faults answer fast)."""
+    w = World(world_dir, cloud.url, vpcd_slot, timeout_s=getattr(request.module, "CLOUD_TIMEOUT_S", 1))
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def faulty_world(module_world):
+    """The module's kiosk with its keyring in place; afterwards the simulator's faults are
+    cleared and the engine reset, so a failed test leaves no exchange open for the next."""
+    module_world.use_keyring()
+    yield module_world
+    module_world.admin.clear_faults()
+    module_world.engine.reset()
+
+
 class World:
     """One kiosk (its own terminal, SQLite file and demo keyring file) in a shared cloud."""
 

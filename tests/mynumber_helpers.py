@@ -1,6 +1,7 @@
 """Shared pieces for the My Number tests: a test CA per session, issued cards, pcscd waits.
 
-Import the fixtures into a test module (`from tests.mynumber_helpers import jpki_ca, card_file`).
+The fixtures reach every test module through tests/conftest.py (pytest_plugins): never import them
+into a module, which would make a second, module-level copy of a session fixture.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from kiosk_demo.card_profiles import DESFIRE_COMMIT, JPKI_SIGN, PROFILES, Shaper
 from kiosk_demo.mynumber_card import MyNumberCard
 from kiosk_demo.mynumber_state import CardState
 from kiosk_demo.t0_transport import T0Transport, historical_bytes, t0_atr
-from tests.mynumber_helpers import card_file, jpki_ca, run_flow, verify_signature  # noqa: F401 (fixtures)
+from tests.mynumber_helpers import run_flow, verify_signature
 
 
 class T0Connection(Connection):
@@ -30,7 +30,7 @@ class T0Connection(Connection):
         return self.t0.exchange(apdu, self.card.process)
 
 
-def test_the_kiosks_flow_works_through_t0_with_get_response_and_6cxx(card_file):  # noqa: F811
+def test_the_kiosks_flow_works_through_t0_with_get_response_and_6cxx(card_file):
     card = MyNumberCard.open(card_file)
     conn = T0Connection(card)
     cert, signature = run_flow(conn, challenge=b"t0")

@@ -21,9 +21,9 @@ from kiosk.exchange.view import Phase
 from kiosk.pcsc.context import PcscContext
 from kiosk_demo.mynumber_card import MyNumberCard
 from kiosk_demo.mynumber_state import CardState
-from tests.card_profile_fixtures import PROFILE_NAMES, card_profile, test_profile  # noqa: F401 (fixture)
+from tests.card_profile_fixtures import PROFILE_NAMES, test_profile
 from tests.exchange_world import COMMIT_APDU, World, breka_balance, interrupted_load
-from tests.mynumber_helpers import PIN, card_file, inserted, jpki_ca, wait_card  # noqa: F401 (fixtures)
+from tests.mynumber_helpers import PIN, inserted, wait_card
 from tests.test_opensc_jpki import _pkcs11_slot, _reader_index, _run, opensc  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.slow]
@@ -32,7 +32,7 @@ _names = itertools.count()
 
 
 @pytest.fixture
-def world(world_dir, cloud, vpcd_slot, card_profile):  # noqa: F811
+def world(world_dir, cloud, vpcd_slot, card_profile):
     w = World(world_dir, cloud.url, vpcd_slot, profile=card_profile)
     yield w
     w.close()
@@ -149,7 +149,7 @@ def test_opensc_signs_after_the_pin(vpcd_slot, card_file, opensc, profile_name, 
     assert card.tries() == 3 and card.foreign_selects == []
 
 
-def test_the_card_answers_in_t0_style_under_contact_t0(vpcd_slot, card_file):  # noqa: F811
+def test_the_card_answers_in_t0_style_under_contact_t0(vpcd_slot, card_file):
     """pcscd picks T=0 from the ATR, and the kiosk's transport meets 61xx (and asks GET RESPONSE)."""
     from tests.mynumber_helpers import connect, run_flow, verify_signature
 
@@ -187,7 +187,7 @@ def test_slow_reader_drop_out_between_commands_is_said_and_a_second_tap_works(wo
         world.close()
 
 
-def test_kiosk_cards_serve_with_a_profile(vpcd_slot, card_file):  # noqa: F811
+def test_kiosk_cards_serve_with_a_profile(vpcd_slot, card_file):
     """`kiosk cards serve mynumber --profile contact-t0`: the served card speaks T=0 over pcscd."""
     import signal
 

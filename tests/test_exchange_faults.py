@@ -18,18 +18,9 @@ ISSUED, POINTS, LOADED = 10_000, 500, 455
 _names = itertools.count()
 
 
-@pytest.fixture(scope="module")
-def _world(world_dir, cloud, vpcd_slot):
-    w = World(world_dir, cloud.url, vpcd_slot, timeout_s=1)
-    yield w
-    w.close()
-
-
 @pytest.fixture
-def world(_world):
-    _world.use_keyring()
-    yield _world
-    _world.admin.clear_faults()
+def world(faulty_world):
+    return faulty_world
 
 
 def start(world, mynumber):

@@ -11,26 +11,19 @@ import pytest
 from kiosk.cli import main
 from kiosk.exchange.steps import Step
 from kiosk.exchange.view import Phase
-from tests.exchange_world import World, breka_balance
+from tests.exchange_world import breka_balance
 from tests.test_exchange_faults import ISSUED, LOADED, start, tap
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.slow]
 _names = itertools.count()
 
 
-@pytest.fixture(scope="module")
-def _world(world_dir, cloud, vpcd_slot):
-    w = World(world_dir, cloud.url, vpcd_slot, timeout_s=2)
-    yield w
-    w.close()
+CLOUD_TIMEOUT_S = 2  # module_world's cloud timeout
 
 
 @pytest.fixture
-def world(_world):
-    _world.use_keyring()
-    yield _world
-    _world.admin.clear_faults()
-    _world.engine.reset()  # a failed test leaves no exchange open for the next
+def world(faulty_world):
+    return faulty_world
 
 
 @pytest.mark.parametrize("phase", ["before", "after"])  # the hold never made / made, answer replaced

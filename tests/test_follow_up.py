@@ -13,7 +13,7 @@ from kiosk.exchange.steps import Step
 from kiosk.exchange.view import Phase
 from kiosk.ui.app import Kiosk
 from kiosk.ui.window import UiSettings
-from tests.exchange_world import World, breka_balance
+from tests.exchange_world import breka_balance
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.slow, pytest.mark.timeout(180)]
 
@@ -21,18 +21,9 @@ ISSUED, POINTS, LOADED = 10_000, 500, 455
 _names = itertools.count()
 
 
-@pytest.fixture(scope="module")
-def _world(world_dir, cloud, vpcd_slot):
-    w = World(world_dir, cloud.url, vpcd_slot, timeout_s=1)
-    yield w
-    w.close()
-
-
 @pytest.fixture
-def world(_world):
-    _world.use_keyring()
-    yield _world
-    _world.admin.clear_faults()
+def world(faulty_world):
+    return faulty_world
 
 
 def loaded_but_refused(world) -> tuple[object, object, str]:

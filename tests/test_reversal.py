@@ -21,7 +21,7 @@ from kiosk.rules import JST
 from kiosk.store import audit
 from kiosk.sync.cloud_errors import CloudError
 from kiosk.sync.settlement_record import public_key_bytes
-from tests.exchange_world import World, breka_balance
+from tests.exchange_world import breka_balance
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.slow, pytest.mark.timeout(240)]
 
@@ -30,18 +30,9 @@ REVERSAL_COMMIT_APDU = 9  # UID, select, authenticate (2), log, balance, debit, 
 _names = itertools.count()
 
 
-@pytest.fixture(scope="module")
-def _world(world_dir, cloud, vpcd_slot):
-    w = World(world_dir, cloud.url, vpcd_slot, timeout_s=1)
-    yield w
-    w.close()
-
-
 @pytest.fixture
-def world(_world):
-    _world.use_keyring()
-    yield _world
-    _world.admin.clear_faults()
+def world(faulty_world):
+    return faulty_world
 
 
 def exchanged(world):

@@ -208,3 +208,11 @@ class BrekaSession:
         _data, status = self._native(INS_ABORT)
         if status != st.OK:
             raise st.error_for_status(status)
+
+    def abort_quietly(self) -> None:
+        """Abort after the card answered an error (it has discarded the transaction already):
+        in case the answer was not the card's. A failure here changes nothing."""
+        try:
+            self.abort()
+        except CardError:
+            pass

@@ -158,7 +158,7 @@ def load(
         # The card answered an error: it ended the session and discarded the transaction,
         # and no commit was sent. Abort anyway, in case the answer was not the card's.
         journal.mark_not_happened(load_id)
-        _abort_quietly(card)
+        card.abort_quietly()
         raise
     except Exception as exc:
         raise LoadOutcomeUnknown(load_id, card.uid) from exc
@@ -168,10 +168,3 @@ def load(
         raise LoadOutcomeUnknown(load_id, card.uid) from exc
     journal.mark_loaded(load_id, balance_after)
     return balance_after
-
-
-def _abort_quietly(card: BrekaSession) -> None:
-    try:
-        card.abort()
-    except CardError:
-        pass

@@ -76,7 +76,7 @@ def reverse(
         card.debit(amount)
         card.write_load_record(record)
     except DesfireError:
-        _abort_quietly(card)
+        card.abort_quietly()
         raise
     except Exception as exc:
         raise ReversalOutcomeUnknown(reversal_id) from exc
@@ -85,10 +85,3 @@ def reverse(
     except Exception as exc:  # only the log can tell
         raise ReversalOutcomeUnknown(reversal_id) from exc
     return balance_after
-
-
-def _abort_quietly(card: BrekaSession) -> None:
-    try:
-        card.abort()
-    except CardError:
-        pass

@@ -9,6 +9,7 @@ chain head the marker's, so the restored database is not mistaken for a cut one.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 from datetime import UTC, datetime
@@ -20,6 +21,8 @@ from kiosk.store.db import Store, StoreError
 
 KEEP = 14
 PREFIX = "kiosk-"
+
+log = logging.getLogger(__name__)
 
 
 def folder_for(db_path: Path) -> Path:
@@ -65,7 +68,10 @@ def check_copy(store: Store, copy: Path, now: datetime | None = None) -> str:
         verdict = str(exc)
     finally:
         conn.close()
-    note_integrity(store, verdict, copy.name, now)
+    try:
+        note_integrity(store, verdict, copy.name, now)
+    except sqlite3.ProgrammingError:  # the kiosk closed its database meanwhile (shut down)
+        log.info("integrity check of %s ended after shutdown: %s (not noted)", copy.name, verdict[:80])
     return verdict
 
 
