@@ -114,4 +114,15 @@ MIGRATIONS: list[list[str]] = [
             last_error    TEXT
         )""",
     ],
+    # 7: MyKey ID set-ups at the counter (issue 18): the Idempotency-Key journalled before the
+    # call. No MyKey ID and no certificate here: only settlement records keep the MyKey ID.
+    [
+        """CREATE TABLE mykey_setups (
+            key           TEXT PRIMARY KEY,       -- the cloud call's Idempotency-Key
+            created_at    TEXT NOT NULL,
+            updated_at    TEXT NOT NULL,
+            state         TEXT NOT NULL CHECK (state IN ('requested', 'created', 'refused')),
+            last_error    TEXT
+        )""",
+    ],
 ]

@@ -18,6 +18,7 @@ from kiosk.ui.idle_warning import WARN_S, IdleWarning
 from kiosk.ui.pages_amount import AmountPage, ConfirmPage
 from kiosk.ui.pages_card import LockedPage, PinPage, WaitPage
 from kiosk.ui.pages_end import DonePage, ErrorPage, LoadingPage, TapBrekaPage
+from kiosk.ui.pages_mykey import MykeyPage
 from kiosk.ui.pages_reserved import ReservedPage
 from kiosk.ui.widgets import BigButton, Page, label
 
@@ -31,6 +32,7 @@ PAGE_FOR_PHASE = {
     Phase.PIN: "pin",
     Phase.LOCKED: "locked",
     Phase.AMOUNT: "amount",
+    Phase.MYKEY_CONSENT: "mykey",
     Phase.RESERVED: "reserved",
     Phase.CONFIRM: "confirm",
     Phase.TAP_BREKA: "tap_breka",
@@ -38,7 +40,7 @@ PAGE_FOR_PHASE = {
     Phase.FAILED: "error",
 }
 STAFF_HOLD_MS = 1500  # how long 係員 is held to open the staff PIN pad
-SHOW_LOADING = {"pin", "hold", "card", "assign"}
+SHOW_LOADING = {"pin", "hold", "card", "assign", "mykey"}
 
 
 @dataclass
@@ -127,6 +129,7 @@ class KioskWindow(QWidget):
             PinPage(),
             LockedPage(),
             AmountPage(settings.clerk_threshold, settings.card_upper_limit),
+            MykeyPage(),
             ReservedPage(),
             ConfirmPage(),
             TapBrekaPage(),
@@ -143,6 +146,7 @@ class KioskWindow(QWidget):
         p["amount"].cancel_requested.connect(self.start_over)
         p["amount"].reserved_requested.connect(worker.ask_reserved)
         p["reserved"].answered.connect(worker.assign_reserved)
+        p["mykey"].answered.connect(worker.consent_mykey)
         p["confirm"].confirmed.connect(worker.confirm)
         p["confirm"].change_requested.connect(lambda: self.show_page("amount"))
         p["confirm"].cancel_requested.connect(self.start_over)
@@ -328,7 +332,7 @@ class KioskWindow(QWidget):
         from PySide6.QtGui import QKeyEvent, QMouseEvent
 
         app = _application()
-        for name in ("pin", "amount", "reserved", "confirm", "tap_breka", "loading", "done", "error", "locked", "wait"):
+        for name in ("pin", "mykey", "amount", "reserved", "confirm", "tap_breka", "loading", "done", "error", "locked", "wait"):
             page = self.pages[name]
             page.resize(self.stack.size())
             page.grab()
