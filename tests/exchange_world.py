@@ -39,7 +39,10 @@ def cloud(world_dir):
 class World:
     """One kiosk (its own terminal, SQLite file and demo keyring file) in a shared cloud."""
 
-    def __init__(self, root: Path, cloud_url: str, slot, timeout_s: int = 5, ca_bundle: str | None = None):
+    def __init__(
+        self, root: Path, cloud_url: str, slot, timeout_s: int = 5, ca_bundle: str | None = None, profile=None
+    ):
+        self.profile = profile  # kiosk_demo.card_profiles.Profile the cards are served with (None: ideal)
         self.env = DemoEnv(root)
         self.use_keyring()
         self.admin = self.env.provision(cloud_url, terminal_id=f"t-{uuid.uuid4().hex[:8]}", ca_bundle=ca_bundle)
@@ -66,6 +69,7 @@ class World:
         return MyNumberCard.open(mn), BrekaCard.open(br), mykey
 
     def on_reader(self, card, **insert_args):
+        insert_args.setdefault("profile", self.profile)
         return on_reader(card, self.slot, self.ctx, **insert_args)
 
     def client(self) -> CloudClient:

@@ -53,6 +53,7 @@ def test_a_my_number_card_is_named_with_only_jpki_selected_and_no_pin(tmp_path, 
         connect(ctx, vpcd_slot.reader).close()  # pcscd has powered it: the doctor meets a ready card
         code, by = doctor(_cfg(tmp_path, vpcd_slot), capsys)
     assert by["card"]["ok"] and "My Number Card" in by["card"]["detail"], by["card"]
+    assert "T=1, 非接触 / contactless" in by["card"]["detail"]  # the protocol and the interface are named
     assert card.foreign_selects == []
     assert 0x20 not in card.instructions  # no VERIFY, not even the empty one
     assert CardState.load(card_file).auth_tries == 3
@@ -64,6 +65,18 @@ def test_a_breka_card_is_named(tmp_path, vpcd_slot, ctx, capsys):
         connect(ctx, vpcd_slot.reader).close()
         code, by = doctor(_cfg(tmp_path, vpcd_slot), capsys)
     assert by["card"]["ok"] and "Breka card" in by["card"]["detail"], by["card"]
+    assert "type B not proven" in by["card"]["hint"]  # a type A card says nothing about type B
+
+
+def test_a_contact_t0_card_is_named_with_its_protocol(tmp_path, vpcd_slot, ctx, card_file, capsys):
+    from tests.card_profile_fixtures import test_profile
+
+    card = MyNumberCard.open(card_file)
+    with inserted(card, vpcd_slot, ctx, profile=test_profile("contact-t0")):
+        connect(ctx, vpcd_slot.reader).close()
+        code, by = doctor(_cfg(tmp_path, vpcd_slot), capsys)
+    assert by["card"]["ok"] and "My Number Card" in by["card"]["detail"], by["card"]
+    assert "T=0, 接触 / contact (ATR offers T=0)" in by["card"]["detail"]
 
 
 def test_an_unknown_card_fails_with_its_atr(tmp_path, vpcd_slot, ctx, capsys):

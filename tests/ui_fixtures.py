@@ -17,6 +17,7 @@ class FakeWorker(QObject):
     busy_changed = Signal(str)
     reader_event = Signal(object)
     job_done = Signal(str, object)
+    long_command = Signal(str)
 
     def __init__(self):
         super().__init__()

@@ -15,20 +15,29 @@ from contextlib import contextmanager
 
 from kiosk.pcsc.context import PcscContext, ReaderState
 from kiosk.pcsc.reader import wait_for_state
+from kiosk_demo.card_profiles import Profile
 from kiosk_demo.vpcd import CardInReader, VirtualCard
 
 TAPS = 3
 
 
 class VirtualCounter:
-    def __init__(self, reader: str = "Virtual PCD 00 00", port: int = 35963, context: PcscContext | None = None):
+    def __init__(
+        self,
+        reader: str = "Virtual PCD 00 00",
+        port: int = 35963,
+        context: PcscContext | None = None,
+        profile: Profile | None = None,
+    ):
         self.reader, self.port = reader, port
         self.context = context or PcscContext()
+        self.profile = profile  # how the cards behave (kiosk_demo.card_profiles); None: ideal
 
     @contextmanager
     def card(self, card: VirtualCard, **insert_args) -> Iterator[CardInReader]:
         """`card` on the reader for the block; the reader is empty (and counted so) afterwards."""
         self._wait(lambda s: not s.present, "the reader to be empty")
+        insert_args.setdefault("profile", self.profile)
         for _ in range(TAPS):
             holder = CardInReader(card, self.port).insert(**insert_args)
             seen = self._wait(lambda s: s.present, "the card", timeout=2.0, fail=False)

@@ -17,6 +17,7 @@ from kiosk.pcsc.context import PcscContext
 from kiosk.pcsc.reader import PcscReader
 from kiosk_demo import pcscd
 from kiosk_demo.breka_card import BrekaCard
+from kiosk_demo.card_profiles import Profile
 from kiosk_demo.counter import VirtualCounter
 from kiosk_demo.demo_env import CloudProcess, DemoEnv, SimAdmin, reserved_points, usable_points
 from kiosk_demo.demo_keyring import use_demo_keyring
@@ -77,6 +78,7 @@ def running_demo(
     clock: Callable | None = None,
     say: Callable[[str], None] = lambda _: None,
     event_window: tuple[str, str] | None = None,
+    card_profile: Profile | None = None,
 ) -> Iterator[Demo]:
     """Everything up; torn down (only what it started) on exit."""
     env = DemoEnv(state_dir)
@@ -106,7 +108,7 @@ def running_demo(
                 f"未完了の交換を処理しました / recovered unfinished exchanges: "
                 f"{len(report.committed)} committed, {len(report.cancelled)} cancelled"
             )
-        yield Demo(env, cloud, admin, parts, VirtualCounter(slot.reader, slot.port, context), cfg)
+        yield Demo(env, cloud, admin, parts, VirtualCounter(slot.reader, slot.port, context, card_profile), cfg)
 
 
 def exchange(

@@ -8,6 +8,9 @@ longer is a command APDU, answered by one response APDU.
 
 Without TCP_NODELAY and TCP_QUICKACK every APDU costs ~48 ms here (Nagle + delayed ACK);
 Linux clears QUICKACK after use, so it is re-armed before every receive.
+
+A behaviour profile (kiosk_demo.card_profiles) shapes the answers here, on the card's side
+of the link: T=0 framing, timing, and the card dropping out of the field now and then.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from enum import Enum
+
+from kiosk_demo.card_profiles import RESET_GAP_S, Profile, Shaper
+from kiosk_demo.t0_transport import T0Transport, t0_atr
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +60,11 @@ class CardRemoved(Exception):
     """The link was closed (removal injected, asked for, or the driver went away)."""
 
 
+class _Torn(Exception):
+    def __init__(self, mode: str):
+        self.mode = mode
+
+
 class VpcdLink:
     """One card in one vpcd slot: connect = insert, close = remove."""
 
@@ -64,12 +75,18 @@ class VpcdLink:
         port: int = DEFAULT_PORT,
         remove_after: int | None = None,
         remove_mode: RemoveMode | str = RemoveMode.BEFORE,
+        profile: Profile | None = None,
     ):
         if remove_after is not None and remove_after < 1:
             raise ValueError("remove_after counts APDUs from 1")
         self.card, self.host, self.port = card, host, port
         self.remove_after, self.remove_mode = remove_after, RemoveMode(remove_mode)
-        self.apdu_count = 0
+        self.apdu_count = 0  # commands the card acted on (not GET RESPONSE, not a 6Cxx repeat)
+        self.shaper = Shaper(profile)
+        self._t0 = T0Transport() if self.shaper.profile.t0 else None
+        self.drop_outs = 0
+        self._acted = False
+        self._stopped = False
         self._sock: socket.socket | None = None
         self._lock = threading.Lock()
 
@@ -101,21 +118,61 @@ class VpcdLink:
                 if len(frame) == 1:
                     self._control(frame[0])
                     continue
-                self.apdu_count += 1
-                removing = self.remove_after is not None and self.apdu_count >= self.remove_after
-                if removing and self.remove_mode is RemoveMode.BEFORE:
-                    return self._removed("before", frame)
-                answer = self.card.process(frame)
-                if removing:
-                    return self._removed("after", frame)
+                started = time.monotonic()
+                if self.shaper.reset_now():
+                    if not self._drop_out():
+                        return "removed"
+                    continue
+                self._acted = False
+                answer = self._t0.exchange(frame, self._act) if self._t0 else self._act(frame)
+                self.shaper.wait(frame, answer, started, worked=self._acted)
                 self._send(answer)
+        except _Torn as torn:
+            return self._removed(torn.mode, frame)
         except CardRemoved:
             return "removed"
         finally:
             self.close()
 
+    def _act(self, frame: bytes) -> bytes:
+        """The card itself receives a command (counted for removal injection)."""
+        self.apdu_count += 1
+        self._acted = True
+        self.shaper.note_received(frame)
+        removing = self.remove_after is not None and self.apdu_count >= self.remove_after
+        if removing and self.remove_mode is RemoveMode.BEFORE:
+            raise _Torn("before")
+        answer = self.card.process(frame)
+        if removing:
+            raise _Torn("after")
+        return answer
+
+    def _drop_out(self) -> bool:
+        """The card leaves the field between two commands and comes back (a brown-out).
+
+        vpcd gives a card no way to signal a reset itself: the link goes down (the pending
+        command is lost, pcscd answers the host's transmit with an error) and comes back
+        after pcscd has polled the empty reader, so pcscd counts a removal and a new card.
+        Returns False if the card was taken out meanwhile.
+        """
+        self.drop_outs += 1
+        log.info("card dropped out of the field before command #%d", self.shaper.commands)
+        self._disconnect()
+        time.sleep(RESET_GAP_S)
+        if self._stopped:
+            return False
+        try:
+            self.connect()
+        except ConnectionError:
+            return False
+        return not self._stopped
+
     def close(self) -> None:
         """Take the card out of the reader (safe from any thread, idempotent)."""
+        self._stopped = True
+        self._disconnect()
+
+    def _disconnect(self) -> None:
         with self._lock:
             sock, self._sock = self._sock, None
         if sock is not None:
@@ -125,14 +182,18 @@ class VpcdLink:
                 pass
             sock.close()
             self.card.power_off()
+            if self._t0 is not None:
+                self._t0.clear()
 
     def _removed(self, mode: str, frame: bytes) -> str:
         log.info("card removed %s APDU #%d (INS %02X)", mode, self.apdu_count, frame[1])
         return f"removed-{mode}"
 
     def _control(self, code: int) -> None:
+        if code != CTRL_GET_ATR and self._t0 is not None:
+            self._t0.clear()
         if code == CTRL_GET_ATR:
-            self._send(self.card.atr)
+            self._send(t0_atr(self.card.atr) if self._t0 is not None else self.card.atr)
         elif code == CTRL_POWER_ON:
             self.card.power_on()
         elif code == CTRL_POWER_OFF:
@@ -179,15 +240,22 @@ class CardInReader:
     Removal injection (`remove_after`) ends the thread by itself, as a tear would.
     """
 
-    def __init__(self, card: VirtualCard, port: int = DEFAULT_PORT, host: str = "127.0.0.1"):
-        self.card, self.port, self.host = card, port, host
+    def __init__(
+        self, card: VirtualCard, port: int = DEFAULT_PORT, host: str = "127.0.0.1", profile: Profile | None = None
+    ):
+        self.card, self.port, self.host, self.profile = card, port, host, profile
         self._link: VpcdLink | None = None
         self._thread: threading.Thread | None = None
         self.outcome: str | None = None
 
-    def insert(self, remove_after: int | None = None, remove_mode: RemoveMode | str = "before") -> CardInReader:
+    def insert(
+        self,
+        remove_after: int | None = None,
+        remove_mode: RemoveMode | str = "before",
+        profile: Profile | None = None,
+    ) -> CardInReader:
         self.remove()
-        link = VpcdLink(self.card, self.host, self.port, remove_after, remove_mode)
+        link = VpcdLink(self.card, self.host, self.port, remove_after, remove_mode, profile or self.profile)
         link.connect()
         self._link, self.outcome = link, None
         self._thread = threading.Thread(target=self._run, args=(link,), name=f"vpcd-{self.port}", daemon=True)
@@ -201,6 +269,10 @@ class CardInReader:
     @property
     def apdu_count(self) -> int:
         return self._link.apdu_count if self._link else 0
+
+    @property
+    def link(self) -> VpcdLink | None:
+        return self._link
 
     def remove(self) -> None:
         if self._link is not None:

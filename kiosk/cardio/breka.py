@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from kiosk.cardio import desfire_status as st
 from kiosk.cardio.apdu import CommandApdu, ResponseApdu
-from kiosk.cardio.connection import Connection
+from kiosk.cardio.connection import LONG_COMMIT, Connection
 from kiosk.cardio.desfire_crypto import MacChain, cbc_decrypt, cbc_encrypt, diversify, rotl8, session_key
 from kiosk.cardio.errors import CardError, IntegrityError
 
@@ -192,6 +192,7 @@ class BrekaSession:
 
     def commit(self) -> None:
         """Make the pending credit and record valid together; returns only on a verified reply."""
+        self._conn.announce(LONG_COMMIT)  # EEPROM writes: the card must stay in the field
         self._secure(INS_COMMIT, mac_command=False)
 
     def abort(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 
 from kiosk.cardio.apdu import CommandApdu, ResponseApdu, redacted_hex
 from kiosk.log import TRAFFIC
@@ -17,9 +18,26 @@ log = logging.getLogger("kiosk.cardio.traffic")
 _MAX_GET_RESPONSE = 32  # a card that keeps answering 61xx is broken; do not loop forever
 
 
+# What `announce` names: a command the card takes long over, during which it must stay put.
+LONG_SIGN = "sign"  # JPKI COMPUTE DIGITAL SIGNATURE (RSA-2048 on the card)
+LONG_COMMIT = "commit"  # DESFire CommitTransaction (EEPROM writes)
+
+
 class Connection(ABC):
     reader: str = ""
     atr: bytes = b""
+    # Told (on the card thread) just before a long command is sent; the UI shows "do not move
+    # the card" then. Must not block: it only queues work for other threads.
+    on_long_command: Callable[[str], None] | None = None
+
+    def announce(self, what: str) -> None:
+        """A long command (LONG_SIGN, LONG_COMMIT) is about to be sent."""
+        listener = self.on_long_command
+        if listener is not None:
+            try:
+                listener(what)
+            except Exception:  # noqa: BLE001 - a screen hint must never break a card operation
+                log.exception("long-command listener failed")
 
     @abstractmethod
     def transmit_raw(self, apdu: bytes) -> bytes:

@@ -20,7 +20,7 @@ import hashlib
 from enum import Enum
 
 from kiosk.cardio.apdu import CommandApdu, ResponseApdu
-from kiosk.cardio.connection import Connection
+from kiosk.cardio.connection import LONG_SIGN, Connection
 from kiosk.cardio.errors import (
     ApplicationNotFound,
     InvalidPinFormat,
@@ -147,6 +147,7 @@ class MyNumberSession:
         if not 1 <= len(digest_info) <= 245:
             raise ValueError("a DigestInfo for RSA-2048 is 1 to 245 bytes")
         self._select_ef(EF_AUTH_KEY)
+        self.connection.announce(LONG_SIGN)  # a few hundred ms on a real card: "do not move it"
         resp = self._apdu(CommandApdu(0x80, 0x2A, 0x00, 0x80, digest_info, le=256))
         if len(resp.data) != 256:
             raise UnexpectedResponse(f"signature of {len(resp.data)} bytes, expected 256")

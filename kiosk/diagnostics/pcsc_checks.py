@@ -37,6 +37,15 @@ CARD_HINT = (
     "マイナンバーカードかブレカカードをリーダーに置いて再実行 / put a My Number Card or a Breka card "
     "on the reader and run doctor again"
 )
+# PC/SC cannot tell which RF types a reader polls; only a type B card read proves type B.
+NO_CARD_HINT = CARD_HINT + (
+    "。マイナンバーカードを置いても「カードなし」なら、そのリーダーはタイプB（ISO 14443 B）を読めません"
+    " / if a My Number Card lies on a contactless reader and doctor still says 'no card', the reader does "
+    "not poll ISO 14443 type B"
+)
+TYPE_B_UNPROVEN = (
+    "タイプBは未確認: マイナンバーカードを置いて再実行 / type B not proven yet: run again with a My Number Card"
+)
 NAMES = ("pcsc_service", "readers", "reader_access", "card")
 TIMEOUT_HINT = (
     "PC/SC サービスが応答しません。再起動: sudo systemctl restart pcscd（Windows: sc stop/start SCardSvr）"
@@ -151,15 +160,16 @@ def _access(ctx, reader: str):
 
 
 def _card(ctx, reader: str, present: bool) -> CheckResult:
+    from kiosk.cardio.atr import describe_interface, is_contactless
     from kiosk.cardio.errors import CardError, NoCard, SharingViolation
     from kiosk.cardio.identify import CardKind, identify
 
     if not present:
-        return CheckResult("card", True, "カードなし / no card on the reader", CARD_HINT)
+        return CheckResult("card", True, "カードなし / no card on the reader", NO_CARD_HINT)
     try:
         conn = ctx.connect(reader)
     except NoCard:
-        return CheckResult("card", True, "カードなし / no card on the reader", CARD_HINT)
+        return CheckResult("card", True, "カードなし / no card on the reader", NO_CARD_HINT)
     except SharingViolation as exc:
         return CheckResult("card", False, f"他のプログラムが使用中 / {exc}", HOLDER_HINT)
     except CardError as exc:
@@ -169,22 +179,29 @@ def _card(ctx, reader: str, present: bool) -> CheckResult:
             f"カードに接続できません / cannot connect to the card: {exc}",
             "カードを置き直す / put the card on the reader again",
         )
+    interface = describe_interface(conn.atr, conn.protocol_name)
     try:
         ident = identify(conn)
     except CardError as exc:
         return CheckResult(
             "card",
             False,
-            f"カードが応答しません / the card did not answer: {exc}",
+            f"カードが応答しません / the card did not answer: {exc} ({interface})",
             "カードを置き直す（読取中に離さない） / put the card back and leave it until done",
         )
     finally:
         conn.close()
     atr = ident.atr.hex(" ").upper()
     if ident.kind is CardKind.MYNUMBER:
-        return CheckResult("card", True, f"マイナンバーカード / My Number Card (JPKI {ident.token}; ATR {atr})")
+        return CheckResult(
+            "card", True, f"マイナンバーカード / My Number Card (JPKI {ident.token}; {interface}; ATR {atr})"
+        )
     if ident.kind is CardKind.BREKA:
-        return CheckResult("card", True, f"ブレカカード / Breka card (ATR {atr})")
+        hint = TYPE_B_UNPROVEN if is_contactless(ident.atr) else ""
+        return CheckResult("card", True, f"ブレカカード / Breka card ({interface}; ATR {atr})", hint)
     return CheckResult(
-        "card", False, f"対応していないカード / not a My Number Card nor a Breka card (ATR {atr})", CARD_HINT
+        "card",
+        False,
+        f"対応していないカード / not a My Number Card nor a Breka card ({interface}; ATR {atr})",
+        CARD_HINT,
     )

@@ -242,6 +242,11 @@ class PcscConnection(Connection):
         _raise(code, "card status", reader)
         self.atr = bytes(atr)
 
+    @property
+    def protocol_name(self) -> str:
+        """The protocol pcscd negotiated: "T=0", "T=1" (contactless cards run as T=1) or "raw"."""
+        return {scard.SCARD_PROTOCOL_T0: "T=0", scard.SCARD_PROTOCOL_T1: "T=1"}.get(self._protocol, "raw")
+
     def transmit_raw(self, apdu: bytes) -> bytes:
         if self._hcard is None:
             raise CardRemoved("connection closed")

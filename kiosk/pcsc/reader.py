@@ -24,8 +24,9 @@ def pick_reader(readers: list[str], wanted: str) -> str:
 
 
 class CountingConnection(Connection):
-    def __init__(self, inner: Connection):
+    def __init__(self, inner: Connection, on_long_command: Callable[[str], None] | None = None):
         self.inner, self.reader, self.atr = inner, inner.reader, inner.atr
+        self.on_long_command = on_long_command
         self.apdus = 0
 
     def transmit_raw(self, apdu: bytes) -> bytes:
@@ -41,13 +42,14 @@ class PcscReader:
         self.wanted = wanted
         self.context = context or PcscContext()
         self.last: CountingConnection | None = None
+        self.on_long_command: Callable[[str], None] | None = None  # see Connection.announce
 
     @property
     def name(self) -> str:
         return pick_reader(self.context.list_readers(), self.wanted)
 
     def connect(self) -> CountingConnection:
-        self.last = CountingConnection(self.context.connect(self.name))
+        self.last = CountingConnection(self.context.connect(self.name), self.on_long_command)
         return self.last
 
     def close(self) -> None:

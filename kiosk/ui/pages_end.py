@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QProgressBar, QVBoxLayout
 
@@ -79,6 +81,10 @@ class LoadingPage(Page):
         box = QVBoxLayout(self)
         self.title = label(role="title")
         self.keep = label(role="hint")
+        # While the card signs or commits (Connection.announce): the one instruction that matters.
+        self.still = label(role="banner-title")
+        self.still.hide()
+        self.still_since: float | None = None  # time.monotonic() when it was shown (tests)
         self.bar = QProgressBar()
         self.bar.setRange(0, 0)  # the card and the cloud do not report progress: a moving bar
         self.bar.setTextVisible(False)
@@ -86,17 +92,28 @@ class LoadingPage(Page):
         box.addWidget(self.title)
         box.addWidget(self.bar)
         box.addWidget(self.keep)
+        box.addWidget(self.still)
         box.addStretch(1)
         self.what = "card"
         self.retranslate()
 
     def set_busy(self, what: str) -> None:
         self.what = what
+        self.still.hide()
+        self.keep.show()
+        self.still_since = None
         self.retranslate()
+
+    def hold_still(self) -> None:
+        """The card is about to sign or commit: only "do not move the card" is said."""
+        self.keep.hide()
+        self.still.show()
+        self.still_since = time.monotonic()
 
     def retranslate(self) -> None:
         self.title.setText(translate("kiosk", str(BUSY.get(self.what, BUSY["card"]))))
         self.keep.setText(translate("kiosk", "Please wait. Do not move the card."))
+        self.still.setText(translate("kiosk", "Do not move the card"))
 
 
 class DonePage(Page):

@@ -170,6 +170,7 @@ class KioskWindow(QWidget):
 
         worker.view_changed.connect(self.on_view)
         worker.busy_changed.connect(self.on_busy)
+        worker.long_command.connect(self.on_long_command)
         self.retranslate()
         self.show_page("wait")
 
@@ -205,6 +206,14 @@ class KioskWindow(QWidget):
             self.show_page("loading")
         elif not what and self.current_page() == "loading":
             self.show_page(PAGE_FOR_PHASE[self.view.phase])
+
+    def on_long_command(self, _what: str) -> None:
+        """The card signs or commits now: progress and "do not move the card" (issue 19)."""
+        if self.local is not None or not self.busy:
+            return
+        self.pages["loading"].hold_still()
+        if self.current_page() != "loading":
+            self.show_page("loading")
 
     def show_page(self, name: str) -> None:
         self.stack.setCurrentWidget(self.pages[name])

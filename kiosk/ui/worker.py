@@ -38,6 +38,7 @@ class CardWorker(QThread):
     busy_changed = Signal(str)  # "" when idle, else what is running ("card", "pin", "hold", …)
     reader_event = Signal(object)  # kiosk.pcsc.monitor.MonitorEvent (technician screen)
     job_done = Signal(str, object)  # what, result (or the exception) of a `call` job
+    long_command = Signal(str)  # "sign" / "commit": the card is about to work; it must stay put
 
     def __init__(
         self, engine, reader_name: Callable[[], str] | str = "", context_factory: Callable | None = None, parent=None
@@ -54,6 +55,9 @@ class CardWorker(QThread):
         self.events_run = 0
         self._running: str | None = None  # the job on the card thread now
         self._running_lock = threading.Lock()
+        reader = getattr(engine, "reader", None)
+        if reader is not None and hasattr(reader, "on_long_command"):
+            reader.on_long_command = self.long_command.emit  # emitted on the card thread, queued to the GUI
 
     # -- asked from the GUI thread (never block) ------------------------------------------
     def tap(self) -> None:

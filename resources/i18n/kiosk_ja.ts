@@ -188,6 +188,10 @@
         <translation>そのままお待ちください。カードを動かさないでください。</translation>
     </message>
     <message>
+        <source>Do not move the card</source>
+        <translation>カードを動かさないでください</translation>
+    </message>
+    <message>
         <source>Done</source>
         <translation>完了</translation>
     </message>

@@ -46,10 +46,10 @@ class _ForgetfulJournal:
         pass
 
 
-def _measure(ctx: PcscContext, reader: str, port: int, card: BrekaCard, loads: int, amount: int) -> dict:
+def _measure(ctx: PcscContext, reader: str, port: int, card: BrekaCard, loads: int, amount: int, profile=None) -> dict:
     master, journal = DEMO_MASTER_KEYS[1], _ForgetfulJournal()
     load_ms, tap_ms, apdus = [], [], []
-    holder = CardInReader(card, port).insert()
+    holder = CardInReader(card, port, profile=profile).insert()
     try:
         wait_present(ctx, reader, True)
         for _ in range(loads):
@@ -76,7 +76,7 @@ def _measure(ctx: PcscContext, reader: str, port: int, card: BrekaCard, loads: i
     }
 
 
-def run(port: int = DEFAULT_PORT, loads: int = 50, amount: int = 455) -> dict:
+def run(port: int = DEFAULT_PORT, loads: int = 50, amount: int = 455, profile=None) -> dict:
     """Time `loads` loads on a card that saves its state (fsync) at every commit, as the
     emulator does, then on the same card kept in memory only (the kiosk's own cost)."""
     reader = f"Virtual PCD 00 {port - DEFAULT_PORT:02d}"
@@ -84,8 +84,8 @@ def run(port: int = DEFAULT_PORT, loads: int = 50, amount: int = 455) -> dict:
     with tempfile.TemporaryDirectory() as tmp, PcscContext() as ctx:
         path = Path(tmp) / "bench-card.json"
         issue_breka_card(path, DEMO_MASTER_KEYS, balance=0)
-        saved = _measure(ctx, reader, port, BrekaCard.open(path), loads, amount)
-        in_memory = _measure(ctx, reader, port, BrekaCard(BrekaCard.open(path).state), loads, amount)
+        saved = _measure(ctx, reader, port, BrekaCard.open(path), loads, amount, profile)
+        in_memory = _measure(ctx, reader, port, BrekaCard(BrekaCard.open(path).state), loads, amount, profile)
     return {
         "breka_load_ms": round(saved["load_ms"], 3),
         "breka_load_ms_p90": round(saved["p90"], 3),

@@ -24,11 +24,11 @@ def _median(rows: list[dict], key: str) -> float:
     return round(statistics.median(r[key] for r in rows), 2)
 
 
-def exchange(rounds: int = 30, warmup: int = 3) -> dict:
+def exchange(rounds: int = 30, warmup: int = 3, profile=None) -> dict:
     from kiosk_demo.demo_run import exchange as one
     from kiosk_demo.demo_run import running_demo
 
-    with tempfile.TemporaryDirectory() as tmp, running_demo(Path(tmp)) as demo:
+    with tempfile.TemporaryDirectory() as tmp, running_demo(Path(tmp), card_profile=profile) as demo:
         mynumber, breka = demo.mynumber("bench"), demo.breka("bench")
         demo.admin.issue(demo.admin.enrol(mynumber.state.der("auth_cert")), 100 * (rounds + warmup))
         rows, apdus = [], {}
@@ -76,14 +76,18 @@ def rss_mb() -> float:
     return 0.0
 
 
-def soak(exchanges: int = 1000, sample_every: int = 100) -> dict:
+def soak(exchanges: int = 1000, sample_every: int = 100, profile=None) -> dict:
     from kiosk.pcsc.context import PcscContext
     from kiosk.pcsc.reader import wait_for_card
     from kiosk_demo.demo_run import running_demo
     from kiosk_demo.vpcd import CardInReader
     from kiosk_demo.vpcd_slots import SlotLease
 
-    with tempfile.TemporaryDirectory() as tmp, running_demo(Path(tmp)) as demo, SlotLease() as other:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        running_demo(Path(tmp), card_profile=profile) as demo,
+        SlotLease() as other,
+    ):
         mynumber, breka = demo.mynumber("soak"), demo.breka("soak")
         demo.admin.issue(demo.admin.enrol(mynumber.state.der("auth_cert")), 100 * exchanges)
         context = PcscContext()
@@ -91,7 +95,10 @@ def soak(exchanges: int = 1000, sample_every: int = 100) -> dict:
         reader = _PhaseReader(PcscReader(first, context), PcscReader(other.reader, context))
         engine = demo.parts.engine
         engine.reader, reader.engine = reader, engine
-        cards = [CardInReader(mynumber, demo.counter.port).insert(), CardInReader(breka, other.port).insert()]
+        cards = [
+            CardInReader(mynumber, demo.counter.port, profile=profile).insert(),
+            CardInReader(breka, other.port, profile=profile).insert(),
+        ]
         try:
             for name in (first, other.reader):
                 if not wait_for_card(context, name, present=True, timeout=10):

@@ -106,7 +106,7 @@ class _Driver(Walk):
         return stall
 
 
-def run(quick: bool = False) -> dict:
+def run(quick: bool = False, profile=None) -> dict:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")  # offscreen has no size hints; not news
     from kiosk.ui.app import Kiosk
@@ -116,13 +116,13 @@ def run(quick: bool = False) -> dict:
     rounds = 2 if quick else 8
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        with running_demo(root) as demo:
+        with running_demo(root, card_profile=profile) as demo:
             mynumber, breka = demo.mynumber("gui"), demo.breka("gui")
             demo.admin.issue(demo.admin.enrol(mynumber.state.der("auth_cert")), 100 * (rounds + 1))
             kiosk = Kiosk(demo.cfg, demo.parts, reader_name=demo.counter.reader)
             kiosk.window.resize(1280, 800)
             kiosk.start()
-            driver = _Driver(kiosk, VirtualCounter(demo.counter.reader, demo.counter.port))
+            driver = _Driver(kiosk, VirtualCounter(demo.counter.reader, demo.counter.port, profile=profile))
             try:
                 driver.exchange(mynumber, breka)  # warm-up: first use of each screen
                 stalls = [driver.exchange(mynumber, breka) for _ in range(rounds)]

@@ -47,7 +47,7 @@ def _flow(conn) -> None:
     session.sign_challenge(b"benchmark challenge")
 
 
-def run(port: int | None = None, reader: str | None = None, rounds: int = 50) -> dict:
+def run(port: int | None = None, reader: str | None = None, rounds: int = 50, profile=None) -> dict:
     """Measure `rounds` flows; returns the figures (see the module doc)."""
     with ExitStack() as stack:
         if port is None:
@@ -62,7 +62,7 @@ def run(port: int | None = None, reader: str | None = None, rounds: int = 50) ->
         card = MyNumberCard.open(directory / "card.json")
         ctx = stack.enter_context(PcscContext())
         wait_present(ctx, reader, False)
-        holder = CardInReader(card, port).insert()
+        holder = CardInReader(card, port, profile=profile).insert()
 
         def take_away() -> None:
             holder.remove()

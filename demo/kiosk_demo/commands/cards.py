@@ -13,6 +13,8 @@ import signal
 import sys
 from pathlib import Path
 
+from kiosk_demo.card_profiles import PROFILES
+
 KINDS: dict[str, str] = {
     "probe": "kiosk_demo.commands.cards_probe",
     "mynumber": "kiosk_demo.commands.cards_mynumber",
@@ -46,19 +48,39 @@ def add_parser(sub) -> None:
             default="before",
             help="before: the card never acts on APDU N; after: it acts, the answer is lost",
         )
+        sp.add_argument(
+            "--profile",
+            choices=list(PROFILES),
+            default="ideal",
+            help="how the card behaves: ideal, contact-t0 (61xx/6Cxx), contactless (real timing), "
+            "slow-reader (long latency, drop-outs); see docs/virtual-cards.md",
+        )
+        sp.add_argument(
+            "--time-scale",
+            type=float,
+            metavar="X",
+            help="multiply the profile's times (default $KIOSK_CARD_TIME_SCALE or 1)",
+        )
         sp.set_defaults(func=serve_card, open_card=module.open_card, needs_config=False)
 
 
 def serve_card(args) -> int:
     from kiosk.cli import UsageError
+    from kiosk_demo import card_profiles
     from kiosk_demo.vpcd import VpcdLink
 
     if args.remove_after is not None and args.remove_after < 1:
         raise UsageError(f"--remove-after counts APDUs from 1, got {args.remove_after}")
+    if args.time_scale is not None and args.time_scale < 0:
+        raise UsageError(f"--time-scale must be >= 0, got {args.time_scale}")
+    try:
+        profile = card_profiles.get(args.profile, args.time_scale)
+    except ValueError as exc:  # a bad $KIOSK_CARD_TIME_SCALE
+        raise UsageError(str(exc)) from None
     if not args.state.exists():
         raise UsageError(f"{args.state}: no such card state file; create it with `kiosk cards issue {args.kind}`")
     card = args.open_card(args.state)
-    link = VpcdLink(card, args.host, args.port, args.remove_after, args.remove_mode)
+    link = VpcdLink(card, args.host, args.port, args.remove_after, args.remove_mode, profile)
     try:
         link.connect(timeout=5.0)
     except ConnectionError as exc:
@@ -70,7 +92,11 @@ def serve_card(args) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    print(f"{args.kind} card inserted (vpcd {args.host}:{args.port}); Ctrl-C removes it", flush=True)
+    print(
+        f"{args.kind} card inserted (vpcd {args.host}:{args.port}, profile {args.profile}); Ctrl-C removes it",
+        flush=True,
+    )
     outcome = link.serve()
-    print(f"card removed after {link.apdu_count} APDUs ({outcome})", flush=True)
+    drops = f", {link.drop_outs} drop-outs" if link.drop_outs else ""
+    print(f"card removed after {link.apdu_count} APDUs ({outcome}{drops})", flush=True)
     return 0

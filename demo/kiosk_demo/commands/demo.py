@@ -15,6 +15,8 @@ import os
 import sys
 from pathlib import Path
 
+from kiosk_demo.card_profiles import PROFILES
+
 DEMO_POINTS = 500
 
 
@@ -26,6 +28,12 @@ def add_parser(sub) -> None:
     p.add_argument("--points", type=int, default=DEMO_POINTS, help=f"points to exchange (default {DEMO_POINTS})")
     p.add_argument("--shots", metavar="DIR", type=Path, help="walk the screens offscreen and save a PNG of each")
     p.add_argument("--size", default="1280x800", metavar="WxH", help="window size of the walk-through (1280x800)")
+    p.add_argument(
+        "--card-profile",
+        choices=list(PROFILES),
+        default="ideal",
+        help="how the virtual cards behave (docs/virtual-cards.md); the panel can switch it",
+    )
     verbs = p.add_subparsers(dest="demo_verb", metavar="VERB")
     replay = verbs.add_parser("replay", help="replay the 2017-2019 experiment and print its monthly report")
     replay.add_argument("--state", type=Path, metavar="DIR", dest="replay_state", help="replay folder (fresh)")
@@ -60,7 +68,7 @@ def _gui(args) -> int:
     state = _state(args.state, "demo")
     try:
         if not args.headless and not args.shots and demo_gui.has_display():
-            return demo_gui.run_window(state, args.points, say)
+            return demo_gui.run_window(state, args.points, say, card_profile=_profile(args))
         if not args.shots:
             say("画面がないため、画面の流れをオフスクリーンで実行します / no display: walking the screens offscreen")
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -73,12 +81,22 @@ def _gui(args) -> int:
             size = ()
         if len(size) != 2:
             raise UsageError(f"--size は 幅x高さ / --size must be WIDTHxHEIGHT, got {args.size!r}")
-        code = demo_gui.walk_through(state, args.points, shots, say, size=size)
+        code = demo_gui.walk_through(state, args.points, shots, say, size=size, card_profile=_profile(args))
     except RuntimeError as exc:
         print(f"kiosk demo: デモを完了できませんでした / the demo could not finish: {exc}", file=sys.stderr)
         return 1
     say(f"状態フォルダ / state folder: {state} (次回はここから続きます / the next run continues here)")
     return code
+
+
+def _profile(args):
+    from kiosk.cli import UsageError
+    from kiosk_demo import card_profiles
+
+    try:
+        return card_profiles.get(getattr(args, "card_profile", "ideal"))
+    except ValueError as exc:  # a bad $KIOSK_CARD_TIME_SCALE
+        raise UsageError(str(exc)) from None
 
 
 def _one_exchange(args) -> int:
@@ -88,7 +106,7 @@ def _one_exchange(args) -> int:
     if not args.json:
         say("仮想カードで交換を1件実行します (画面なし) / running one exchange headless on virtual cards")
     try:
-        with running_demo(_state(args.state, "demo"), say=say) as demo:
+        with running_demo(_state(args.state, "demo"), say=say, card_profile=_profile(args)) as demo:
             mynumber, breka = demo.citizen(args.points)
             view, info = exchange(
                 demo,

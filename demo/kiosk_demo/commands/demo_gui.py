@@ -36,11 +36,11 @@ def _kiosk(demo, offscreen: bool):
 
 
 # -- the window with the demo panel ------------------------------------------------------
-def run_window(state: Path, points: int, say) -> int:
+def run_window(state: Path, points: int, say, card_profile=None) -> int:
     from kiosk_demo.commands.demo_panel import DemoPanel
     from kiosk_demo.demo_run import running_demo
 
-    with running_demo(state, say=say) as demo:
+    with running_demo(state, say=say, card_profile=card_profile) as demo:
         mynumber, breka = demo.citizen(points)
         reserved_mynumber, reserved_breka = demo.citizen_with_reserved()
         kiosk = _kiosk(demo, offscreen=False)
@@ -117,12 +117,12 @@ class Walk:
             keypad.keys[d].click()
 
 
-def walk_through(state: Path, points: int, shots: Path | None, say, size=(1280, 800)) -> int:
+def walk_through(state: Path, points: int, shots: Path | None, say, size=(1280, 800), card_profile=None) -> int:
     from kiosk_demo.demo_run import running_demo
 
     if shots is not None:
         shots.mkdir(parents=True, exist_ok=True)
-    with running_demo(state, say=say) as demo:
+    with running_demo(state, say=say, card_profile=card_profile) as demo:
         mynumber, breka = demo.citizen(points)
         kiosk = _kiosk(demo, offscreen=True)
         kiosk.window.resize(*size)
@@ -142,7 +142,7 @@ def _walk(w: Walk, demo, mynumber, breka, points: int) -> None:
     from kiosk_demo.counter import VirtualCounter
 
     # The counter gets a PC/SC context of its own: the kiosk's belongs to its card worker.
-    demo.counter = VirtualCounter(demo.counter.reader, demo.counter.port)
+    demo.counter = VirtualCounter(demo.counter.reader, demo.counter.port, profile=demo.counter.profile)
     win, counter, say = w.win, demo.counter, w.say
     p = win.pages
     w.page("wait")
