@@ -35,6 +35,7 @@ class FakeWorker(QObject):
             "clerk_cancel",
             "ask_reserved",
             "assign_reserved",
+            "consent_mykey",
         ):
             return lambda *a, **k: self.calls.append((name, a, k))
         raise AttributeError(name)
