@@ -177,7 +177,12 @@ def exchange(
 
 
 def first_time_exchange(
-    demo: Demo, mynumber: MyNumberCard, breka: BrekaCard, *, pin: str = "1234", say: Callable[[str], None] = lambda _: None
+    demo: Demo,
+    mynumber: MyNumberCard,
+    breka: BrekaCard,
+    *,
+    pin: str = "1234",
+    say: Callable[[str], None] = lambda _: None,
 ) -> tuple[View, dict]:
     """A first-time citizen: My Number Card, PIN, consent to the MyKey ID, consent to the
     reserved points, all of them exchanged, Breka card (issue 18)."""

@@ -45,7 +45,9 @@ class MykeyLog:
 
     def note_error(self, key: str, error: str) -> None:
         with self.store.transaction() as tx:
-            tx.execute("UPDATE mykey_setups SET last_error = ?, updated_at = ? WHERE key = ?", (error, self._now(), key))
+            tx.execute(
+                "UPDATE mykey_setups SET last_error = ?, updated_at = ? WHERE key = ?", (error, self._now(), key)
+            )
 
     def states(self) -> list[tuple[str, str]]:
         """(key, state) oldest first: for tests and the technician."""

@@ -168,7 +168,7 @@ PROBLEMS: dict[str, tuple[object, object]] = {
     ),
     "mykey_unavailable": (
         QT_TRANSLATE_NOOP("kiosk", "The MyKey ID could not be set up yet"),
-        QT_TRANSLATE_NOOP("kiosk", "The connection failed. Press \"Agree and create\" to try again."),
+        QT_TRANSLATE_NOOP("kiosk", 'The connection failed. Press "Agree and create" to try again.'),
     ),
     "mykey_tap_again": (
         QT_TRANSLATE_NOOP("kiosk", "The card's proof is no longer valid"),

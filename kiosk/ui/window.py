@@ -341,7 +341,19 @@ class KioskWindow(QWidget):
         from PySide6.QtGui import QKeyEvent, QMouseEvent
 
         app = _application()
-        for name in ("pin", "mykey", "amount", "reserved", "confirm", "tap_breka", "loading", "done", "error", "locked", "wait"):
+        for name in (
+            "pin",
+            "mykey",
+            "amount",
+            "reserved",
+            "confirm",
+            "tap_breka",
+            "loading",
+            "done",
+            "error",
+            "locked",
+            "wait",
+        ):
             page = self.pages[name]
             page.resize(self.stack.size())
             page.grab()
