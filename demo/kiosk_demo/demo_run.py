@@ -70,7 +70,8 @@ class Demo:
         partner points wait in the simulator, reserved once the MyKey ID is set up."""
         name = f"first-{uuid.uuid4().hex[:8]}"
         mynumber, breka = self.mynumber(name), self.breka(name)
-        self.admin.reserve_waiting(mynumber.state.der("auth_cert"), reserved)
+        if reserved:
+            self.admin.reserve_waiting(mynumber.state.der("auth_cert"), reserved)
         return mynumber, breka
 
     def reserved(self, mynumber: MyNumberCard) -> int:

@@ -19,6 +19,7 @@ from kiosk.ui.pages_amount import AmountPage, ConfirmPage
 from kiosk.ui.pages_card import LockedPage, PinPage, WaitPage
 from kiosk.ui.pages_end import DonePage, ErrorPage, LoadingPage, TapBrekaPage
 from kiosk.ui.pages_mykey import MykeyPage
+from kiosk.ui.pages_no_points import NoPointsPage
 from kiosk.ui.pages_reserved import ReservedPage
 from kiosk.ui.widgets import BigButton, Page, label
 
@@ -43,6 +44,13 @@ STAFF_HOLD_MS = 1500  # how long 係員 is held to open the staff PIN pad
 SHOW_LOADING = {"pin", "hold", "card", "assign", "mykey"}
 
 
+def page_for(view: View) -> str:
+    """The screen for a view: the amount screen, unless there is nothing to exchange or add."""
+    if view.phase is Phase.AMOUNT and view.usable <= 0 and view.reserved <= 0:
+        return "no_points"
+    return PAGE_FOR_PHASE[view.phase]
+
+
 @dataclass
 class UiSettings:
     language: str = "ja"
@@ -50,6 +58,7 @@ class UiSettings:
     idle_timeout_s: int = 60
     clerk_threshold: int = 50_000
     card_upper_limit: int = 1_000_000
+    guide_url: str = ""  # mykey.guide_url: the QR code on the "no points" screen
 
     @classmethod
     def from_config(cls, cfg) -> UiSettings:
@@ -59,6 +68,7 @@ class UiSettings:
             cfg.get("ui", "idle_timeout_s"),
             cfg.get("rules", "clerk_threshold"),
             cfg.get("rules", "card_upper_limit"),
+            cfg.get("mykey", "guide_url"),
         )
 
 
@@ -130,6 +140,7 @@ class KioskWindow(QWidget):
             LockedPage(),
             AmountPage(settings.clerk_threshold, settings.card_upper_limit),
             MykeyPage(),
+            NoPointsPage(settings.guide_url),
             ReservedPage(),
             ConfirmPage(),
             TapBrekaPage(),
@@ -155,6 +166,9 @@ class KioskWindow(QWidget):
         p["done"].print_requested.connect(self.print_receipt)
         p["done"].set_printer(printer is not None)
         p["error"].done.connect(self.start_over)
+        p["no_points"].finished.connect(self.start_over)
+        p["no_points"].print_requested.connect(self.print_guide)
+        p["no_points"].set_printer(printer is not None)
         self._staff_pages()
 
         self.idle = QTimer(self)
@@ -190,7 +204,7 @@ class KioskWindow(QWidget):
     def on_view(self, view: View) -> None:
         self.view = view
         self.touch()
-        name = PAGE_FOR_PHASE[view.phase]
+        name = page_for(view)
         page = self.pages[name]
         page.show_view(view)
         if self.local is None:
@@ -205,7 +219,7 @@ class KioskWindow(QWidget):
             self.pages["loading"].set_busy(stage)
             self.show_page("loading")
         elif not what and self.current_page() == "loading":
-            self.show_page(PAGE_FOR_PHASE[self.view.phase])
+            self.show_page(page_for(self.view))
 
     def on_long_command(self, _what: str) -> None:
         """The card signs or commits now: progress and "do not move the card" (issue 19)."""
@@ -344,6 +358,7 @@ class KioskWindow(QWidget):
         for name in (
             "pin",
             "mykey",
+            "no_points",
             "amount",
             "reserved",
             "confirm",
@@ -369,7 +384,7 @@ class KioskWindow(QWidget):
             app.sendEvent(self.brand, event)
         app.sendEvent(self.brand, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Shift, Qt.KeyboardModifier.NoModifier))
         app.processEvents()
-        self.show_page(PAGE_FOR_PHASE[self.view.phase])
+        self.show_page(page_for(self.view))
 
     # -- staff ---------------------------------------------------------------------------
     def open_staff(self, role: str | None, approve: str | None = None) -> None:
@@ -381,7 +396,11 @@ class KioskWindow(QWidget):
 
     def close_staff(self) -> None:
         self.local = None
-        self.show_page(PAGE_FOR_PHASE[self.view.phase])
+        self.show_page(page_for(self.view))
+
+    def print_guide(self) -> None:
+        if self.printer is not None and self.settings.guide_url:
+            self.printer.print_guide(self.settings.guide_url)
 
     def print_receipt(self) -> None:
         if self.printer is not None and self.view.receipt is not None:

@@ -931,5 +931,21 @@
         <source>Agree and create</source>
         <translation>同意して作成</translation>
     </message>
+    <message>
+        <source>There are no points to exchange yet</source>
+        <translation>交換できるポイントはまだありません</translation>
+    </message>
+    <message>
+        <source>Scan the code for the MyKey Platform&apos;s guide.</source>
+        <translation>コードを読み取ると、マイキープラットフォームの案内が開きます。</translation>
+    </message>
+    <message>
+        <source>Print the guide</source>
+        <translation>案内を印刷</translation>
+    </message>
+    <message>
+        <source>Partner points (for example shop points) become reserved points when you move them to the MyKey Platform on the partner&apos;s website. Then come back here: they can be added at the counter.</source>
+        <translation>提携先のポイント（お店のポイントなど）は、提携先のウェブサイトでマイキープラットフォームへ移すと留保ポイントになります。そのあとでまたお越しください。この窓口で加えられます。</translation>
+    </message>
 </context>
 </TS>

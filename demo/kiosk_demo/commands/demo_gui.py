@@ -284,6 +284,18 @@ def _first_time(w: Walk, demo) -> None:
     p["mykey"].back.click()
     w.until(lambda: win.current_page() == "wait" and win.view.problem is not None and not win.busy, what="refusal")
     w.shot("mykey-declined")
+    # Set up, but no points at all yet: how partner points become reserved points, with the QR code.
+    mynumber, _ = demo.first_timer(reserved=0)
+    with demo.counter.card(mynumber):
+        w.page("pin")
+        w.press(p["pin"].keypad, "1234")
+        p["pin"].ok.click()
+        w.page("mykey")
+    p["mykey"].ok.click()
+    w.page("no_points")
+    w.shot("no-points")
+    p["no_points"].ok.click()
+    w.page("wait")
 
 
 def _locked(w: Walk, demo) -> None:
