@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "doctor": "kiosk.commands.doctor",
     "secrets": "kiosk.commands.secrets_cmd",
     "staff-pin": "kiosk.commands.staff_pin",
+    "staff": "kiosk.commands.staff",
     "exchanges": "kiosk.commands.exchanges",
     "run": "kiosk.commands.run",
 }

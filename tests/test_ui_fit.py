@@ -104,6 +104,7 @@ def screens(win):
         ("staff-pin", staff(None)),
         ("staff-approve", staff("clerk", "60000")),
         ("clerk", staff_mode("clerk")),
+        ("today", staff_mode("today")),
         ("technician", staff_mode("technician")),
     ]
     out += [(f"loading-{what}", busy(what)) for what in ("card", "pin", "hold", "assign", "mykey", "load", "cancel")]

@@ -309,10 +309,15 @@ def test_clerk_approves_a_large_exchange_with_the_clerk_pin(ui):
     ui.qtbot.waitUntil(lambda: ui.win.current_page() == "staff_pin")
     staff = ui.win.pages["staff_pin"]
     ui.keys(staff.keypad, "246813")
+    ui.click(staff.ok)  # no reason written: not checked
+    assert ui.win.current_page() == "staff_pin"
+    staff.reason.setText("町内会の一括交換")
+    ui.keys(staff.keypad, "246813")
     ui.click(staff.ok)
     ui.wait_page("confirm")
     assert ui.win.view.points == 60_000
-    assert any(e.action == "approve_amount" for e in audit.entries(ui.world.parts.store))
+    (entry,) = audit.entries(ui.world.parts.store, action="approve_amount")
+    assert entry.detail == {"clerk": "clerk", "points": 60_000, "reason": "町内会の一括交換"}
     ui.click(ui.win.pages["confirm"].cancel)
     ui.wait_page("wait")
 

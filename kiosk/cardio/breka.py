@@ -186,6 +186,13 @@ class BrekaSession:
             raise ValueError(f"credit amount out of range: {amount}")
         self._secure(INS_CREDIT, bytes((VALUE_FILE,)) + amount.to_bytes(4, "little"))
 
+    def debit(self, amount: int) -> None:
+        """Take points off the value file (a correction's reversal; the card's access rights let
+        the load key K1 do it, as DESFire allows a debit with the read-write key)."""
+        if not 0 < amount <= UPPER_LIMIT:
+            raise ValueError(f"debit amount out of range: {amount}")
+        self._secure(INS_DEBIT, bytes((VALUE_FILE,)) + amount.to_bytes(4, "little"))
+
     def write_load_record(self, record: LoadRecord) -> None:
         header = bytes((LOG_FILE,)) + (0).to_bytes(3, "little") + RECORD_SIZE.to_bytes(3, "little")
         self._secure(INS_WRITE_RECORD, header + record.to_bytes())

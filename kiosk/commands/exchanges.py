@@ -4,7 +4,10 @@ An exchange whose Breka card left during the load waits for that card (only its 
 say whether the points arrived). It stays on this list, with its age, until the card is
 tapped again. A clerk may end it only with that card on the reader (its log decides:
 loaded -> finished, not loaded -> cancelled), or mark the card lost (it stays open). Every
-cancel needs the clerk PIN (hidden prompt, or one line on stdin) and a reason (audited).
+cancel needs a reason and the clerk's own PIN (hidden prompt, or one line on stdin): `--clerk`
+is the clerk's staff id (`kiosk staff list`); on a kiosk still on the shared clerk PIN (no named
+clerk yet) it is the clerk's name and the shared PIN is asked. A blank reason or clerk is
+refused before anything else. Audited, naming the clerk.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ def add_parser(sub) -> None:
     )
     cancel.add_argument("exchange_id")
     cancel.add_argument("--reason", required=True, help="why (kept in the audit chain)")
-    cancel.add_argument("--clerk", required=True, help="the clerk's name")
+    cancel.add_argument("--clerk", required=True, help="the clerk's staff id (kiosk staff list)")
     cancel.add_argument(
         "--card-lost", action="store_true", help="the card is lost: note it; the exchange stays open (hold kept)"
     )
@@ -36,6 +39,12 @@ def run(args) -> int:
     from kiosk.exchange.journal import Journal
     from kiosk.store import Store
 
+    if args.verb == "cancel":  # refused before any PIN is asked or anything is opened
+        if not (args.reason or "").strip():
+            raise UsageError("理由を書いてください / --reason must not be empty")
+        if not (args.clerk or "").strip():
+            raise UsageError("係員を指定してください / --clerk must name the clerk (kiosk staff list)")
+        args.reason, args.clerk = args.reason.strip(), args.clerk.strip()
     if not args.cfg.store_path.exists():
         rows = []
         if args.verb != "pending":
@@ -76,8 +85,8 @@ def _act(args, store, journal) -> int:
                 f"waiting for a card {len(report.waiting_for_card)}, postponed {len(report.failed)}"
             )
             return 1 if report.failed else 0
-        if not _clerk_pin_ok(parts.store):
-            raise UsageError("係員の暗証番号が違います / wrong clerk PIN")
+        if not _clerk_pin_ok(parts.store, args.clerk):
+            raise UsageError("係員の暗証番号が違います / wrong clerk PIN (or no such clerk)")
         try:
             if args.card_lost:
                 parts.finisher.mark_card_lost(args.exchange_id, args.reason, args.clerk)
@@ -116,21 +125,28 @@ def _act(args, store, journal) -> int:
         parts.close()
 
 
-def _clerk_pin_ok(store) -> bool:
-    """The clerk's own PIN, never from argv: a hidden prompt, or one line on stdin (scripts)."""
+def _clerk_pin_ok(store, clerk: str) -> bool:
+    """The clerk's own PIN, never from argv: a hidden prompt, or one line on stdin (scripts).
+    With named clerks, `clerk` must be one of them (active) and the PIN theirs; a kiosk still on
+    the shared clerk PIN takes any name with the shared PIN."""
     import getpass
 
-    from kiosk.ui.staff_auth import StaffAuth, StaffLocked
+    from kiosk.ui.staff_accounts import StaffAccounts
+    from kiosk.ui.staff_auth import StaffLocked
 
-    staff = StaffAuth(store)
-    if not staff.has_pin("clerk"):
+    accounts = StaffAccounts(store)
+    choices = accounts.choices("clerk")
+    if not choices:
+        return False
+    person = "clerk" if choices[0].shared else clerk
+    if not choices[0].shared and person not in {p.staff_id for p in choices}:
         return False
     if sys.stdin is not None and sys.stdin.isatty():
         pin = getpass.getpass("係員の暗証番号 / clerk PIN: ")
     else:
         pin = (sys.stdin.readline() if sys.stdin is not None else "").strip()
     try:
-        return staff.check("clerk", pin)
+        return accounts.check(person, pin, "clerk")
     except StaffLocked as exc:  # too soon after wrong PINs: not checked, not counted
         from kiosk.cli import UsageError
 

@@ -104,15 +104,18 @@ class Counter:
 
     def _technician_pin(self, pin: str) -> bool:
         from kiosk.store import Store, StoreError
-        from kiosk.ui.staff_auth import StaffAuth, StaffLocked
+        from kiosk.ui.staff_auth import StaffLocked
 
         try:
             store = Store(self.cfg.store_path)
         except (StoreError, OSError):
             return False
         try:
-            staff = StaffAuth(store)
-            return staff.has_pin("technician") and staff.check("technician", pin)
+            from kiosk.ui.staff_accounts import StaffAccounts
+
+            # The shared technician PIN, or (named technicians) each one's: this window asks no name.
+            accounts = StaffAccounts(store)
+            return any(accounts.check(p.staff_id, pin, "technician") for p in accounts.choices("technician"))
         except StaffLocked:
             return False
         finally:

@@ -66,14 +66,26 @@ def _status(args, staff) -> int:
                 "wait_s": staff.seconds_to_wait(role),
             }
         )
-    ok = all(r["state"] == "ok" for r in rows)
+    from kiosk.ui.staff_accounts import StaffAccounts
+
+    named = {role: any(not p.shared for p in StaffAccounts(staff.store).choices(role)) for role in ROLES}
+    for row in rows:
+        row["named_accounts"] = named[row["role"]]  # then the shared PIN is neither needed nor offered
+    ok = all(r["state"] == "ok" or (r["state"] == "absent" and r["named_accounts"]) for r in rows)
     if args.json:
         print(json.dumps({"roles": rows, "ok": ok}))
     else:
         for row in rows:
             wait = f"  次の入力まで / next try in {row['wait_s']} s" if row["wait_s"] else ""
             print(f"  {LABELS[row['role']]:<28} {STATE_TEXT[row['state']]}{wait}")
-        todo = [r["role"] for r in rows if r["state"] != "ok" and r["state"] != "keyring_failed"]
+        for row in rows:
+            if row["named_accounts"]:
+                print(f"  {LABELS[row['role']]:<28} 個人の暗証番号を使用 / named accounts (kiosk staff list)")
+        todo = [
+            r["role"]
+            for r in rows
+            if r["state"] not in ("ok", "keyring_failed") and not (r["state"] == "absent" and r["named_accounts"])
+        ]
         for role in todo:
             flag = " --replace" if staff.has_pin(role) else ""
             print(f"設定 / set: kiosk staff-pin set {role}{flag}", file=sys.stderr)

@@ -181,7 +181,10 @@ def _staff_pins(store) -> CheckResult:
             f"pepper) still work but must be re-set with 6+ digits: {', '.join(old)}{wait_text}",
             _reset_hint(old),
         )
-    missing = roles(staff_auth.ABSENT)
+    from kiosk.ui.staff_accounts import StaffAccounts
+
+    accounts = StaffAccounts(store)  # a role with named accounts needs no shared PIN
+    missing = [role for role in roles(staff_auth.ABSENT) if not accounts.choices(role)]
     if missing:
         return CheckResult("staff_pins", False, f"未設定 / not set: {', '.join(missing)}{wait_text}", STAFF_HINT)
     return CheckResult("staff_pins", True, f"係員・技術者とも設定済み / clerk and technician set{wait_text}")

@@ -115,12 +115,17 @@ class ExchangeEngine:
         self._phase: Phase = Phase.WAIT_MYNUMBER
         self._problem: Problem | None = None
         self._v = Visit()
+        # A clerk uses the reader (a correction: the citizen's cards are read by the clerk's
+        # job): taps are not a new visit meanwhile. Set and cleared on the card worker.
+        self.reader_reserved = False
 
     # -- events ------------------------------------------------------------------------
     # Card events return None when the step does not care: nothing changed, so the screen is
     # not re-drawn (a PIN or an amount being typed stays).
     def card_tapped(self) -> View | None:
         """Whatever card is on the reader now: act on it according to the phase."""
+        if self.reader_reserved:
+            return None
         if self._phase is Phase.TAP_BREKA:
             return self._breka_tapped()
         if self._phase in (Phase.WAIT_MYNUMBER, Phase.DONE, Phase.FAILED, Phase.LOCKED):
@@ -278,8 +283,9 @@ class ExchangeEngine:
     def _offers_reserved(self) -> bool:
         return self._v.reserved > 0 and self._issuing()
 
-    def choose_amount(self, raw: object, *, clerk: str | None = None) -> View:
-        """Validate the amount; `clerk` names the clerk who approved an amount above the threshold."""
+    def choose_amount(self, raw: object, *, clerk: str | None = None, reason: str | None = None) -> View:
+        """Validate the amount; `clerk` names the clerk (staff id) who approved an amount above the
+        threshold, `reason` says why (audited with it)."""
         if self._phase not in (Phase.AMOUNT, Phase.CONFIRM):
             return self._view()
         limits = AmountLimits(self._v.usable, None, self.card_upper_limit, self.clerk_threshold)
@@ -288,7 +294,8 @@ class ExchangeEngine:
         except AmountError as exc:
             return self._set(Phase.AMOUNT, problem_for(exc))
         if clerk is not None and points > self.clerk_threshold:
-            audit.append(self.journal.store, "clerk", "approve_amount", {"clerk": clerk, "points": points})
+            detail = {"clerk": clerk, "points": points} | ({"reason": reason} if reason else {})
+            audit.append(self.journal.store, "clerk", "approve_amount", detail)
         self._v.quote = quote(points)
         return self._set(Phase.CONFIRM)
 
@@ -347,6 +354,7 @@ class ExchangeEngine:
     def reset(self) -> View:
         """Idle timeout or "start over": cancel what can be cancelled and wipe everything. A load
         that waits for its card is parked instead: the next citizen is served meanwhile."""
+        self.reader_reserved = False  # a correction left by the idle wipe gives the reader back
         if self._phase is Phase.TAP_BREKA and self._v.exchange_id:
             row = self.journal.get(self._v.exchange_id)
             if row.state is Step.LOAD_INTENT:

@@ -26,6 +26,17 @@ class Cloud(Protocol):
         self, exchange_id: str, *, card_ref: str, load_id: str, loaded: int, fee: int, balance_after: int
     ) -> dict[str, Any]: ...
     def cancel(self, exchange_id: str, reason: str) -> dict[str, Any]: ...
+    def reverse(
+        self,
+        exchange_id: str,
+        *,
+        reversal_id: str,
+        card_ref: str,
+        unloaded: int,
+        balance_after: int,
+        reason: str,
+        holder: HolderSession | str | None = None,
+    ) -> dict[str, Any]: ...
     def interrupt(self) -> None:
         """From any thread: cut the call in flight; later calls fail fast until resume()."""
 

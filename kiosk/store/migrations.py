@@ -114,7 +114,69 @@ MIGRATIONS: list[list[str]] = [
             last_error    TEXT
         )""",
     ],
-    # 7: MyKey ID set-ups at the counter (issue 18): the Idempotency-Key journalled before the
+    # 7: staff by name: each clerk and technician signs in with a PIN of their own, so every
+    # clerk action names the person (kiosk.ui.staff_accounts). Disabled, never deleted.
+    [
+        """CREATE TABLE staff (
+            staff_id      TEXT PRIMARY KEY,
+            display_name  TEXT NOT NULL,
+            role          TEXT NOT NULL CHECK (role IN ('clerk', 'technician')),
+            pin           TEXT,                   -- scrypt2 hash, as kiosk.ui.staff_auth
+            failures      INTEGER NOT NULL DEFAULT 0,
+            next_try      REAL NOT NULL DEFAULT 0,
+            active        INTEGER NOT NULL DEFAULT 1,
+            created_at    TEXT NOT NULL
+        )""",
+        # Corrections (kiosk.exchange.reversal): a committed exchange reversed the same day. Its
+        # steps have a journal of their own (the exchange's steps stay as they were).
+        """CREATE TABLE reversals (
+            reversal_id   TEXT PRIMARY KEY,       -- UUID: the card record's load_id, the cloud's key
+            exchange_id   TEXT NOT NULL REFERENCES exchanges(exchange_id),
+            state         TEXT NOT NULL,
+            created_at    TEXT NOT NULL,
+            updated_at    TEXT NOT NULL,
+            clerk         TEXT NOT NULL,          -- staff id
+            reason        TEXT NOT NULL,
+            unloaded      INTEGER NOT NULL,       -- Breka points taken back from the card
+            card_ref      TEXT NOT NULL,
+            balance_before INTEGER,
+            balance_after  INTEGER,
+            last_error    TEXT
+        )""",
+        "CREATE INDEX reversals_by_exchange ON reversals(exchange_id)",
+        """CREATE TABLE reversal_journal (
+            id            INTEGER PRIMARY KEY AUTOINCREMENT,
+            reversal_id   TEXT NOT NULL REFERENCES reversals(reversal_id),
+            at            TEXT NOT NULL,
+            step          TEXT NOT NULL,
+            detail        TEXT NOT NULL DEFAULT '{}'
+        )""",
+        # A settlement record now has a kind (exchange | reversal): one of each per exchange at
+        # most, so the outbox's one-record-per-exchange rule becomes one per (exchange, kind).
+        # SQLite cannot drop a UNIQUE constraint in place: the table is rebuilt, rows kept.
+        """CREATE TABLE outbox_kinds (
+            seq           INTEGER PRIMARY KEY,
+            record_id     TEXT NOT NULL UNIQUE,
+            exchange_id   TEXT NOT NULL REFERENCES exchanges(exchange_id),
+            kind          TEXT NOT NULL DEFAULT 'exchange' CHECK (kind IN ('exchange', 'reversal')),
+            record        TEXT NOT NULL,
+            hash          TEXT NOT NULL,
+            created_at    TEXT NOT NULL,
+            sent_at       TEXT,
+            outcome       TEXT,
+            attempts      INTEGER NOT NULL DEFAULT 0,
+            last_error    TEXT,
+            UNIQUE (exchange_id, kind)
+        )""",
+        """INSERT INTO outbox_kinds(seq, record_id, exchange_id, kind, record, hash, created_at, sent_at, outcome,
+               attempts, last_error)
+           SELECT seq, record_id, exchange_id, 'exchange', record, hash, created_at, sent_at, outcome, attempts,
+               last_error FROM outbox""",
+        "DROP TABLE outbox",
+        "ALTER TABLE outbox_kinds RENAME TO outbox",
+        "CREATE INDEX outbox_unsent ON outbox(outcome, seq)",
+    ],
+    # 8: MyKey ID set-ups at the counter (issue 18): the Idempotency-Key journalled before the
     # call. No MyKey ID and no certificate here: only settlement records keep the MyKey ID.
     [
         """CREATE TABLE mykey_setups (

@@ -245,6 +245,33 @@ class CloudClient:
             key=exchange_id,
         )
 
+    def reverse(
+        self,
+        exchange_id: str,
+        *,
+        reversal_id: str,
+        card_ref: str,
+        unloaded: int,
+        balance_after: int,
+        reason: str,
+        holder: HolderSession | str | None = None,
+    ) -> dict[str, Any]:
+        """A correction: the card gave `unloaded` points back, so the cloud returns the points
+        used to the holder. Idempotent under the reversal id; the holder token (when still
+        valid) lets the cloud check the holder itself."""
+        return self._call(
+            "POST",
+            f"/v1/exchanges/{exchange_id}/reverse",
+            lambda d: schema.reversed_(d, exchange_id, reversal_id),
+            body={
+                "reversal_id": reversal_id,
+                "reason": reason,
+                "breka": {"card_ref": card_ref, "unloaded": unloaded, "balance_after": balance_after},
+            },
+            key=reversal_id,
+            holder=holder,
+        )
+
     def exchange(self, exchange_id: str) -> dict[str, Any]:
         return self._call("GET", f"/v1/exchanges/{exchange_id}", lambda d: schema.exchange(d, exchange_id))
 

@@ -38,6 +38,7 @@ class Code(str, Enum):
     EXCHANGE_NOT_FOUND = "exchange_not_found"
     ALREADY_COMMITTED = "already_committed"
     ALREADY_CANCELLED = "already_cancelled"
+    REVERSAL_NOT_ALLOWED = "reversal_not_allowed"  # not committed, another day, other holder or card
     # request shape and idempotency
     INVALID_REQUEST = "invalid_request"
     IDEMPOTENCY_KEY_REQUIRED = "idempotency_key_required"
@@ -76,6 +77,7 @@ STATUS: dict[Code, int] = {
     Code.EXCHANGE_NOT_FOUND: 404,
     Code.ALREADY_COMMITTED: 409,
     Code.ALREADY_CANCELLED: 409,
+    Code.REVERSAL_NOT_ALLOWED: 409,
     Code.INVALID_REQUEST: 422,
     Code.IDEMPOTENCY_KEY_REQUIRED: 400,
     Code.IDEMPOTENCY_KEY_REUSED: 422,

@@ -184,6 +184,16 @@ def state(data: Any, exchange_id: str, expected: str) -> Obj:
     return d
 
 
+def reversed_(data: Any, exchange_id: str, reversal_id: str) -> Obj:
+    """The answer to a reversal: that exchange, reversed by that reversal, points returned."""
+    d = state(data, exchange_id, "reversed")
+    _same_id(_str(d, "reversal_id", "answer", max_len=64), reversal_id, "reversal_id")
+    returned = d.get("points_returned")
+    if not isinstance(returned, int) or isinstance(returned, bool) or returned <= 0:
+        raise SchemaError("answer.points_returned is not a positive whole number")
+    return d
+
+
 def open_holds(data: Any) -> list[Obj]:
     d = _obj(data, "holds")
     items = _list(d, "exchanges", "holds")

@@ -22,7 +22,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kiosk.store import Store, marker
-from kiosk.sync.settlement_record import GENESIS_HASH, RecordProblem, seal, verify_record
+from kiosk.sync.settlement_record import (
+    GENESIS_HASH,
+    KIND_EXCHANGE,
+    KIND_REVERSAL,
+    RecordProblem,
+    check_kind,
+    seal,
+    verify_record,
+)
 
 MAX_ATTEMPTS = 3  # chain refusals of one record before it is parked
 ALARM_KEY = "outbox.alarm"  # settings: why uploading stopped (the cloud's head disagrees)
@@ -85,8 +93,12 @@ class Outbox:
         card_ref: str,
         load_id: str,
         occurred_at: str | None = None,
+        kind: str = KIND_EXCHANGE,
     ) -> dict[str, Any]:
-        """Seal and store the next record; `conn` is the caller's open transaction."""
+        """Seal and store the next record; `conn` is the caller's open transaction. A reversal
+        (`kind="reversal"`) carries the reversed exchange's id and its figures negated
+        (kiosk.sync.settlement_record)."""
+        check_kind(kind, points_used, fee, loaded)
         last = conn.execute("SELECT seq, hash FROM outbox ORDER BY seq DESC LIMIT 1").fetchone()
         seq, prev = (last["seq"] + 1, last["hash"]) if last else (1, GENESIS_HASH)
         record = seal(
@@ -104,15 +116,17 @@ class Outbox:
                 "card_ref": card_ref,
                 "load_id": load_id,
                 "prev_hash": prev,
-            },
+            }
+            | ({"kind": kind} if kind != KIND_EXCHANGE else {}),
             device_key,
         )
         conn.execute(
-            "INSERT INTO outbox(seq, record_id, exchange_id, record, hash, created_at) VALUES (?,?,?,?,?,?)",
+            "INSERT INTO outbox(seq, record_id, exchange_id, kind, record, hash, created_at) VALUES (?,?,?,?,?,?,?)",
             (
                 seq,
                 record["record_id"],
                 exchange_id,
+                kind,
                 json.dumps(record, ensure_ascii=False, sort_keys=True),
                 record["hash"],
                 datetime.now(UTC).isoformat(timespec="milliseconds"),
@@ -133,8 +147,17 @@ class Outbox:
         )
         return [Unsent(r["record_id"], r["seq"], r["record"]) for r in rows]
 
+    def reversal_record_for(self, exchange_id: str) -> dict[str, Any] | None:
+        """The record of the reversal of that exchange, if it was reversed."""
+        rows = self.store.query(
+            "SELECT record FROM outbox WHERE exchange_id = ? AND kind = ?", (exchange_id, KIND_REVERSAL)
+        )
+        return json.loads(rows[0]["record"]) if rows else None
+
     def record_for(self, exchange_id: str) -> dict[str, Any] | None:
-        rows = self.store.query("SELECT record FROM outbox WHERE exchange_id = ?", (exchange_id,))
+        rows = self.store.query(
+            "SELECT record FROM outbox WHERE exchange_id = ? AND kind = ?", (exchange_id, KIND_EXCHANGE)
+        )
         return json.loads(rows[0]["record"]) if rows else None
 
     def mark(
@@ -274,7 +297,8 @@ class Outbox:
                 prev, expected = row["hash"], row["seq"] + 1
                 continue
             rid = str(record.get("record_id"))
-            records[str(record.get("exchange_id"))] = record
+            if record.get("kind", KIND_EXCHANGE) == KIND_EXCHANGE:  # a reversal nets it; checked apart
+                records[str(record.get("exchange_id"))] = record
             try:
                 verify_record(record, public_key)
             except (RecordProblem, TypeError) as exc:

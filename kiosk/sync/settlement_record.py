@@ -1,6 +1,17 @@
 """Settlement records: canonical JSON, a SHA-256 hash chain and an Ed25519 signature.
 
-One record per committed exchange (cloud-api.md). `hash` is the hex SHA-256 of the
+One record per committed exchange (cloud-api.md), and one more per exchange reversed the
+same day (a correction). Kinds:
+
+* `exchange` — the record has no `kind` field (every record before corrections had none, so
+  their hashes stay what they were): `points_used`, `fee` and `loaded` are positive, `load_id`
+  is the exchange id (the card's load record).
+* `reversal` — `"kind": "reversal"`; `exchange_id` names the exchange it reverses, and
+  `points_used`, `fee` and `loaded` are that exchange's figures NEGATED (signed: a sum over
+  both records nets to zero), `load_id` is the reversal id (the card's reversal record, type
+  02), `occurred_at` the time the card gave the points back. A claim sums the signed figures.
+
+`hash` is the hex SHA-256 of the
 canonical JSON of the record without `hash` and `signature`; `prev_hash` is the previous
 record's hash (64 zeros for a terminal's first record); `signature` is base64
 Ed25519 over the 32 raw bytes of the hash. Anyone with the terminal's public key can
@@ -36,6 +47,24 @@ FIELDS = (
     "prev_hash",
 )
 UNSIGNED = ("hash", "signature")
+KIND_EXCHANGE, KIND_REVERSAL = "exchange", "reversal"
+KINDS = (KIND_EXCHANGE, KIND_REVERSAL)
+
+
+def record_kind(record: dict[str, Any]) -> str:
+    """A record's kind: `exchange` when it has no `kind` field."""
+    return str(record.get("kind", KIND_EXCHANGE))
+
+
+def check_kind(kind: str, points_used: int, fee: int, loaded: int) -> None:
+    """The signs a kind's figures must have: an exchange positive, a reversal negative."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown settlement record kind {kind!r}")
+    sign = 1 if kind == KIND_EXCHANGE else -1
+    if not (sign * points_used > 0 and sign * fee >= 0 and sign * loaded > 0):
+        raise ValueError(f"a {kind} record's figures must be {'positive' if sign > 0 else 'negative'}")
+
+
 _json_string = json.encoder.encode_basestring  # what CANONICAL writes a string as (ensure_ascii=False)
 CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)  # built once: hot path
 

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from kiosk.exchange.recovery import RecoveryReport
 
 log = logging.getLogger(__name__)
-FOLLOW_UP_S = 120  # how often an idle counter retries exchanges waiting for the cloud
+FOLLOW_UP_S = 15  # how often the counter looks for exchanges due a retry (each has its own backoff)
 
 
 def qt_app() -> QApplication:
@@ -43,6 +43,17 @@ def qt_app() -> QApplication:
         raise RuntimeError(f"a {type(existing).__name__} runs already; the kiosk needs a QApplication")
     app.setFont(QFont(style.cjk_family()))
     return app
+
+
+def serving(engine) -> set[str]:
+    """The exchange a citizen is in the middle of (the engine's to finish), if any; once the
+    visit shows its end (done, failed, the start screen) recovery may take it over."""
+    from kiosk.exchange.view import Phase
+
+    view = engine.view
+    if view.exchange_id and view.phase not in (Phase.WAIT_MYNUMBER, Phase.DONE, Phase.FAILED):
+        return {view.exchange_id}
+    return set()
 
 
 class Kiosk:
@@ -75,7 +86,15 @@ class Kiosk:
         self.first_screen_ms: float | None = None
         self.recovery: RecoveryReport | None = None
         # Exchanges left waiting for the cloud (a commit after the card load, a cancel cut
-        # off by the idle wipe) are retried while the counter is idle, not only at start.
+        # off by the idle wipe) are retried while the kiosk runs, not only at start: each
+        # with its own backoff (kiosk.exchange.follow_up), on the card worker.
+        from kiosk.exchange.follow_up import FollowUp
+        from kiosk.exchange.reversal import Reversals
+
+        self.reversals = Reversals(parts.journal, parts.outbox, parts.cloud, parts.finisher.keys)
+        self.window.reversals = self.reversals
+        self.retries = FollowUp(parts.journal, parts.finisher, reversals=self.reversals)
+        self.window.retries = self.retries
         self.follow_up = QTimer(self.window)
         self.follow_up.setInterval(FOLLOW_UP_S * 1000)
         self.follow_up.timeout.connect(self._follow_up)
@@ -103,13 +122,22 @@ class Kiosk:
         return self
 
     def _follow_up(self) -> None:
-        if self.window.current_page() == "wait" and not self.window.busy:  # a no-op when all is settled
-            self.worker.call("recover", self._recover)
+        # Not while a citizen is in the middle of an exchange (the retry would delay their card
+        # events); the GUI thread only asks, the card worker does the cloud calls.
+        from kiosk.exchange.view import Phase
+
+        idle = self.window.view.phase in (Phase.WAIT_MYNUMBER, Phase.DONE, Phase.FAILED)
+        if idle and not self.window.busy and self.retries.due():
+            self.worker.call("follow_up", self._retry)
+
+    def _retry(self, engine, force: bool = False):
+        return self.retries.run(skip=serving(engine), force=force)
 
     def _recover(self, engine) -> None:
         from kiosk.exchange.recovery import recover
 
-        self.recovery = recover(self.parts.journal, self.parts.finisher)
+        self.recovery = recover(self.parts.journal, self.parts.finisher, skip=serving(engine))
+        self.reversals.recover()  # corrections cut off by a stop: the cloud's part, or abandoned
         return None
 
     def stop(self) -> None:

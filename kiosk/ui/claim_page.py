@@ -186,6 +186,7 @@ class ClaimPage(Page):
         terminal_id = cfg.get("cloud", "terminal_id") if cfg is not None else parts.outbox.terminal_id
         event_id = parts.engine.event_id
         cloud = getattr(parts, "cloud", None)
+        clerk = self.main.clerk_id or CLERK_NAME  # the clerk signed in, by staff id
         self.status.setText(translate("kiosk", "Working…"))
         self.main.worker.call(
             "claim_make",
@@ -198,7 +199,7 @@ class ClaimPage(Page):
                 folder=folder,
                 event_id=event_id,
                 terminal_id=terminal_id,
-                clerk=CLERK_NAME,
+                clerk=clerk,
             ),
         )
 
@@ -233,7 +234,9 @@ class ClaimPage(Page):
         except ClaimRegisterError as exc:
             self.status.setText(str(exc))
             return
-        audit.append(store, "clerk", f"claim_{what}", {"clerk": CLERK_NAME, "number": entry.number})
+        audit.append(
+            store, "clerk", f"claim_{what}", {"clerk": self.main.clerk_id or CLERK_NAME, "number": entry.number}
+        )
         self.status.setText(
             translate("kiosk", "Claim {number}: {state}.").format(number=entry.number, state=self._states()[what])
         )

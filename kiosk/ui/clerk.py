@@ -1,6 +1,8 @@
-"""Clerk mode: today's totals, unfinished exchanges (cancel with a reason), the way to the
-claim screen (kiosk/ui/claim_page.py) and the outbox status. Network work runs on the card
-worker; every action is audited (the finisher audits cancellations, make_claim the claims)."""
+"""Clerk mode: today's totals, every unfinished exchange with its state and age (cancel or
+settle with a reason, send now), today's exchanges (correct, reprint, closing slip:
+kiosk/ui/clerk_today.py), the way to the claim screen (kiosk/ui/claim_page.py) and the outbox
+status. Network work runs on the card worker; every action is audited naming the clerk signed
+in (`window.clerk_id`; the finisher audits cancellations, make_claim the claims)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QListWidget, 
 from kiosk.cardio.breka_load import LoadOutcomeUnprovable
 from kiosk.exchange.finish import CardNeeded
 from kiosk.exchange.recovery import ALERT_LOAD_UNPROVABLE, alerts
+from kiosk.exchange.steps import Step
 from kiosk.exchange.view import short_number
 from kiosk.rules import JST
 from kiosk.ui.staff_pages import CLERK_NAME
@@ -39,6 +42,21 @@ def today_totals(store, now: datetime | None = None) -> dict[str, int]:
     return {"count": row["n"], "points": row["p"], "fee": row["f"], "loaded": row["l"]}
 
 
+def state_text(state: Step) -> str:
+    """An unfinished exchange's state, said for the clerk."""
+    texts = {
+        Step.CREATED: translate("kiosk", "not sent yet"),
+        Step.HOLD_REQUESTED: translate("kiosk", "hold being asked"),
+        Step.HELD: translate("kiosk", "held, nothing loaded"),
+        Step.LOAD_INTENT: translate("kiosk", "waiting for its Breka card"),
+        Step.NOT_LOADED: translate("kiosk", "not loaded, hold to release"),
+        Step.LOADED: translate("kiosk", "loaded, commit to send"),
+        Step.COMMIT_REQUESTED: translate("kiosk", "loaded, waiting for the cloud"),
+        Step.CANCEL_REQUESTED: translate("kiosk", "cancel waiting for the cloud"),
+    }
+    return texts.get(state, state.value)
+
+
 class ClerkPage(Page):
     name = "clerk"
 
@@ -61,6 +79,8 @@ class ClerkPage(Page):
         self.cancel_button.clicked.connect(self._cancel_selected)
         self.lost_button = BigButton(role="quiet")
         self.lost_button.clicked.connect(self._card_lost)
+        self.retry_button = BigButton(role="quiet")
+        self.retry_button.clicked.connect(self._send_now)
         self.alerts = label(role="small")
         self.alerts.setObjectName("alerts")
         box.addWidget(self.unfinished_title)
@@ -70,10 +90,16 @@ class ClerkPage(Page):
         row = QHBoxLayout()
         row.addWidget(self.cancel_button, 2)
         row.addWidget(self.lost_button, 1)
+        row.addWidget(self.retry_button, 1)
         box.addLayout(row)
         self.claim_button = BigButton(role="quiet")  # the claim to the city: kiosk/ui/claim_page.py
         self.claim_button.clicked.connect(self._claim)
-        box.addWidget(self.claim_button)
+        self.today_button = BigButton(role="quiet")  # today: corrections, reprints, closing slip (clerk_today.py)
+        self.today_button.clicked.connect(self._today)
+        more = QHBoxLayout()
+        more.addWidget(self.today_button)
+        more.addWidget(self.claim_button)
+        box.addLayout(more)
         self.status = label(role="small")
         box.addWidget(self.status)
         self.close_button = BigButton(role="primary")
@@ -85,10 +111,12 @@ class ClerkPage(Page):
 
     def retranslate(self) -> None:
         self.title.setText(translate("kiosk", "Clerk"))
-        self.unfinished_title.setText(translate("kiosk", "Exchanges waiting for their Breka card"))
-        self.reason.setPlaceholderText(translate("kiosk", "Reason for cancelling (required)"))
-        self.cancel_button.setText(translate("kiosk", "Settle with the card on the reader"))
+        self.unfinished_title.setText(translate("kiosk", "Unfinished exchanges"))
+        self.reason.setPlaceholderText(translate("kiosk", "Reason (required)"))
+        self.cancel_button.setText(translate("kiosk", "Cancel / settle with the card"))
         self.lost_button.setText(translate("kiosk", "Card lost"))
+        self.retry_button.setText(translate("kiosk", "Send now"))
+        self.today_button.setText(translate("kiosk", "Today: corrections, reprints, closing slip…"))
         self.claim_button.setText(translate("kiosk", "Claim to the city…"))
         self.close_button.setText(translate("kiosk", "Close"))
         if self.main.parts is not None and self.isVisible():
@@ -117,18 +145,51 @@ class ClerkPage(Page):
             )
         self.outbox.setText(text)
         self.unfinished.clear()
-        rows = parts.journal.waiting_for_card()
-        self._ids = [r.exchange_id for r in rows]
-        for r in rows:
-            self.unfinished.addItem(
-                translate("kiosk", "{id}: {p} points, waiting {m} min").format(
-                    id=short_number(r.exchange_id), p=points(r.points), m=int(r.age_seconds() // 60)
-                )
+        pending = self._pending()
+        self._ids = [p.row.exchange_id for p in pending]
+        for p in pending:
+            r = p.row
+            text = translate("kiosk", "{id}: {p} points, {state}, {m} min").format(
+                id=short_number(r.exchange_id),
+                p=points(r.points),
+                state=state_text(r.state),
+                m=int(r.age_seconds() // 60),
             )
-        self.cancel_button.setEnabled(bool(rows))
-        self.lost_button.setEnabled(bool(rows))
+            if p.failures:
+                text += " " + translate("kiosk", "(cloud: {e}; next try in {s} s)").format(
+                    e=r.last_error or "?", s=int(p.next_try_s)
+                )
+            self.unfinished.addItem(text)
+        self.cancel_button.setEnabled(bool(pending))
+        self.lost_button.setEnabled(any(p.row.needs_card for p in pending))
+        self.retry_button.setEnabled(any(not p.row.needs_card for p in pending))
         found = alerts(parts.journal)
         self.alerts.setText("\n".join(_alert_text(a) for a in found))
+
+    def _pending(self):
+        """Every unfinished exchange, with its retry schedule when the kiosk runs one."""
+        from kiosk.exchange.follow_up import Pending
+
+        retries = self.main.retries
+        if retries is not None:
+            return retries.pending()
+        return [Pending(r, 0, -1.0 if r.needs_card else 0.0) for r in self.main.parts.journal.unfinished()]
+
+    def _clerk(self) -> str:
+        return self.main.clerk_id or CLERK_NAME
+
+    def _send_now(self) -> None:
+        retries = self.main.retries
+        if retries is None:
+            return
+        self.status.setText(translate("kiosk", "Working…"))
+
+        def run(engine):
+            from kiosk.ui.app import serving
+
+            return retries.run(skip=serving(engine), force=True)
+
+        self.main.worker.call("clerk_retry", run)
 
     def _cancel_selected(self) -> None:
         i = self.unfinished.currentRow()
@@ -138,7 +199,7 @@ class ClerkPage(Page):
             return
         # Settled on the card worker: a load that waits for its card is decided by that card's
         # log (on the reader now), and the citizen's screen follows at once.
-        self.main.worker.clerk_cancel(self._ids[i], reason, CLERK_NAME)
+        self.main.worker.clerk_cancel(self._ids[i], reason, self._clerk())
 
     def _card_lost(self) -> None:
         i = self.unfinished.currentRow()
@@ -146,8 +207,13 @@ class ClerkPage(Page):
         if i < 0 or not reason:
             self.status.setText(translate("kiosk", "Choose an exchange and write the reason."))
             return
-        exchange_id, finisher = self._ids[i], self.main.parts.finisher
-        self.main.worker.call("clerk_lost", lambda _e: finisher.mark_card_lost(exchange_id, reason, CLERK_NAME))
+        exchange_id, finisher, clerk = self._ids[i], self.main.parts.finisher, self._clerk()
+        self.main.worker.call("clerk_lost", lambda _e: finisher.mark_card_lost(exchange_id, reason, clerk))
+
+    def _today(self) -> None:
+        self.main.local = "today"
+        self.main.pages["today"].open()
+        self.main.show_page("today")
 
     def _claim(self) -> None:
         self.main.local = "claim"
@@ -176,6 +242,17 @@ class ClerkPage(Page):
                 if not isinstance(result, Exception)
                 else translate("kiosk", "Could not cancel: {e}").format(e=result)
             )
+            self.refresh()
+        elif what == "clerk_retry":
+            self.status.setText(
+                translate("kiosk", "Sent: {c} finished, {f} still waiting for the cloud.").format(
+                    c=len(result.committed) + len(result.cancelled), f=len(result.failed)
+                )
+                if not isinstance(result, Exception)
+                else translate("kiosk", "Could not send: {e}").format(e=result)
+            )
+            self.refresh()
+        elif what == "follow_up" and self.isVisible():
             self.refresh()
 
     def _close(self) -> None:

@@ -156,6 +156,12 @@ class DonePage(Page):
     def set_printer(self, available: bool) -> None:
         self.print.setVisible(available)
 
+    def printer_failed(self) -> None:
+        """The printer did not take the receipt: said here, the figures stay on screen."""
+        self.pending.setText(
+            translate("kiosk", "The receipt printer cannot be reached. The figures above are your receipt.")
+        )
+
     def retranslate(self) -> None:
         self.title.setText(translate("kiosk", "Done"))
         self.take.setText(translate("kiosk", "Please take your Breka card. Thank you."))

@@ -22,9 +22,11 @@ translate = QCoreApplication.translate
 WIDTH = 384
 
 
-def render_receipt(receipt) -> QImage:
-    """The receipt as a white image with black text, in the current language."""
-    lines = [
+def render_receipt(receipt, reissued: bool = False) -> QImage:
+    """The receipt as a white image with black text, in the current language; a reprint is
+    marked 再発行 (reissued) at the top."""
+    lines = [(translate("kiosk", "Reissued"), 26)] if reissued else []
+    lines += [
         (translate("kiosk", "Experiment points → Breka points"), 22),
         (translate("kiosk", "Date") + "  " + local_time(receipt.at), 20),
         (translate("kiosk", "Experiment points used") + "  " + points(receipt.points_used), 22),
@@ -118,13 +120,14 @@ class EscPosPrinter:
             return printer.File(rest)
         raise ValueError(f"unknown printer target {self.target!r}")
 
-    def print_receipt(self, receipt, language: str = "ja") -> bool:
-        return self._print(render_receipt(receipt))
+    def print_receipt(self, receipt, language: str = "ja", reissued: bool = False) -> bool:
+        return self.print_image(render_receipt(receipt, reissued))
 
     def print_guide(self, url: str) -> bool:
-        return self._print(render_guide(url))
+        return self.print_image(render_guide(url))
 
-    def _print(self, image: QImage) -> bool:
+    def print_image(self, image: QImage) -> bool:
+        """Print a rendered receipt or slip; False when the printer failed (said on screen)."""
         try:
             device = self._device()
             device.image(_pil(image))
@@ -133,6 +136,26 @@ class EscPosPrinter:
             return True
         except Exception as exc:  # noqa: BLE001 - the receipt is on screen anyway
             log.warning("receipt printer %s: %s", self.target, exc)
+            return False
+
+    def reachable(self, timeout_s: float = 1.0) -> bool:
+        """Whether the printer answers now (a TCP connect, the device file, the USB device):
+        the clerk screen shows an unreachable printer before a citizen needs it."""
+        import os
+        import socket
+
+        kind, _, rest = self.target.partition(":")
+        try:
+            if kind == "net":
+                host, _, port = rest.partition(":")
+                with socket.create_connection((host, int(port or 9100)), timeout=timeout_s):
+                    return True
+            if kind == "file":
+                return os.path.exists(rest) and os.access(rest, os.W_OK)
+            self._device().close()
+            return True
+        except Exception as exc:  # noqa: BLE001 - unreachable, whatever the reason
+            log.info("receipt printer %s unreachable: %s", self.target, exc)
             return False
 
 

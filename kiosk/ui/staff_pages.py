@@ -1,7 +1,8 @@
 """The staff PIN screen (clerk or technician) and the wiring of the staff modes.
 
-The PIN check (scrypt) runs off the GUI thread. A clerk's PIN also approves an amount
-above the threshold: the engine then records the approval in the audit chain.
+Who first (a list of names: kiosk.ui.staff_accounts), then that person's own PIN. The PIN
+check (scrypt) runs off the GUI thread. A clerk's PIN also approves an amount above the
+threshold: the engine then records the approval, naming the clerk, in the audit chain.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ import threading
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QListWidget, QVBoxLayout
 
+from kiosk.ui.staff_accounts import Person, StaffAccounts
 from kiosk.ui.staff_auth import StaffLocked
 from kiosk.ui.widgets import Banner, BigButton, Keypad, Page, label
 
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
     from kiosk.ui.window import KioskWindow
 
 translate = QCoreApplication.translate
-CLERK_NAME = "clerk"
+CLERK_NAME = "clerk"  # the shared clerk PIN's id; a signed-in clerk is `window.clerk_id`
 
 
 class _Relay(QObject):
@@ -71,6 +73,12 @@ class StaffPinPage(Page):
         roles.addWidget(self.clerk_button)
         roles.addWidget(self.tech_button)
         self.who = label(role="hint")  # on an approval: the clerk types, not the citizen
+        self.people_title = label(role="small")
+        self.people = QListWidget()  # who signs in: their name, then their own PIN
+        self.people.setObjectName("people")
+        self._people: list[Person] = []
+        self.reason = QLineEdit()  # an approval says why (required, audited)
+        self.reason.setObjectName("approval_reason")
         self.entry = label(role="entry")
         self.banner = Banner()
         self.cancel = BigButton(role="danger")
@@ -78,6 +86,9 @@ class StaffPinPage(Page):
         left.addWidget(self.title)
         left.addWidget(self.who)
         left.addLayout(roles)
+        left.addWidget(self.people_title)
+        left.addWidget(self.people, 1)
+        left.addWidget(self.reason)
         left.addWidget(self.entry)
         left.addWidget(self.banner)
         left.addStretch(1)
@@ -100,6 +111,8 @@ class StaffPinPage(Page):
         self.clerk_button.setVisible(approve is None)
         self.tech_button.setVisible(approve is None)
         self.who.setVisible(approve is not None)
+        self.reason.clear()
+        self.reason.setVisible(approve is not None)
 
     def _pick(self, role: str) -> None:
         self.role = role
@@ -109,7 +122,29 @@ class StaffPinPage(Page):
             b.style().unpolish(b)
             b.style().polish(b)
         self._say(None)
+        self._list_people()
         self.retranslate()
+
+    def accounts(self) -> StaffAccounts:
+        staff = self.main.staff
+        return StaffAccounts(staff.store, staff.clock)
+
+    def _list_people(self) -> None:
+        self.people.clear()
+        self._people = self.accounts().choices(self.role) if self.role and self.main.staff is not None else []
+        for p in self._people:
+            self.people.addItem(self._name(p))
+        if len(self._people) == 1:
+            self.people.setCurrentRow(0)
+
+    def _name(self, p: Person) -> str:
+        if p.shared:
+            return (
+                translate("kiosk", "Shared clerk PIN")
+                if p.role == "clerk"
+                else translate("kiosk", "Shared technician PIN")
+            )
+        return f"{p.display_name} ({p.staff_id})"
 
     def retranslate(self) -> None:
         if self.approve:
@@ -117,6 +152,12 @@ class StaffPinPage(Page):
             self.who.setText(translate("kiosk", "The clerk enters the clerk PIN here. Please call the clerk."))
         else:
             self.title.setText(translate("kiosk", "Staff PIN"))
+        self.people_title.setText(translate("kiosk", "Who are you? Choose your name, then enter your PIN."))
+        for i, p in enumerate(self._people):
+            item = self.people.item(i)
+            if item is not None:
+                item.setText(self._name(p))
+        self.reason.setPlaceholderText(translate("kiosk", "Reason for the approval (required)"))
         self.clerk_button.setText(translate("kiosk", "Clerk"))
         self.tech_button.setText(translate("kiosk", "Technician"))
         self.cancel.setText(translate("kiosk", "Close"))
@@ -125,6 +166,7 @@ class StaffPinPage(Page):
 
     def wipe(self) -> None:
         self.keypad.wipe()
+        self.reason.clear()
         self.approve = None
 
     def _say(self, text: str | None) -> None:
@@ -137,28 +179,39 @@ class StaffPinPage(Page):
         self.main.close_staff()
 
     def _ok(self) -> None:
-        pin, role, staff = self.keypad.text(), self.role, self.main.staff
+        pin, role = self.keypad.text(), self.role
         self.keypad.wipe()
         if not pin:
             return
         if role is None:  # ask() picks a role before this page is shown
             raise RuntimeError("staff PIN entered before a role was picked")
-        if not staff.has_pin(role):  # set at installation (`kiosk staff-pin set`), never here
+        if not self._people:  # set at installation (`kiosk staff add`), never here
             self._say(translate("kiosk", "No PIN is set for this mode. A technician sets it."))
             return
+        i = self.people.currentRow()
+        if i < 0:
+            self._say(translate("kiosk", "Choose your name first."))
+            return
+        if self.approve and not self.reason.text().strip():
+            self._say(translate("kiosk", "Write the reason for the approval."))
+            return
+        person, accounts = self._people[i], self.accounts()
         self.ok.setEnabled(False)
         # The PIN is bound into the call (a closure cell would be emptied by `del` before the
         # background thread reads it).
-        in_background(lambda entered=pin: staff.check(role, entered), lambda result: self._checked(role, result))
+        in_background(
+            lambda entered=pin: accounts.check(person.staff_id, entered, role),
+            lambda result: self._checked(role, result, person.staff_id),
+        )
         del pin
 
-    def _checked(self, role: str, result) -> None:
+    def _checked(self, role: str, result, staff_id: str = "") -> None:
         self.ok.setEnabled(True)
         if isinstance(result, StaffLocked):  # too soon after wrong entries: the mode is not locked
             self._say(translate("kiosk", "Please wait {s} s, then enter the PIN again.").format(s=result.seconds_left))
             return
         if result is not True:
-            wait = self.main.staff.seconds_to_wait(role)
+            wait = self.accounts().seconds_to_wait(staff_id or role)
             if wait:
                 self._say(translate("kiosk", "Wrong PIN. Please wait {s} s before the next try.").format(s=wait))
             else:
@@ -167,10 +220,13 @@ class StaffPinPage(Page):
         w = self.main
         if self.approve:
             amount, self.approve = self.approve, None
+            reason = self.reason.text().strip()
+            self.reason.clear()
             w.close_staff()
-            w.worker.choose(amount, clerk=CLERK_NAME)
+            w.worker.choose(amount, clerk=staff_id or role, reason=reason)
             return
         page = "clerk" if role == "clerk" else "technician"
+        w.clerk_id = staff_id or role  # named in every clerk action of this session
         w.local = page
         w.pages[page].open()
         w.show_page(page)
@@ -182,6 +238,12 @@ def install_staff_pages(window) -> None:
     from kiosk.ui.technician import TechnicianPage
 
     window.add_page(StaffPinPage(window))
+    from kiosk.ui.reversal_page import ReversalPage
+
     window.add_page(ClerkPage(window))
+    window.add_page(ReversalPage(window))
+    from kiosk.ui.clerk_today import TodayPage
+
+    window.add_page(TodayPage(window))
     window.add_page(ClaimPage(window))
     window.add_page(TechnicianPage(window))

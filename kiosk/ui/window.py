@@ -107,6 +107,9 @@ class KioskWindow(QWidget):
         self.view: View = View(phase=Phase.WAIT_MYNUMBER)
         self.busy = ""
         self.local: str | None = None  # a staff page shown over the flow
+        self.retries: Any = None  # kiosk.exchange.follow_up.FollowUp, set by kiosk.ui.app.Kiosk
+        self.reversals: Any = None  # kiosk.exchange.reversal.Reversals, set by kiosk.ui.app.Kiosk
+        self.clerk_id: str | None = None  # the staff id of the clerk signed in (kiosk.ui.staff_pages)
         self._scale = 0.0
         self.family = style.cjk_family()
 
@@ -285,6 +288,7 @@ class KioskWindow(QWidget):
         self.warning.hide()
         self.wipe()
         self.local = None
+        self.clerk_id = None
         self.worker.reset()
         self.show_page("wait")
         self.reset_language()
@@ -396,6 +400,7 @@ class KioskWindow(QWidget):
 
     def close_staff(self) -> None:
         self.local = None
+        self.clerk_id = None  # the next staff session signs in again
         self.show_page(page_for(self.view))
 
     def print_guide(self) -> None:
@@ -404,4 +409,6 @@ class KioskWindow(QWidget):
 
     def print_receipt(self) -> None:
         if self.printer is not None and self.view.receipt is not None:
-            self.printer.print_receipt(self.view.receipt, self.languages.current if self.languages else "ja")
+            ok = self.printer.print_receipt(self.view.receipt, self.languages.current if self.languages else "ja")
+            if ok is False:  # said on the screen, not only in the log
+                self.pages["done"].printer_failed()

@@ -75,8 +75,11 @@ class CardWorker(QThread):
 
         self._submit("pin", run)
 
-    def choose(self, raw: object, clerk: str | None = None) -> None:
-        self._submit("amount", lambda e: e.choose_amount(raw, clerk=clerk))
+    def choose(self, raw: object, clerk: str | None = None, reason: str | None = None) -> None:
+        if clerk is None:
+            self._submit("amount", lambda e: e.choose_amount(raw))
+        else:
+            self._submit("amount", lambda e: e.choose_amount(raw, clerk=clerk, reason=reason))
 
     def confirm(self) -> None:
         self._submit("hold", lambda e: e.confirm())

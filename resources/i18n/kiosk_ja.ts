@@ -4,12 +4,56 @@
 <context>
     <name>kiosk</name>
     <message>
+        <source>no receipt printer</source>
+        <translation>控えのプリンターなし</translation>
+    </message>
+    <message>
+        <source>ready</source>
+        <translation>使えます</translation>
+    </message>
+    <message>
+        <source>cannot be reached</source>
+        <translation>接続できません</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>日付</translation>
+    </message>
+    <message>
+        <source>Printed</source>
+        <translation>印刷日時</translation>
+    </message>
+    <message>
+        <source>Exchanges</source>
+        <translation>交換件数</translation>
+    </message>
+    <message>
         <source>Experiment points used</source>
         <translation>使う実証実験ポイント</translation>
     </message>
     <message>
         <source>Fee (1/11)</source>
         <translation>手数料 (11分の1)</translation>
+    </message>
+    <message>
+        <source>Breka points loaded</source>
+        <translation>入金したブレカポイント</translation>
+    </message>
+    <message>
+        <source>Corrections</source>
+        <translation>訂正（取り消し）</translation>
+    </message>
+    <message>
+        <source>Records not yet sent</source>
+        <translation>未送信の記録</translation>
+    </message>
+    <message>
+        <source>Records refused (parked)</source>
+        <translation>拒否された記録（保留）</translation>
+    </message>
+    <message>
+        <source>Receipt printer</source>
+        <translation>控えのプリンター</translation>
     </message>
     <message>
         <source>Breka points you receive</source>
@@ -198,6 +242,10 @@
     <message>
         <source>Do not move the card</source>
         <translation>カードを動かさないでください</translation>
+    </message>
+    <message>
+        <source>The receipt printer cannot be reached. The figures above are your receipt.</source>
+        <translation>控えのプリンターにつながりません。上の内容を控えとしてご覧ください。</translation>
     </message>
     <message>
         <source>Done</source>
@@ -660,6 +708,10 @@
         <translation>印刷できませんでした：{e}</translation>
     </message>
     <message>
+        <source>Reissued</source>
+        <translation>再発行</translation>
+    </message>
+    <message>
         <source>Experiment points → Breka points</source>
         <translation>実証実験ポイント → ブレカポイント交換</translation>
     </message>
@@ -672,12 +724,56 @@
         <translation>係員</translation>
     </message>
     <message>
-        <source>Exchanges waiting for their Breka card</source>
-        <translation>ブレカカード待ちの交換</translation>
+        <source>not sent yet</source>
+        <translation>未送信</translation>
     </message>
     <message>
-        <source>Reason for cancelling (required)</source>
-        <translation>取り消す理由（必須）</translation>
+        <source>hold being asked</source>
+        <translation>ポイント確保を依頼中</translation>
+    </message>
+    <message>
+        <source>held, nothing loaded</source>
+        <translation>確保済み・入金なし</translation>
+    </message>
+    <message>
+        <source>waiting for its Breka card</source>
+        <translation>ブレカカード待ち</translation>
+    </message>
+    <message>
+        <source>not loaded, hold to release</source>
+        <translation>入金なし・確保の解除待ち</translation>
+    </message>
+    <message>
+        <source>loaded, commit to send</source>
+        <translation>入金済み・確定の送信待ち</translation>
+    </message>
+    <message>
+        <source>loaded, waiting for the cloud</source>
+        <translation>入金済み・クラウドの確定待ち</translation>
+    </message>
+    <message>
+        <source>cancel waiting for the cloud</source>
+        <translation>取り消しのクラウド送信待ち</translation>
+    </message>
+    <message>
+        <source>Unfinished exchanges</source>
+        <translation>未完了の交換</translation>
+    </message>
+    <message>
+        <source>Reason (required)</source>
+        <translation>理由（必須）</translation>
+    </message>
+    <message>
+        <source>Cancel / settle with the card</source>
+        <translation>取り消す／カードで確定</translation>
+    </message>
+    <message>
+        <source>Send now</source>
+        <translation>今すぐ送る</translation>
+    </message>
+    <message>
+        <source>Today: corrections, reprints, closing slip…</source>
+        <translation>本日：訂正・再発行・締め伝票…</translation>
     </message>
     <message>
         <source>Close</source>
@@ -696,8 +792,12 @@
         <translation>クラウドが拒否した記録（保留）：{n} 件。技術者に連絡してください</translation>
     </message>
     <message>
-        <source>{id}: {p} points, waiting {m} min</source>
-        <translation>{id}：{p} ポイント、{m} 分待ち</translation>
+        <source>Sent: {c} finished, {f} still waiting for the cloud.</source>
+        <translation>送信しました：完了 {c} 件、クラウド待ち {f} 件。</translation>
+    </message>
+    <message>
+        <source>Could not send: {e}</source>
+        <translation>送信できませんでした：{e}</translation>
     </message>
     <message>
         <source>The card&apos;s log no longer reaches back to this load: ask the Breka operator whether it was loaded. The points stay held until then.</source>
@@ -736,10 +836,6 @@
         <translation>取り消せませんでした：{e}</translation>
     </message>
     <message>
-        <source>Settle with the card on the reader</source>
-        <translation>カードで確定</translation>
-    </message>
-    <message>
         <source>Card lost</source>
         <translation>カード紛失</translation>
     </message>
@@ -748,8 +844,24 @@
         <translation>市への請求…</translation>
     </message>
     <message>
+        <source>{id}: {p} points, {state}, {m} min</source>
+        <translation>{id}：{p} ポイント、{state}、{m} 分</translation>
+    </message>
+    <message>
+        <source>(cloud: {e}; next try in {s} s)</source>
+        <translation>（クラウド：{e}、{s} 秒後に再送）</translation>
+    </message>
+    <message>
         <source>Noted as lost. The exchange stays open until the card appears.</source>
         <translation>紛失として記録しました。カードが見つかるまで交換は未完了のままです。</translation>
+    </message>
+    <message>
+        <source>Shared clerk PIN</source>
+        <translation>係員共通の暗証番号</translation>
+    </message>
+    <message>
+        <source>Shared technician PIN</source>
+        <translation>技術者共通の暗証番号</translation>
     </message>
     <message>
         <source>Staff approval: {n} points</source>
@@ -762,6 +874,22 @@
     <message>
         <source>Staff PIN</source>
         <translation>係員の暗証番号</translation>
+    </message>
+    <message>
+        <source>Who are you? Choose your name, then enter your PIN.</source>
+        <translation>お名前を選んでから、ご自分の暗証番号を入力してください。</translation>
+    </message>
+    <message>
+        <source>Reason for the approval (required)</source>
+        <translation>確認の理由（必須）</translation>
+    </message>
+    <message>
+        <source>Choose your name first.</source>
+        <translation>先にお名前を選んでください。</translation>
+    </message>
+    <message>
+        <source>Write the reason for the approval.</source>
+        <translation>確認の理由を書いてください。</translation>
     </message>
     <message>
         <source>Please wait {s} s, then enter the PIN again.</source>
@@ -914,6 +1042,126 @@
     <message>
         <source>Reserved points (usable through {date}) become experiment points you can exchange now.</source>
         <translation>留保ポイント（{date} まで）を実証実験ポイントにして、今すぐ交換できます。</translation>
+    </message>
+    <message>
+        <source>Today&apos;s exchanges</source>
+        <translation>本日の交換</translation>
+    </message>
+    <message>
+        <source>Correct (reverse)</source>
+        <translation>訂正（取り消し）</translation>
+    </message>
+    <message>
+        <source>Reprint receipt</source>
+        <translation>控えを再発行</translation>
+    </message>
+    <message>
+        <source>Closing slip</source>
+        <translation>締め伝票</translation>
+    </message>
+    <message>
+        <source>{t} {id}: {p} points, loaded {l}</source>
+        <translation>{t} {id}：{p} ポイント、入金 {l}</translation>
+    </message>
+    <message>
+        <source>(corrected)</source>
+        <translation>（訂正済み）</translation>
+    </message>
+    <message>
+        <source>Receipt printer: {s}</source>
+        <translation>控えのプリンター：{s}</translation>
+    </message>
+    <message>
+        <source>Choose an exchange of today first.</source>
+        <translation>先に本日の交換を選んでください。</translation>
+    </message>
+    <message>
+        <source>Write the reason for the correction.</source>
+        <translation>訂正の理由を書いてください。</translation>
+    </message>
+    <message>
+        <source>This exchange was corrected already.</source>
+        <translation>この交換はすでに訂正されています。</translation>
+    </message>
+    <message>
+        <source>Receipt reprinted (marked Reissued).</source>
+        <translation>控えを再発行しました（「再発行」と印字）。</translation>
+    </message>
+    <message>
+        <source>The receipt printer cannot be reached.</source>
+        <translation>控えのプリンターにつながりません。</translation>
+    </message>
+    <message>
+        <source>Could not export: {e}</source>
+        <translation>出力できませんでした：{e}</translation>
+    </message>
+    <message>
+        <source>Saved: {path}</source>
+        <translation>保存しました：{path}</translation>
+    </message>
+    <message>
+        <source>Printed.</source>
+        <translation>印刷しました。</translation>
+    </message>
+    <message>
+        <source>Only a finished exchange can be corrected.</source>
+        <translation>訂正できるのは完了した交換だけです。</translation>
+    </message>
+    <message>
+        <source>Only an exchange of today can be corrected.</source>
+        <translation>訂正できるのは本日の交換だけです。</translation>
+    </message>
+    <message>
+        <source>This My Number Card is not the one of the exchange.</source>
+        <translation>このマイナンバーカードは、この交換をした方のものではありません。</translation>
+    </message>
+    <message>
+        <source>This is not the Breka card of the exchange.</source>
+        <translation>このブレカカードは、この交換で入金したカードではありません。</translation>
+    </message>
+    <message>
+        <source>The Breka card no longer holds the loaded points (spent): it cannot be corrected here.</source>
+        <translation>ブレカカードに入金したポイントが残っていません（使用済み）。ここでは訂正できません。</translation>
+    </message>
+    <message>
+        <source>Correction of exchange {id}: {p} points, {l} Breka points loaded</source>
+        <translation>交換 {id} の訂正：{p} ポイント、入金 {l} ブレカポイント</translation>
+    </message>
+    <message>
+        <source>Correction</source>
+        <translation>訂正</translation>
+    </message>
+    <message>
+        <source>1. The citizen puts their My Number Card on the reader and enters the card&apos;s 4-digit PIN.</source>
+        <translation>1. 市民の方がマイナンバーカードを読み取り機に置き、暗証番号（数字4桁）を入力します。</translation>
+    </message>
+    <message>
+        <source>2. Put the Breka card of the exchange on the reader, then press Take back.</source>
+        <translation>2. この交換のブレカカードを読み取り機に置き、「ブレカポイントを戻す」を押します。</translation>
+    </message>
+    <message>
+        <source>Take back the Breka points</source>
+        <translation>ブレカポイントを戻す</translation>
+    </message>
+    <message>
+        <source>Wrong PIN. {n} tries left.</source>
+        <translation>暗証番号がちがいます。残り {n} 回。</translation>
+    </message>
+    <message>
+        <source>The card left too early. Put the same Breka card back and press Take back again.</source>
+        <translation>カードが早く離れました。同じブレカカードを置いて、もう一度「ブレカポイントを戻す」を押してください。</translation>
+    </message>
+    <message>
+        <source>The card gave the points back. The point service is told automatically later.</source>
+        <translation>カードからポイントを戻しました。ポイントのサービスへはあとで自動で送ります。</translation>
+    </message>
+    <message>
+        <source>Could not read the card: {e}</source>
+        <translation>カードを読めませんでした：{e}</translation>
+    </message>
+    <message>
+        <source>Corrected: {l} Breka points taken back, {p} points returned.</source>
+        <translation>訂正しました：ブレカポイント {l} を戻し、{p} ポイントを返しました。</translation>
     </message>
     <message>
         <source>Set up a MyKey ID?</source>

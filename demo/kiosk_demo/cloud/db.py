@@ -65,6 +65,9 @@ CREATE TABLE IF NOT EXISTS idempotency (
     terminal_id TEXT NOT NULL, key TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL,
     body_sha256 TEXT NOT NULL, status INTEGER NOT NULL, response TEXT NOT NULL,
     created_at INTEGER NOT NULL, PRIMARY KEY (terminal_id, key, method, path));
+CREATE TABLE IF NOT EXISTS reversals (
+    reversal_id TEXT PRIMARY KEY, exchange_id TEXT NOT NULL UNIQUE REFERENCES exchanges,
+    terminal_id TEXT NOT NULL, breka TEXT NOT NULL, reason TEXT NOT NULL, created_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS settlement_records (
     record_id TEXT PRIMARY KEY, terminal_id TEXT NOT NULL, seq INTEGER NOT NULL,
     hash TEXT NOT NULL, record TEXT NOT NULL, received_at INTEGER NOT NULL,

@@ -206,6 +206,51 @@ def cancel(conn: sqlite3.Connection, terminal: Terminal, exchange_id: str, reaso
     return 200, {"exchange_id": exchange_id, "state": "cancelled"}
 
 
+def reverse(
+    conn: sqlite3.Connection, terminal: Terminal, exchange_id: str, body: dict, holder_mykey: str | None
+) -> Result:
+    """A correction the same (JST) day: the Breka card gave the loaded points back, so the
+    holder gets the points used back into the lots they came from. Idempotent under the
+    reversal id; a holder token, when sent, must be the exchange's holder."""
+    row = _own(conn, terminal, exchange_id)
+    breka, reversal_id = body["breka"], str(body["reversal_id"])
+    if row["state"] != "committed":
+        raise ApiError(Code.REVERSAL_NOT_ALLOWED, f"the exchange is {row['state']}, not committed")
+    done = conn.execute("SELECT * FROM reversals WHERE exchange_id = ?", (exchange_id,)).fetchone()
+    if done is not None:
+        if done["reversal_id"] != reversal_id or json.loads(done["breka"]) != breka:
+            raise ApiError(Code.REVERSAL_NOT_ALLOWED, "the exchange was reversed already, by another reversal")
+        return 200, _reversed(exchange_id, reversal_id, row["points"])
+    loaded = json.loads(row["breka"])
+    if holder_mykey is not None and holder_mykey != row["mykey_id"]:
+        raise ApiError(Code.REVERSAL_NOT_ALLOWED, "the holder is not the exchange's holder")
+    if breka["card_ref"] != loaded["card_ref"] or breka["unloaded"] != loaded["loaded"]:
+        raise ApiError(Code.AMOUNT_MISMATCH, "the card or the points taken back are not the exchange's")
+    if not 0 <= breka["balance_after"] <= MAX_POINTS:
+        raise ApiError(Code.INVALID_REQUEST, "balance_after is out of range")
+    now = clock.now(conn)
+    if _jst_day(from_us(row["finished_at"])) != _jst_day(now):
+        raise ApiError(Code.REVERSAL_NOT_ALLOWED, "an exchange is reversed only on the day it was made")
+    for part in conn.execute("SELECT lot_id, points FROM holds WHERE exchange_id = ?", (exchange_id,)).fetchall():
+        conn.execute("UPDATE lots SET remaining = remaining + ? WHERE lot_id = ?", (part["points"], part["lot_id"]))
+    conn.execute(
+        "INSERT INTO reversals (reversal_id, exchange_id, terminal_id, breka, reason, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (reversal_id, exchange_id, terminal.terminal_id, json.dumps(breka, sort_keys=True), body["reason"], to_us(now)),
+    )
+    return 200, _reversed(exchange_id, reversal_id, row["points"])
+
+
+def _reversed(exchange_id: str, reversal_id: str, points: int) -> dict:
+    return {"exchange_id": exchange_id, "state": "reversed", "reversal_id": reversal_id, "points_returned": points}
+
+
+def _jst_day(at):
+    from kiosk.rules import JST
+
+    return at.astimezone(JST).date()
+
+
 def exchange_json(conn: sqlite3.Connection, exchange_id: str) -> dict:
     row = conn.execute("SELECT * FROM exchanges WHERE exchange_id = ?", (exchange_id,)).fetchone()
     parts = conn.execute(

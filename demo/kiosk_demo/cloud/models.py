@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import (
+    Annotated,
+    Literal,
+    NotRequired,  # pydantic needs this one on Python < 3.12
+)
 from uuid import UUID
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
-from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
+from typing_extensions import TypedDict
 
 _EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
 _LATEST = datetime(2199, 12, 31, tzinfo=UTC)
@@ -128,6 +132,25 @@ class CancelIn(Strict):
     reason: str = Field(min_length=1, max_length=200)
 
 
+class ReversedBreka(Strict):
+    card_ref: str = Field(min_length=1, max_length=128, description="the exchange's card (keyed hash)")
+    unloaded: int = Field(ge=1, le=2**31 - 1, description="Breka points taken back: the exchange's `loaded`")
+    balance_after: int = Field(ge=0, le=2**31 - 1, description="the card's balance after the reversal")
+
+
+class ReverseIn(Strict):
+    reversal_id: UUID = Field(description="= Idempotency-Key; the card's reversal record id")
+    reason: str = Field(min_length=1, max_length=200)
+    breka: ReversedBreka
+
+
+class ReverseOut(BaseModel):
+    exchange_id: str
+    state: Literal["reversed"]
+    reversal_id: str
+    points_returned: int
+
+
 State = Literal["held", "committed", "cancelled"]
 
 
@@ -164,14 +187,15 @@ class SettlementRecord(TypedDict):  # a dict, not a model: 1,000 per batch, noth
     occurred_at: Annotated[str, Field(min_length=1, max_length=40)]
     mykey_id: Annotated[str, Field(min_length=1, max_length=64)]
     event_id: Annotated[str, Field(min_length=1, max_length=64)]
-    points_used: Annotated[int, Field(ge=0, le=2**62)]
-    fee: Annotated[int, Field(ge=0, le=2**62)]
-    loaded: Annotated[int, Field(ge=0, le=2**62)]
+    points_used: Annotated[int, Field(ge=-(2**62), le=2**62)]  # negative in a reversal
+    fee: Annotated[int, Field(ge=-(2**62), le=2**62)]
+    loaded: Annotated[int, Field(ge=-(2**62), le=2**62)]
     card_ref: Annotated[str, Field(min_length=1, max_length=128)]
     load_id: Annotated[str, Field(min_length=1, max_length=64)]
     prev_hash: Annotated[str, Field(min_length=64, max_length=64)]
     hash: Annotated[str, Field(min_length=64, max_length=64)]
     signature: Annotated[str, Field(min_length=1, max_length=200)]
+    kind: NotRequired[Literal["reversal"]]  # absent: an exchange's record
 
 
 class BatchIn(Strict):

@@ -1,7 +1,9 @@
 """Monthly figures (report Tables 1 and 2): issued, used and expired per JST month.
 
 Issued counts lots by issue time (reserved points assigned at the counter count as an
-issue); used counts committed exchanges by commit time; expired counts lots that lapsed
+issue); used counts committed exchanges by commit time, less those reversed (a correction is
+made the same JST day, so the exchange and its reversal always fall in one month and net to
+nothing); expired counts lots that lapsed
 with points left, in the month of the instant they lapsed, once the clock has passed it.
 """
 
@@ -64,7 +66,8 @@ def monthly(
         (month_of(r[0]), r[1], r[2])
         for r in conn.execute(
             "SELECT finished_at, points, mykey_id FROM exchanges WHERE state = 'committed' "
-            "AND finished_at >= ? AND finished_at < ?" + where + by_terminal,
+            "AND finished_at >= ? AND finished_at < ? "
+            "AND exchange_id NOT IN (SELECT exchange_id FROM reversals)" + where + by_terminal,
             (lo, hi) + args + terminal_args,
         )
     ]

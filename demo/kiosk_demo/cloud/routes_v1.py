@@ -155,6 +155,21 @@ async def cancel(request: Request, exchange_id: UUID, body: m.CancelIn, key: Ide
     )
 
 
+@router.post(
+    "/exchanges/{exchange_id}/reverse",
+    response_model=m.ReverseOut,
+    summary="a correction the same day: the card gave the points back (Idempotency-Key = reversal_id)",
+)
+async def reverse(request: Request, exchange_id: UUID, body: m.ReverseIn, key: IdemKey, ctx: Ctx, holder: Holder):
+    def handler(conn, t):
+        if key != body.reversal_id:
+            raise ApiError(Code.INVALID_REQUEST, "Idempotency-Key must equal reversal_id")
+        mykey = auth.holder_of(conn, t, _bearer(holder)) if holder else None
+        return exchanges.reverse(conn, t, str(exchange_id), body.model_dump(mode="json"), mykey)
+
+    return await ctx.pipeline.respond(request, handler, idempotent=True)
+
+
 @router.post("/settlements/batches", response_model=m.BatchOut, summary="upload settlement records (gzip allowed)")
 async def batches(request: Request, body: m.BatchIn, key: IdemKey, ctx: Ctx):
     return await ctx.pipeline.respond(

@@ -47,8 +47,9 @@ def receive(conn: sqlite3.Connection, terminal: Terminal, terminal_id: str, reco
         conn,
         "SELECT exchange_id, state, mykey_id, event_id, points, json_extract(breka, '$.fee') AS fee, "
         "json_extract(breka, '$.loaded') AS loaded, json_extract(breka, '$.card_ref') AS card_ref, "
-        "json_extract(breka, '$.load_id') AS load_id FROM exchanges "
-        "WHERE +terminal_id = ? AND exchange_id IN (SELECT value FROM json_each(?))",
+        "json_extract(breka, '$.load_id') AS load_id, "
+        "(SELECT reversal_id FROM reversals r WHERE r.exchange_id = exchanges.exchange_id) AS reversal_id "
+        "FROM exchanges WHERE +terminal_id = ? AND exchange_id IN (SELECT value FROM json_each(?))",
         [r["exchange_id"] for r in ordered],
         terminal.terminal_id,
     )
@@ -168,16 +169,23 @@ def _problem(
 
 
 def _matches_exchange(row: sqlite3.Row | None, record: dict) -> bool:
+    """An exchange's record matches its committed exchange; a reversal's (`kind`), the
+    exchange's reversal: the same figures negated, under the reversal id."""
     if row is None or row["state"] != "committed":
         return False
+    sign, load_id = 1, row["load_id"]
+    if record.get("kind") == "reversal":
+        if row["reversal_id"] is None:
+            return False
+        sign, load_id = -1, row["reversal_id"]
     return (
         row["mykey_id"],
         row["event_id"],
-        row["points"],
-        row["fee"],
-        row["loaded"],
+        sign * row["points"],
+        sign * row["fee"],
+        sign * row["loaded"],
         row["card_ref"],
-        row["load_id"],
+        load_id,
     ) == (
         record["mykey_id"],
         record["event_id"],

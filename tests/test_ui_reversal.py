@@ -1,0 +1,74 @@
+"""A correction driven through the GUI over the real pcscd, virtual cards and the cloud
+simulator: a named clerk signs in, picks today's exchange, writes the reason; the citizen's My
+Number Card and PIN, then their Breka card; the card loses the points, the cloud gives them
+back, and the citizen's screen never starts a visit from those taps."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.exchange.reversal import RStep
+from kiosk.store import audit
+from kiosk.ui.staff_accounts import StaffAccounts
+from tests.exchange_world import World, breka_balance
+from tests.test_ui_flow import WAIT_MS, UiWorld
+
+pytestmark = [pytest.mark.pcsc, pytest.mark.timeout(180)]
+
+
+@pytest.fixture
+def ui(qtbot, world_dir, cloud, vpcd_slot):
+    world = World(world_dir, cloud.url, vpcd_slot, timeout_s=2)
+    u = UiWorld(qtbot, world, vpcd_slot)
+    yield u
+    u.stop()
+    world.admin.clear_faults()
+
+
+def test_a_clerk_corrects_todays_exchange_from_the_screen(ui):
+    mynumber, breka, _ = ui.citizen(points=10_000)
+    ui.sign_in(mynumber)
+    ui.choose("500")
+    ui.confirm()
+    with ui.on_reader(breka):
+        ui.wait_page("done")
+    exchange_id = ui.win.view.receipt.exchange_id
+    ui.click(ui.win.pages["done"].ok)
+    ui.wait_page("wait")
+    assert breka_balance(breka) == 455 and ui.world.usable(mynumber) == 9_500
+
+    accounts = StaffAccounts(ui.world.parts.store)
+    accounts.add("sato", "佐藤", "clerk", by="test")
+    accounts.set_pin("sato", "24681357", by="test")
+    ui.win.open_staff("clerk")
+    pin_page = ui.win.pages["staff_pin"]
+    pin_page.people.setCurrentRow(0)
+    ui.keys(pin_page.keypad, "24681357")
+    ui.click(pin_page.ok)
+    ui.qtbot.waitUntil(lambda: ui.win.current_page() == "clerk", timeout=WAIT_MS)
+    ui.click(ui.win.pages["clerk"].today_button)
+    box = ui.win.pages["today"]
+    assert ui.win.current_page() == "today" and box.list.count() >= 1
+    box.list.setCurrentRow(box._ids.index(exchange_id))
+    box.reason.setText("金額の入力まちがい")
+    ui.click(box.reverse_button)
+    assert ui.win.current_page() == "reversal"
+    page = ui.win.pages["reversal"]
+    with ui.on_reader(mynumber):
+        ui.keys(page.keypad, "1234")
+        ui.click(page.ok)
+        ui.qtbot.waitUntil(lambda: page.take_back.isVisible(), timeout=WAIT_MS)
+    assert ui.win.current_page() == "reversal" and ui.win.view.phase.value == "wait_mynumber"  # no visit began
+    with ui.on_reader(breka):
+        ui.click(page.take_back)
+        ui.qtbot.waitUntil(lambda: not page.take_back.isEnabled(), timeout=WAIT_MS)
+    assert "455" in page.status.text()
+    assert breka_balance(breka) == 0
+    assert ui.world.usable(mynumber) == 10_000
+    (rev,) = ui.kiosk.reversals.of_exchange(exchange_id)
+    assert rev.state is RStep.REVERSED and rev.clerk == "sato" and rev.reason == "金額の入力まちがい"
+    assert ui.world.parts.outbox.reversal_record_for(exchange_id)["points_used"] == -500
+    ui.click(page.close_button)
+    ui.qtbot.waitUntil(lambda: ui.win.current_page() == "today", timeout=WAIT_MS)
+    assert "訂正済み" in box.list.item(box._ids.index(exchange_id)).text()
+    assert ("reversed", "sato") in [(e.action, e.detail.get("clerk")) for e in audit.entries(ui.world.parts.store)]
