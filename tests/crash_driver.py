@@ -5,6 +5,7 @@ card on a reader does when the PC dies."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -25,8 +26,12 @@ def main(env_dir: str, port: str, reader: str, name: str, points: str) -> int:
     use_demo_keyring(root / "demo-keyring.json")
     cfg = config_mod.load(root / "config.toml")
     ctx = PcscContext()
-    parts = build(cfg, reader=PcscReader(reader, ctx))
+    background = os.environ.get("CRASH_DRIVER_BACKGROUND") == "1"  # as `kiosk run`: commit behind "done"
+    parts = build(cfg, reader=PcscReader(reader, ctx), background_commit=background)
     engine = parts.engine
+    held: list[str] = []
+    if parts.background is not None:  # hold the background commit until "done" is reported
+        submit, parts.background.submit = parts.background.submit, held.append  # type: ignore[method-assign]
     wait_card(ctx, reader, present=False)
     holder = CardInReader(MyNumberCard.open(root / "cards" / f"{name}.mynumber.json"), int(port)).insert()
     wait_card(ctx, reader, present=True)
@@ -43,7 +48,12 @@ def main(env_dir: str, port: str, reader: str, name: str, points: str) -> int:
     wait_card(ctx, reader, present=True)
     view = engine.card_tapped()
     holder.remove()
-    print(view.phase.value)
+    print(view.phase.value, flush=True)
+    if held and view.phase is Phase.DONE:  # the done screen is up: now the journal's commit runs
+        print(" ".join(parts.journal.get(i).state.value for i in held), flush=True)
+        for exchange_id in held:
+            submit(exchange_id)
+        parts.background.wait_idle(60)
     return 0 if view.phase is Phase.DONE else 4
 
 

@@ -40,7 +40,14 @@ class World:
     """One kiosk (its own terminal, SQLite file and demo keyring file) in a shared cloud."""
 
     def __init__(
-        self, root: Path, cloud_url: str, slot, timeout_s: int = 5, ca_bundle: str | None = None, profile=None
+        self,
+        root: Path,
+        cloud_url: str,
+        slot,
+        timeout_s: int = 5,
+        ca_bundle: str | None = None,
+        background_commit: bool = False,
+        profile=None,
     ):
         self.profile = profile  # kiosk_demo.card_profiles.Profile the cards are served with (None: ideal)
         self.env = DemoEnv(root)
@@ -53,7 +60,7 @@ class World:
         self.cfg.values["cloud"]["timeout_s"] = timeout_s
         # The file too: CLI verbs run against this folder must use this session's reader slot.
         self.env.config_path.write_text(config_mod.render_toml(self.cfg.values), encoding="utf-8")
-        self.parts = build(self.cfg, reader=PcscReader(slot.reader, self.ctx))
+        self.parts = build(self.cfg, reader=PcscReader(slot.reader, self.ctx), background_commit=background_commit)
         self.engine = self.parts.engine
 
     def use_keyring(self) -> None:

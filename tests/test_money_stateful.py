@@ -202,7 +202,7 @@ class Crash:
 
 
 HOLD, COMMIT, CANCEL = "/v1/exchanges", "/v1/exchanges/*/commit", "/v1/exchanges/*/cancel"
-READS = ["/v1/auth/challenge", "/v1/auth/holder", "/v1/holder/balance"]
+READS = ["/v1/auth/challenge", "/v1/auth/holder"]  # the balance comes with the holder sign-in
 KINDS = [("error", "before"), ("error", "after"), ("drop", "before"), ("drop", "after"), ("answer", "after")]
 BODIES = ["{}", "null", '{"exchange_id": "x", "state": "held"}']
 

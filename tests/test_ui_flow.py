@@ -260,7 +260,7 @@ def test_card_pulled_during_the_load_then_tapped_again_loads_once(ui):
 
 def test_cloud_down_shows_one_plain_error_and_nothing_is_held(ui):
     mynumber, _breka, _ = ui.citizen()
-    ui.world.admin.fault("/v1/holder/balance", "error", count=50)
+    ui.world.admin.fault("/v1/auth/holder", "error", count=50)  # the sign-in that brings the balance
     with ui.on_reader(mynumber):
         ui.wait_page("pin")
         ui.enter_pin("1234")

@@ -70,7 +70,11 @@ def test_first_time_citizen_goes_from_tap_to_breka_points_in_at_most_14_touches(
         touches += 5  # four digits and OK: the one PIN entry
         ui.wait_page("mykey")
     page = ui.win.pages["mykey"]
-    assert page.ok.isVisible() and page.back.isVisible() and ("MyKey" in page.title.text() or "マイキー" in page.title.text())
+    assert (
+        page.ok.isVisible()
+        and page.back.isVisible()
+        and ("MyKey" in page.title.text() or "マイキー" in page.title.text())
+    )
     assert len(setups(ui)) == before  # the consent screen sends nothing
     ui.click(page.ok)
     touches += 1

@@ -89,6 +89,9 @@ def running_demo(
     say: Callable[[str], None] = lambda _: None,
     event_window: tuple[str, str] | None = None,
     card_profile: Profile | None = None,
+    background_commit: bool = False,
+    cloud_url: Callable[[str], str] | None = None,
+    prepare: Callable[[DemoEnv, config_mod.Config], None] | None = None,
 ) -> Iterator[Demo]:
     """Everything up; torn down (only what it started) on exit."""
     env = DemoEnv(state_dir)
@@ -109,8 +112,12 @@ def running_demo(
         admin = env.provision(cloud.url, event_window=event_window)
         cfg = config_mod.load(env.config_path)
         cfg.values["reader"]["name"] = slot.reader
+        if cloud_url is not None:  # e.g. the WAN benchmark's delaying proxy in front of the simulator
+            cfg.values["cloud"]["url"] = cloud_url(cloud.url)
+        if prepare is not None:  # e.g. the aged-database benchmark fills the kiosk's file first
+            prepare(env, cfg)
         context = PcscContext()
-        parts = build(cfg, reader=PcscReader(slot.reader, context), clock=clock)
+        parts = build(cfg, reader=PcscReader(slot.reader, context), clock=clock, background_commit=background_commit)
         undo.callback(parts.close)
         report = recover(parts.journal, parts.finisher)
         if report.committed or report.cancelled:

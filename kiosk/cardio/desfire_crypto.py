@@ -9,30 +9,40 @@ Pure functions plus one small chain object; no I/O, no pyscard.
 from __future__ import annotations
 
 import hmac
+from typing import TYPE_CHECKING, Any
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers import Cipher
 
 BLOCK = 16
 ZERO_IV = bytes(BLOCK)
 _RB = 0x87  # the constant of SP 800-38B for 128-bit blocks
 
 
+def _aes(key: bytes, iv: bytes | None = None) -> Cipher[Any]:
+    """AES-ECB (no iv) or AES-CBC. `cryptography` is imported at the first card, not at start:
+    it is ~50 ms of the kiosk's cold start to the first screen."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    return Cipher(algorithms.AES(key), modes.ECB() if iv is None else modes.CBC(iv))
+
+
 def _ecb_encrypt(key: bytes, block: bytes) -> bytes:
-    enc = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
+    enc = _aes(key).encryptor()
     return enc.update(block) + enc.finalize()
 
 
 def cbc_encrypt(key: bytes, iv: bytes, data: bytes) -> bytes:
     if len(data) % BLOCK:
         raise ValueError("CBC data must be whole blocks")
-    enc = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+    enc = _aes(key, iv).encryptor()
     return enc.update(data) + enc.finalize()
 
 
 def cbc_decrypt(key: bytes, iv: bytes, data: bytes) -> bytes:
     if len(data) % BLOCK:
         raise ValueError("CBC data must be whole blocks")
-    dec = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
+    dec = _aes(key, iv).decryptor()
     return dec.update(data) + dec.finalize()
 
 

@@ -98,7 +98,7 @@ def run(args) -> int:
         print(f"データベースを開けません / cannot open the kiosk database: {exc}", file=sys.stderr)
         return 1
     try:
-        records = local_records(store) if store else []
+        records = local_records(store, args.first, args.last) if store else []
         counts = visits.monthly(store, args.first, args.last) if store else {}
         report = collect(
             client,

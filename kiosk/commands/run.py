@@ -130,7 +130,7 @@ class Counter:
             self._languages.close()
             self._languages = None
         try:
-            self.parts = build(self.cfg)
+            self.parts = build(self.cfg, background_commit=True)
         except SecretError as exc:  # a key vanished between the check and the start
             from kiosk.diagnostics import CheckResult
 
@@ -167,3 +167,8 @@ def _daily_backup(store) -> None:
     else:
         if made:
             logging.getLogger(__name__).info("database backed up to %s", made)
+            import threading
+
+            # The full integrity check reads every page: on the copy, on a thread of its own,
+            # so neither the counter nor `kiosk doctor` waits for it (docs/performance.md).
+            threading.Thread(target=backup.check_copy, args=(store, made), name="integrity-check", daemon=True).start()

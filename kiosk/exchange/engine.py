@@ -49,6 +49,7 @@ from kiosk.sync.cloud_errors import (
 )
 
 if TYPE_CHECKING:  # types only: the engine talks to the cloud through its Cloud port
+    from kiosk.exchange.background import BackgroundCommits
     from kiosk.sync.cloud import Challenge, HolderSession
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,7 @@ class ExchangeEngine:
         terminal_no: int = 0,
         issue_until: datetime | None = None,
         listener: Callable[[View], None] | None = None,
+        background: BackgroundCommits | None = None,
     ):
         self.reader, self.cloud, self.journal, self.finisher, self.keys = reader, cloud, journal, finisher, keys
         self.event_id, self.terminal_no = event_id, terminal_no
@@ -111,6 +113,9 @@ class ExchangeEngine:
         self.reserved_log = ReservedLog(journal)
         self.mykey_log = MykeyLog(journal)
         self.listener = listener
+        # With `background`, the done screen follows the card load at once and the cloud commit
+        # runs behind it (kiosk.exchange.background); without, the commit comes before "done".
+        self.background = background
         self.apdus = 0  # counted by callers that wrap the reader; informative
         self._phase: Phase = Phase.WAIT_MYNUMBER
         self._problem: Problem | None = None
@@ -172,7 +177,10 @@ class ExchangeEngine:
                 return self._set(Phase.MYKEY_CONSENT)
             del certificate  # not kept after the session (jpki.md §8, legal caution)
             self._v.certificate = None
-            self._load_balance()
+            if self._v.holder.balance is not None:  # sent with the token: no second round trip
+                self._take_balance(self._v.holder.balance)
+            else:
+                self._load_balance()
         except (card_errors.CardError, CloudError) as exc:
             return self._restart(exc)
         return self._set(Phase.AMOUNT)
@@ -219,8 +227,9 @@ class ExchangeEngine:
 
     def _after_login(self) -> None:
         """The holder is logged in: the balance, as after the PIN."""
-        if getattr(self._v.holder, "balance", None) is not None:  # sent with the token
-            self._take_balance(self._v.holder.balance)  # type: ignore[union-attr]
+        holder = self._v.holder
+        if holder is not None and holder.balance is not None:  # sent with the token
+            self._take_balance(holder.balance)
         else:
             self._load_balance()
 
@@ -541,6 +550,10 @@ class ExchangeEngine:
     def _commit(self, balance_after: int) -> View:
         row = self.journal.get(self._current())
         record_id, pending = None, False
+        if self.background is not None:  # `loaded` is durable: the journal finishes it
+            view = self._done(row.exchange_id, balance_after, None, False)
+            self.background.submit(row.exchange_id)  # after the done view: nobody waits for it
+            return view
         try:
             record_id = self.finisher.commit(row)["record_id"]
         except CloudError as exc:
@@ -548,7 +561,10 @@ class ExchangeEngine:
             log.warning("commit of %s postponed: %s", row.exchange_id, exc.code)
             self.journal.note_error(row.exchange_id, exc.code)
             pending = True
-        row = self.journal.get(row.exchange_id)
+        return self._done(row.exchange_id, balance_after, record_id, pending)
+
+    def _done(self, exchange_id: str, balance_after: int, record_id: str | None, pending: bool) -> View:
+        row = self.journal.get(exchange_id)
         mykey_id, points, fee, loaded = row.figures()
         left, nearest = after_exchange(self._v.lots, self._v.usable, points, self.event_id)
         self._v.receipt = Receipt(
@@ -577,7 +593,8 @@ class ExchangeEngine:
         self._take_balance(self.cloud.balance(self._v.holder))
 
     def _take_balance(self, balance: dict[str, Any]) -> None:
-        """The ONE place a (checked) balance answer becomes the visit's figures."""
+        """The ONE place a (checked) balance answer becomes the visit's figures: with the
+        holder's token after the PIN, or re-read (GET /v1/holder/balance) later."""
         now = self.journal.clock()
         self._v.usable = int(balance["usable"])
         self._v.reserved_lots = lot_views(balance.get("reserved", []), now)

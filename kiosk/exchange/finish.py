@@ -8,6 +8,7 @@ cloud calls are idempotent under the exchange id, so a repeat after a crash is s
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from kiosk.exchange.journal import ExchangeRow, Journal
@@ -41,9 +42,16 @@ def _required(value: str, what: str) -> str:
 class Finisher:
     def __init__(self, journal: Journal, outbox: Outbox, cloud: Cloud, keys: Keys) -> None:
         self.journal, self.outbox, self.cloud, self.keys = journal, outbox, cloud, keys
+        # The background commit and the follow-up may reach the same exchange at once: one at a
+        # time, each on the journal's state of the moment, so the second finds it committed.
+        self._commit_lock = threading.Lock()
 
     def commit(self, row: ExchangeRow) -> dict[str, Any]:
         """Commit a loaded exchange in the cloud; returns its settlement record."""
+        with self._commit_lock:
+            return self._commit(self.journal.get(row.exchange_id))
+
+    def _commit(self, row: ExchangeRow) -> dict[str, Any]:
         if row.state is Step.COMMITTED:
             record = self.outbox.record_for(row.exchange_id)
             assert record is not None, "a committed exchange always has its record"

@@ -167,9 +167,10 @@ class Journal:
         ]
 
     def unfinished(self) -> list[ExchangeRow]:
+        open_steps = tuple(s.value for s in Step if not s.final)  # IN, not NOT IN: read from the index
         rows = self.store.query(
-            "SELECT * FROM exchanges WHERE state NOT IN (?, ?) ORDER BY created_at",
-            (Step.COMMITTED.value, Step.CANCELLED.value),
+            f"SELECT * FROM exchanges WHERE state IN ({', '.join('?' * len(open_steps))}) ORDER BY created_at",
+            open_steps,
         )
         return [_row(r) for r in rows]
 

@@ -20,7 +20,7 @@ from kiosk.exchange.journal import Journal
 from kiosk.exchange.load_journal import ExchangeLoadJournal
 from kiosk.exchange.steps import Step
 from kiosk.store import audit
-from kiosk.sync.cloud_errors import CloudError
+from kiosk.sync.cloud_errors import CloudError, CloudUnavailable, TerminalRejected, UnexpectedResponse
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ ALERT_LOAD_ON_CANCELLED = "load_for_cancelled_exchange"
 # A load whose outcome the card's log can no longer prove (pushed out by 10 later loads):
 # the hold stays, nothing is loaded again, and a person decides with the Breka operator.
 ALERT_LOAD_UNPROVABLE = "load_outcome_unprovable"
+ALERT_COMMIT_REFUSED = "commit_refused"  # the card has the points, the cloud will not take them
 
 
 def recover(
@@ -63,6 +64,8 @@ def recover(
             log.warning("recovery of %s postponed: %s", row.exchange_id, exc.code)
             journal.note_error(row.exchange_id, exc.code)
             report.failed[row.exchange_id] = exc.code
+            if row.state in _COMMIT and is_refusal(exc):
+                alert_commit_refused(journal, row.exchange_id, exc.code)
     for outcome, ids in (("committed", report.committed), ("cancelled", report.cancelled)):
         for exchange_id in ids:
             audit.append(journal.store, "system", f"recovered_{outcome}", {"exchange_id": exchange_id})
@@ -98,7 +101,7 @@ def flag_cancelled_loads(records: list[LoadRecord], journal: Journal) -> list[st
             cancelled.append((record, row))
     if not cancelled:
         return flagged
-    known = {a.get("exchange_id") for a in alerts(journal)}
+    known = {a.get("exchange_id") for a in alerts(journal, ALERT_LOAD_ON_CANCELLED)}
     for record, row in cancelled:
         exchange_id = row.exchange_id
         if exchange_id not in known:
@@ -137,12 +140,31 @@ def flag_unprovable(unprovable: list[str], journal: Journal) -> list[str]:
     return unprovable
 
 
-def alerts(journal: Journal) -> list[dict[str, Any]]:
-    """What the clerk must look at: loads found on cards for cancelled exchanges, and loads whose
-    outcome the card can no longer prove (`kind` says which)."""
+def is_refusal(exc: CloudError) -> bool:
+    """The cloud answered and said no (not: no answer, a terminal problem, a garbled answer)."""
+    return not isinstance(exc, (CloudUnavailable, TerminalRejected, UnexpectedResponse))
+
+
+def alert_commit_refused(journal: Journal, exchange_id: str, code: str) -> bool:
+    """The cloud refused the commit of an exchange whose points are on the card. The exchange
+    stays unfinished (no record, so nothing is paid twice; retried like any pending commit);
+    the clerk is told once, with its figures. Returns whether an alert was raised now."""
+    if any(a.get("exchange_id") == exchange_id for a in alerts(journal, ALERT_COMMIT_REFUSED)):
+        return False
+    row = journal.get(exchange_id)
+    detail = {"exchange_id": exchange_id, "code": code, "loaded": row.loaded, "points": row.points}
+    audit.append(journal.store, "system", ALERT_COMMIT_REFUSED, detail)
+    log.error("the cloud refused the commit of %s (%s): raised to the clerk", exchange_id, code)
+    return True
+
+
+def alerts(journal: Journal, *actions: str) -> list[dict[str, Any]]:
+    """What the clerk must look at: loads found on cards for cancelled exchanges, loads whose
+    outcome the card can no longer prove, and loads whose commit the cloud refused (`kind`
+    says which). `actions` narrows it to those kinds."""
     return [
         e.detail | {"at": e.at, "kind": action}
-        for action in (ALERT_LOAD_ON_CANCELLED, ALERT_LOAD_UNPROVABLE)
+        for action in actions or (ALERT_LOAD_ON_CANCELLED, ALERT_LOAD_UNPROVABLE, ALERT_COMMIT_REFUSED)
         for e in audit.entries(journal.store, action=action)
     ]
 

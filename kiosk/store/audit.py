@@ -54,8 +54,8 @@ def entries(store: Store, since_seq: int = 0, action: str | None = None) -> list
     """The chain after `since_seq`, or only its entries of one `action`."""
     sql = "SELECT * FROM audit WHERE seq > ?"
     args: tuple[object, ...] = (since_seq,)
-    if action is not None:
-        sql, args = sql + " AND action = ?", (since_seq, action)
+    if action is not None:  # by the action index (migration 4), not a walk of the whole chain
+        sql, args = "SELECT * FROM audit INDEXED BY audit_by_action WHERE action = ? AND seq > ?", (action, since_seq)
     return [
         AuditEntry(r["seq"], r["at"], r["actor"], r["action"], json.loads(r["detail"]), r["prev_hash"], r["hash"])
         for r in store.query(sql + " ORDER BY seq", args)

@@ -8,10 +8,12 @@ chain head the marker's, so the restored database is not mistaken for a cut one.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from kiosk.store import marker
 from kiosk.store.db import Store, StoreError
@@ -47,6 +49,42 @@ def backup(store: Store, keep: int = KEEP, now: datetime | None = None) -> Path:
     for old in backups(store.path)[keep:]:
         old.unlink(missing_ok=True)
     return target
+
+
+INTEGRITY_KEY = "integrity_check"  # settings: the last full integrity check {"at", "verdict", "of"}
+
+
+def check_copy(store: Store, copy: Path, now: datetime | None = None) -> str:
+    """The full integrity check, on a fresh backup (the same pages, read without holding the
+    live file): its verdict is noted in the live database for `kiosk doctor`, which then
+    need not read every page of a years-old file itself. Run off the counter's thread."""
+    conn = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
+    try:
+        verdict: str = conn.execute("PRAGMA integrity_check").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        verdict = str(exc)
+    finally:
+        conn.close()
+    note_integrity(store, verdict, copy.name, now)
+    return verdict
+
+
+def note_integrity(store: Store, verdict: str, of: str, now: datetime | None = None) -> None:
+    at = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
+    with store.transaction() as tx:
+        tx.execute(
+            "INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)",
+            (INTEGRITY_KEY, json.dumps({"at": at, "verdict": verdict[:500], "of": of})),
+        )
+
+
+def last_integrity(store: Store) -> dict[str, Any] | None:
+    rows = store.query("SELECT value FROM settings WHERE key = ?", (INTEGRITY_KEY,))
+    try:
+        found = json.loads(rows[0]["value"]) if rows else None
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) and {"at", "verdict"} <= found.keys() else None
 
 
 def backups(db_path: Path) -> list[Path]:

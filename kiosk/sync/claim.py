@@ -208,7 +208,7 @@ def make_claim(
         register_font()
     rep = monthly.collect(
         client,
-        monthly.local_records(store),
+        monthly.local_records(store, first, last),  # its months only: the outbox grows for years
         first,
         last,
         event_id,

@@ -22,7 +22,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
@@ -74,6 +74,8 @@ class HolderSession:
     token: str
     mykey_id: str
     expires_at: str
+    # The balance the cloud sent with the token (schema-checked), None if it sent none.
+    balance: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,7 @@ class CloudClient:
                 "signature": base64.b64encode(signature).decode("ascii"),
             },
         )
-        return HolderSession(data["holder_token"], data["mykey_id"], data["expires_at"])
+        return HolderSession(data["holder_token"], data["mykey_id"], data["expires_at"], data.get("balance"))
 
     def create_mykey(self, challenge_id: str, certificate_der: bytes, signature: bytes, key: str) -> HolderSession:
         """Set up a MyKey ID with the proof of the holder authentication just answered

@@ -89,10 +89,15 @@ def challenge(data: Any) -> Obj:
 
 
 def holder_auth(data: Any) -> Obj:
+    """The token, and the holder's balance (checked as GET /v1/holder/balance's answer, for
+    the same MyKey ID). A cloud that sends no balance is still understood: the kiosk then
+    asks for it (one round trip more)."""
     d = _obj(data, "holder")
     _str(d, "holder_token", "holder", max_len=190)  # the cloud takes `Bearer <token>` up to 200
-    _str(d, "mykey_id", "holder", max_len=64)
+    mykey_id = _str(d, "mykey_id", "holder", max_len=64)
     _time(d, "expires_at", "holder")
+    if d.get("balance") is not None:
+        balance(d["balance"], mykey_id)
     return d
 
 

@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from kiosk.rules import JST
@@ -240,12 +240,22 @@ def build(
     return MonthlyReport(first, last, event_id, terminal_id, stamp, rows, totals, mismatches, reconciled)
 
 
-def local_records(store: Store) -> list[dict[str, Any]]:
-    """Every settlement record the kiosk holds, sent or not, in seq order."""
+def local_records(store: Store, first: str | None = None, last: str | None = None) -> list[dict[str, Any]]:
+    """The settlement records the kiosk holds, sent or not, in seq order: all of them, or those
+    that may fall in the JST months `first`..`last` (by the outbox's occurred_at column, with
+    a day's margin for any UTC offset; `build` keeps exactly the months asked for)."""
     from kiosk.store import StoreError
 
+    sql = "SELECT seq, record FROM outbox"
+    args: tuple[str, ...] = ()
+    if first is not None and last is not None:
+        lo = datetime.fromisoformat(f"{parse_month(first)}-01T00:00:00+09:00") - timedelta(days=1)
+        hi = datetime.fromisoformat(f"{next_month(parse_month(last))}-01T00:00:00+09:00") + timedelta(days=1)
+        # A row without the column (damaged record) is read too: it stops the report, as before.
+        sql += " WHERE occurred_at IS NULL OR (occurred_at >= ? AND occurred_at < ?)"
+        args = (lo.astimezone(UTC).isoformat(), hi.astimezone(UTC).isoformat())
     records = []
-    for r in store.query("SELECT seq, record FROM outbox ORDER BY seq"):
+    for r in store.query(sql + " ORDER BY seq", args):
         try:
             record = json.loads(r["record"])
         except ValueError:

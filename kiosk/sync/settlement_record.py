@@ -25,10 +25,10 @@ import binascii
 import hashlib
 import json
 from collections.abc import Collection
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+if TYPE_CHECKING:  # imported where used: `cryptography` is not needed before the first screen
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 GENESIS_HASH = "0" * 64
 FIELDS = (
@@ -129,7 +129,12 @@ def seal(fields: dict[str, Any], device_key: bytes | Ed25519PrivateKey) -> dict[
     missing = [name for name in FIELDS if name not in fields]
     if missing:
         raise ValueError(f"settlement record lacks {', '.join(missing)}")
-    key = device_key if isinstance(device_key, Ed25519PrivateKey) else Ed25519PrivateKey.from_private_bytes(device_key)
+    if isinstance(device_key, bytes):
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        key = Ed25519PrivateKey.from_private_bytes(device_key)
+    else:
+        key = device_key
     record = {k: v for k, v in fields.items() if k not in UNSIGNED}
     digest = record_hash(record)
     record["hash"] = digest
@@ -167,6 +172,9 @@ def signature_matches(record: dict[str, Any], public_key: bytes | Ed25519PublicK
 
     `public_key` is the raw 32 bytes or any key object whose `verify(signature, data)`
     raises cryptography's InvalidSignature (the simulator passes a libsodium one)."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     key = Ed25519PublicKey.from_public_bytes(public_key) if isinstance(public_key, bytes) else public_key
     try:
         sig = base64.b64decode(str(record.get("signature", "")), validate=True)
@@ -202,6 +210,7 @@ def chain_problems(
 def public_key_bytes(device_key: bytes) -> bytes:
     """Raw 32-byte Ed25519 public key for a raw 32-byte private key (to register it)."""
     from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     return (
         Ed25519PrivateKey.from_private_bytes(device_key)

@@ -115,6 +115,7 @@ class Kiosk:
         self.first_screen_ms = (time.perf_counter() - self.t0) * 1000
         if on_first_screen is not None:
             on_first_screen()
+        self.worker.call("warm_up", _warm_imports)  # behind the first screen, before the first card
         self.window.warm_up()
         gc.collect()
         gc.freeze()  # start-up objects leave the collector's work: shorter pauses while serving
@@ -148,3 +149,13 @@ class Kiosk:
         self.window.allow_close()
         self.window.close()
         self.languages.close()
+
+
+def _warm_imports(_engine) -> None:
+    """Load what the first screen did without: the card and record crypto (`cryptography`,
+    ~50 ms), so the first citizen does not wait for it."""
+    from kiosk.cardio import desfire_crypto
+    from kiosk.sync import settlement_record
+
+    desfire_crypto.cbc_encrypt(bytes(16), bytes(16), bytes(16))
+    settlement_record.signature_matches({}, bytes(32))

@@ -808,6 +808,10 @@
         <translation>要確認：交換 {id}（{p} ポイント）はカードの記録で判断できません</translation>
     </message>
     <message>
+        <source>Check: the cloud refused exchange {id} ({code}); {p} points are on the card</source>
+        <translation>確認: クラウドが交換 {id} の確定を拒否しました ({code})。カードには {p} ポイントが入っています</translation>
+    </message>
+    <message>
         <source>Check: {p} points were loaded for cancelled exchange {id}</source>
         <translation>要確認：取り消した交換 {id} の {p} ポイントがカードに積み増されています</translation>
     </message>

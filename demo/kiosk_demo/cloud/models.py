@@ -55,7 +55,7 @@ class HolderAuthIn(Strict):
     )
 
 
-class HolderAuthOut(BaseModel):
+class HolderTokenOut(BaseModel):
     holder_token: str
     mykey_id: str
     expires_at: AwareDatetime
@@ -68,7 +68,7 @@ class MyKeyIn(HolderAuthIn):
     consent: Literal[True] = Field(description="the holder agreed at the counter to set up a MyKey ID")
 
 
-class MyKeyOut(HolderAuthOut):
+class MyKeyOut(HolderTokenOut):
     created: bool = Field(description="false if the certificate already had a MyKey ID")
 
 
@@ -92,6 +92,12 @@ class BalanceOut(BaseModel):
     reserved: list[ReservedOut]
     lots: list[LotOut]
     usable: int
+
+
+class HolderAuthOut(HolderTokenOut):
+    # The holder's balance at sign-in, as GET /v1/holder/balance gives it: one round trip
+    # from the PIN to the amount screen instead of two.
+    balance: BalanceOut
 
 
 class AssignIn(Strict):

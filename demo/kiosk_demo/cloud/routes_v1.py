@@ -54,18 +54,17 @@ async def challenge(request: Request, ctx: Ctx):
     return await ctx.pipeline.respond(request, lambda conn, t: (200, _jsonable(auth.new_challenge(conn, t))))
 
 
-@router.post("/auth/holder", response_model=m.HolderAuthOut, summary="prove the card, get a holder token")
+@router.post(
+    "/auth/holder", response_model=m.HolderAuthOut, summary="prove the card, get a holder token and the balance"
+)
 async def holder(request: Request, body: m.HolderAuthIn, ctx: Ctx):
-    return await ctx.pipeline.respond(
-        request,
-        lambda conn, t: (
-            200,
-            _jsonable(
-                auth.authenticate_holder(conn, t, ctx.trust, body.challenge_id, body.certificate, body.signature)
-            ),
-        ),
-        keep_on_error=True,
-    )
+    def handler(conn, t):
+        holder = _jsonable(
+            auth.authenticate_holder(conn, t, ctx.trust, body.challenge_id, body.certificate, body.signature)
+        )
+        return 200, holder | {"balance": exchanges.balance(conn, t, holder["mykey_id"])[1]}
+
+    return await ctx.pipeline.respond(request, handler, keep_on_error=True)
 
 
 @router.post(

@@ -12,6 +12,9 @@ from pathlib import Path
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
+KEEP_ALIVE_S = 120  # docs/cloud-api.md: the cloud keeps idle connections at least this long
+
+
 def add_parser(sub) -> None:
     p = sub.add_parser("cloud-sim", help="ポイントクラウドのシミュレータ / run the point cloud simulator")
     p.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default 127.0.0.1)")
@@ -78,6 +81,9 @@ def run(args) -> int:
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=2,
+        # Idle connections stay open across a citizen's PIN and amount entry, so the calls
+        # after them reuse the connection instead of paying TCP and TLS handshakes again.
+        timeout_keep_alive=KEEP_ALIVE_S,
         ssl_certfile=str(args.tls_cert) if args.tls_cert else None,
         ssl_keyfile=str(args.tls_key) if args.tls_key else None,
     )

@@ -322,7 +322,7 @@ def _locked(w: Walk, demo) -> None:
 
 def _cloud_down(w: Walk, demo, mynumber) -> None:
     p = w.win.pages
-    demo.admin.fault("/v1/holder/balance", "error", count=20)
+    demo.admin.fault("/v1/auth/holder", "error", count=20)
     try:
         with demo.counter.card(mynumber):
             w.page("pin")
