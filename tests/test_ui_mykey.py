@@ -164,3 +164,17 @@ def test_a_retried_creation_after_a_lost_answer_creates_one_mykey_id(ui):  # noq
     assert ui.world.admin.enrol(cert) == ui.win.view.mykey_id  # the one created by the first call
     assert ui.win.view.reserved == 3_000  # handed over once
     assert [r["points"] for r in cloud_balance(ui, mynumber)["reserved"]] == [3_000]
+
+
+def test_set_up_with_no_points_at_all_shows_how_partner_points_become_reserved(ui):  # noqa: F811
+    mynumber, _, _ = first_timer(ui, waiting=0)
+    nothing = counted(ui, "no_usable_points")
+    to_consent(ui, mynumber)
+    ui.click(ui.win.pages["mykey"].ok)
+    ui.wait_page("no_points")
+    page = ui.win.pages["no_points"]
+    assert ui.win.view.mykey_created and page.qr.isVisible() and page.qr.renderer().isValid()
+    assert ui.win.cfg.get("mykey", "guide_url") in page.scan.text()
+    ui.click(page.ok)
+    ui.wait_page("wait")
+    assert counted(ui, "no_usable_points") == nothing + 1
