@@ -88,6 +88,17 @@ def _cloud_url(v: Any) -> bool:
     return parts.scheme == "https" or (parts.scheme == "http" and host in _LOOPBACK)
 
 
+def _https_url(v: Any) -> bool:
+    """A public page for citizens: https:// only, with a host (it is shown as a QR code)."""
+    if not isinstance(v, str) or len(v) > 200:
+        return False
+    try:
+        parts = urlsplit(v)
+    except ValueError:
+        return False
+    return parts.scheme == "https" and bool(parts.hostname) and parts.username is None and v.isprintable()
+
+
 def _text(max_len: int, pattern: str | None = None) -> Callable[[Any], bool]:
     """One line of printable text (a claim's name, address, bank), at most `max_len` characters."""
     compiled = re.compile(pattern) if pattern else None
@@ -163,6 +174,13 @@ SCHEMA: list[Key] = [
     ),
     # The claim to the city (請求書): who claims, from whom, paid where. Empty = not set up yet;
     # `kiosk report claim` then names the missing keys (kiosk/sync/claim.py).
+    Key(
+        "mykey",
+        "guide_url",
+        "https://mykey.soumu.go.jp/",
+        _https_url,
+        "an https:// URL of the MyKey Platform's public page (shown as a QR code), up to 200 characters",
+    ),
     Key("claim", "association", "", _text(80), "the claimant's name (商店街振興組合), up to 80 characters"),
     Key("claim", "representative", "", _text(60), "the representative's title and name, up to 60 characters"),
     Key("claim", "address", "", _text(120), "the claimant's postal address, up to 120 characters"),

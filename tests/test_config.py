@@ -113,3 +113,24 @@ def test_config_check_refuses_plain_http_to_another_host(tmp_path, capsys):
     path.write_text('[cloud]\nurl = "http://points.example.jp"\n', encoding="utf-8")
     assert main(["--config", str(path), "config", "check"]) == 2
     assert "cloud.url" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "url,ok",
+    [
+        ("https://mykey.soumu.go.jp/", True),
+        ("https://example.jp/guide?lang=ja", True),
+        ("http://mykey.soumu.go.jp/", False),  # a citizen's phone follows it: https only
+        ("https://", False),
+        ("https://user@example.jp/", False),
+        ("javascript:alert(1)", False),
+    ],
+)
+def test_mykey_guide_url_is_https_only(tmp_path, url, ok):
+    path = tmp_path / "c.toml"
+    path.write_text(f'[mykey]\nguide_url = "{url}"\n', encoding="utf-8")
+    if ok:
+        assert config.load(path).get("mykey", "guide_url") == url
+    else:
+        with pytest.raises(config.ConfigError, match="mykey.guide_url"):
+            config.load(path)

@@ -39,6 +39,18 @@ def test_headless_demo_json_and_a_second_run_continues(tmp_path, pcscd):
     assert second["exchange_id"] != one["exchange_id"]
 
 
+def test_first_time_demo_sets_up_the_mykey_id_and_exchanges_the_reserved_points(tmp_path, pcscd):
+    out = kiosk("demo", "--headless", "--json", "--first-time", "--state", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    one = json.loads(out.stdout)
+    assert one["mykey_created"] is True and one["reserved_assigned"] == 3_000
+    assert (one["points_used"], one["fee"], one["loaded"]) == (3_000, 272, 2_728)
+    assert one["points_used"] == one["fee"] + one["loaded"]  # the books: points = fee + Breka points
+    assert (one["card_balance_before"], one["card_balance_after"]) == (0, 2_728)
+    assert (one["cloud_usable_before"], one["cloud_usable_after"]) == (3_000, 0)
+    assert one["record_id"] and one["exchange_id"]
+
+
 def test_plain_demo_tells_what_happens_in_both_languages(tmp_path, pcscd):
     out = kiosk("demo", "--state", str(tmp_path))
     assert out.returncode == 0, out.stderr

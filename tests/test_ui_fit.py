@@ -80,6 +80,10 @@ def screens(win):
 
         return show
 
+    def no_points():
+        p["no_points"].set_printer(True)  # the fullest state: the print button shown too
+        win.on_view(View(Phase.AMOUNT, mykey_id="mk-1", mykey_created=True))
+
     out = [
         ("wait", view(View(Phase.WAIT_MYNUMBER))),
         ("wait-problem", view(View(Phase.WAIT_MYNUMBER, Problem("load_waits_for_card", {"number": "4F2A9C1E"})))),
@@ -90,6 +94,9 @@ def screens(win):
         ("amount-clerk", typed(View(Phase.AMOUNT, **AMOUNT, reserved_offer=True), "60000")),
         ("amount-closed", view(View(Phase.AMOUNT, Problem("reserved_closed"), **AMOUNT, issuing_closed=True))),
         ("reserved", view(View(Phase.RESERVED, Problem("reserved_unavailable"), **AMOUNT, reserved_offer=True))),
+        ("mykey", view(View(Phase.MYKEY_CONSENT, Problem("mykey_unavailable")))),
+        ("no-points", no_points),
+        ("amount-first-time", view(View(Phase.AMOUNT, **AMOUNT, reserved_offer=True, mykey_created=True))),
         ("confirm", view(View(Phase.CONFIRM, points=60_000, fee=5_454, loaded=54_546))),
         ("tap-breka", view(View(Phase.TAP_BREKA, Problem("breka_not_mynumber"), loaded=54_546, exchange_id="x"))),
         ("done", view(View(Phase.DONE, receipt=RECEIPT))),
@@ -100,7 +107,7 @@ def screens(win):
         ("today", staff_mode("today")),
         ("technician", staff_mode("technician")),
     ]
-    out += [(f"loading-{what}", busy(what)) for what in ("card", "pin", "hold", "assign", "load", "cancel")]
+    out += [(f"loading-{what}", busy(what)) for what in ("card", "pin", "hold", "assign", "mykey", "load", "cancel")]
     out += [
         (f"error-{code}", view(View(Phase.FAILED, Problem(code, {"tries_left": 1, "count": 2})))) for code in PROBLEMS
     ]

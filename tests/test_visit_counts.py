@@ -62,10 +62,11 @@ def test_each_way_a_visit_ends_is_counted_once(world):
     mynumber, _, _ = world.citizen("v-idle", points=1_000)
     _sign_in(world, mynumber)
     engine.reset()
-    # no MyKey ID: a card the cloud has never enrolled
+    # no MyKey ID: a card the cloud has never enrolled; the citizen does not want one set up
     stranger = MyNumberCard.open(world.env.mynumber_card("v-stranger"))
     view = _sign_in(world, stranger)
-    assert view.problem is not None and view.problem.code == "no_mykey_id"
+    assert view.phase is Phase.MYKEY_CONSENT
+    assert engine.decline_mykey().problem.code == "mykey_declined"
     # a locked PIN, tapped
     locked = MyNumberCard.open(world.env.mynumber_card("v-locked", pin="9999"))
     with world.on_reader(locked):
@@ -87,7 +88,7 @@ def test_each_way_a_visit_ends_is_counted_once(world):
         "no_usable_points": 1,
         "reserved_only": 1,
         "timed_out": 1,
-        "no_mykey_id": 1,
+        "mykey_declined": 1,
         "pin_locked": 1,
         "cloud_down": 1,
     }

@@ -35,6 +35,7 @@ class FakeWorker(QObject):
             "clerk_cancel",
             "ask_reserved",
             "assign_reserved",
+            "consent_mykey",
         ):
             return lambda *a, **k: self.calls.append((name, a, k))
         raise AttributeError(name)
@@ -60,7 +61,8 @@ def kiosk(qtbot, tmp_path):
     languages.use("ja")
     store = Store(tmp_path / "k.sqlite3")
     worker = FakeWorker()
-    win = KioskWindow(worker, UiSettings(idle_timeout_s=60), languages, StaffAuth(store), FakeParts(store))
+    settings = UiSettings(idle_timeout_s=60, guide_url="https://mykey.soumu.go.jp/")
+    win = KioskWindow(worker, settings, languages, StaffAuth(store), FakeParts(store))
     qtbot.addWidget(win)
     win.resize(1280, 800)
     win.show()

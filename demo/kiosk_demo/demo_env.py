@@ -136,6 +136,13 @@ class SimAdmin:
         """Reserved points (留保ポイント, valid 14 days), as a partner exchange gives them."""
         return self.post("/sim/reserved", {"mykey_id": mykey_id, "points": points, "at": at})
 
+    def reserve_waiting(self, cert_der: bytes, points: int, at: str | None = None) -> dict:
+        """Partner points for a card with no MyKey ID yet: reserved once its MyKey ID is set up."""
+        return self.post("/sim/reserved/waiting", {"certificate": b64(cert_der), "points": points, "at": at})
+
+    def revoke(self, cert_der: bytes) -> dict:
+        return self.post("/sim/revocations", {"certificate": b64(cert_der)})
+
     def clock(self, now: str) -> str:
         return self.post("/sim/clock", {"now": now, "frozen": True})["now"]
 

@@ -4,6 +4,7 @@ counter, all from one state folder. `kiosk demo` and `kiosk demo replay` drive i
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -62,6 +63,15 @@ class Demo:
             self.admin.issue(mykey, points)
         if not self.reserved(mynumber):
             self.admin.reserve(mykey, reserved)
+        return mynumber, breka
+
+    def first_timer(self, reserved: int = 3_000) -> tuple[MyNumberCard, BrekaCard]:
+        """A new demo citizen (fresh cards each run) whose card has no MyKey ID yet and whose
+        partner points wait in the simulator, reserved once the MyKey ID is set up."""
+        name = f"first-{uuid.uuid4().hex[:8]}"
+        mynumber, breka = self.mynumber(name), self.breka(name)
+        if reserved:
+            self.admin.reserve_waiting(mynumber.state.der("auth_cert"), reserved)
         return mynumber, breka
 
     def reserved(self, mynumber: MyNumberCard) -> int:
@@ -172,6 +182,38 @@ def exchange(
         f"done: Breka balance {receipt.card_balance_before:,} → {receipt.card_balance_after:,}"
     )
     return view, {"ms": ms, "apdus": apdus, "cloud_usable_before": usable_before}
+
+
+def first_time_exchange(
+    demo: Demo,
+    mynumber: MyNumberCard,
+    breka: BrekaCard,
+    *,
+    pin: str = "1234",
+    say: Callable[[str], None] = lambda _: None,
+) -> tuple[View, dict]:
+    """A first-time citizen: My Number Card, PIN, consent to the MyKey ID, consent to the
+    reserved points, all of them exchanged, Breka card (issue 18)."""
+    engine = demo.parts.engine
+    t0 = time.perf_counter()
+    with demo.counter.card(mynumber):
+        _expect(engine.card_tapped(), Phase.PIN)
+        _expect(engine.enter_pin(pin), Phase.MYKEY_CONSENT)
+    say("マイキーIDがありません: 同意して作成します / no MyKey ID: created with consent")
+    view = _expect(engine.consent_mykey(), Phase.AMOUNT)
+    say(f"留保ポイント {view.reserved:,} / reserved points {view.reserved:,}")
+    if view.reserved_offer:
+        _expect(engine.ask_reserved(), Phase.RESERVED)
+        view = _expect(engine.assign_reserved(), Phase.AMOUNT)
+    usable_before = view.usable
+    view = _expect(engine.choose_amount(view.usable), Phase.CONFIRM)
+    _expect(engine.confirm(), Phase.TAP_BREKA)
+    with demo.counter.card(breka):
+        view = _expect(engine.card_tapped(), Phase.DONE)
+    if view.receipt is None:
+        raise DemoError("the done screen has no receipt")
+    say(f"完了: ブレカ {view.receipt.loaded:,} / done: Breka points {view.receipt.loaded:,}")
+    return view, {"ms": {"total_with_card_swaps": _ms(t0)}, "apdus": {}, "cloud_usable_before": usable_before}
 
 
 def _expect(view: View | None, phase: Phase) -> View:

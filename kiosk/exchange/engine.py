@@ -28,6 +28,7 @@ from kiosk.exchange.balance import after_exchange, lot_views
 from kiosk.exchange.finish import CardNeeded, Finisher
 from kiosk.exchange.journal import Journal
 from kiosk.exchange.load_journal import ExchangeLoadJournal
+from kiosk.exchange.mykey_log import MykeyLog
 from kiosk.exchange.ports import Cloud, Keys, Reader
 from kiosk.exchange.problems import problem_for
 from kiosk.exchange.recovery import flag_cancelled_loads, flag_unprovable, recover, resolve_card, settle_with_card
@@ -37,7 +38,15 @@ from kiosk.exchange.view import LotView, Phase, Problem, Receipt, View, short_nu
 from kiosk.exchange.visit_outcome import end_visit, outcome_for
 from kiosk.rules import AmountError, AmountLimits, Quote, quote, validate_amount
 from kiosk.store import audit
-from kiosk.sync.cloud_errors import CloudError, CloudUnavailable, EventClosed, InsufficientPoints
+from kiosk.sync.cloud_errors import (
+    ChallengeExpired,
+    CloudError,
+    CloudUnavailable,
+    EventClosed,
+    InsufficientPoints,
+    MykeyNotProven,
+    NoMykeyId,
+)
 
 if TYPE_CHECKING:  # types only: the engine talks to the cloud through its Cloud port
     from kiosk.exchange.background import BackgroundCommits
@@ -73,6 +82,11 @@ class Visit:
     started: bool = False  # a My Number Card was read: this visit is counted when it ends
     ended: bool = False  # counted already (kiosk.store.visits)
     nothing_to_exchange: str | None = None  # "no_usable_points" / "reserved_only" once the balance shows it
+    # A card without a MyKey ID: the proof of its holder authentication (challenge id,
+    # certificate, signature), kept only while the consent screen is shown (issue 18).
+    proof: tuple[str, bytes, bytes] | None = None
+    mykey_key: str | None = None  # journalled before the set-up call; reused by a retry
+    mykey_created: bool = False
 
 
 class ExchangeEngine:
@@ -97,6 +111,7 @@ class ExchangeEngine:
         self.clerk_threshold, self.card_upper_limit = clerk_threshold, card_upper_limit
         self.issue_until = issue_until  # the event's issuing period ends (rules.event_issue_until)
         self.reserved_log = ReservedLog(journal)
+        self.mykey_log = MykeyLog(journal)
         self.listener = listener
         # With `background`, the done screen follows the card load at once and the cloud commit
         # runs behind it (kiosk.exchange.background); without, the commit comes before "done".
@@ -155,7 +170,11 @@ class ExchangeEngine:
             challenge = self._fresh_challenge()
             signature = session.sign_challenge(challenge.nonce)
             self._close_card()  # power down: the verified PIN must not outlive the signature
-            self._v.holder = self.cloud.authenticate_holder(challenge.challenge_id, certificate, signature)
+            try:
+                self._v.holder = self.cloud.authenticate_holder(challenge.challenge_id, certificate, signature)
+            except NoMykeyId:  # proven, but no MyKey ID yet: offer to set it up with this proof
+                self._v.proof, self._v.certificate = (challenge.challenge_id, certificate, signature), None
+                return self._set(Phase.MYKEY_CONSENT)
             del certificate  # not kept after the session (jpki.md §8, legal caution)
             self._v.certificate = None
             if self._v.holder.balance is not None:  # sent with the token: no second round trip
@@ -165,6 +184,54 @@ class ExchangeEngine:
         except (card_errors.CardError, CloudError) as exc:
             return self._restart(exc)
         return self._set(Phase.AMOUNT)
+
+    # -- a first-time citizen: the MyKey ID set up with the one signature -------------
+    def consent_mykey(self) -> View:
+        """With the citizen's consent: create the MyKey ID with the proof of the refused holder
+        authentication (no second tap, no second PIN), under an Idempotency-Key journalled
+        first (a retry after a lost answer sends the same key and body: created once); then
+        on exactly like a login (balance, reserved points, amount)."""
+        if self._phase is not Phase.MYKEY_CONSENT or self._v.proof is None:
+            return self._view()
+        if self._v.mykey_key is None:
+            self._v.mykey_key = self.mykey_log.request()
+        key = self._v.mykey_key
+        challenge_id, certificate, signature = self._v.proof
+        try:
+            holder = self.cloud.create_mykey(challenge_id, certificate, signature, key)
+        except CloudUnavailable as exc:  # the answer may be lost: the same key and proof try again
+            self.mykey_log.note_error(key, exc.code)
+            return self._set(Phase.MYKEY_CONSENT, Problem("mykey_unavailable"))
+        except CloudError as exc:
+            self.mykey_log.settle(key, "refused", error=exc.code)
+            if isinstance(exc, (ChallengeExpired, MykeyNotProven)):  # the proof is spent or too old
+                return self._restart(exc, Problem("mykey_tap_again"))  # a new tap proves again
+            return self._restart(exc)
+        self.mykey_log.settle(key, "created")
+        self._v.proof, self._v.mykey_key, self._v.mykey_created = None, None, True
+        end_visit(self.journal.store, "mykey_created")  # a set-up; the visit is counted when it ends
+        self._v.holder = holder
+        try:
+            self._after_login()
+        except CloudError as exc:
+            return self._restart(exc)
+        return self._set(Phase.AMOUNT)
+
+    def decline_mykey(self) -> View:
+        """No consent: nothing is sent, the proof is forgotten and the visit ends."""
+        if self._phase is not Phase.MYKEY_CONSENT:
+            return self._view()
+        self._end_visit("mykey_declined")
+        self._wipe()  # the proof goes with the visit
+        return self._set(Phase.WAIT_MYNUMBER, Problem("mykey_declined"))
+
+    def _after_login(self) -> None:
+        """The holder is logged in: the balance, as after the PIN."""
+        holder = self._v.holder
+        if holder is not None and holder.balance is not None:  # sent with the token
+            self._take_balance(holder.balance)
+        else:
+            self._load_balance()
 
     # -- reserved points: one confirmation, then assigned to the event ------------------
     def ask_reserved(self) -> View:
@@ -276,9 +343,10 @@ class ExchangeEngine:
             if row.state is Step.LOAD_INTENT:
                 return self._set(Phase.TAP_BREKA, Problem("tap_same_card_again"))
         self._cancel_quietly(reason)
-        self._end_visit(
-            self._v.nothing_to_exchange or ("timed_out" if reason == "idle timeout" else "cancelled_by_citizen")
-        )
+        left = "timed_out" if reason == "idle timeout" else "cancelled_by_citizen"
+        if self._phase is Phase.MYKEY_CONSENT and reason != "idle timeout":
+            left = "mykey_declined"  # "stop" on the consent screen is a refusal
+        self._end_visit(self._v.nothing_to_exchange or left)
         self._wipe()
         return self._view()
 
@@ -554,9 +622,9 @@ class ExchangeEngine:
             pass  # a load may have happened: only the card can settle it
         self._v.exchange_id = None
 
-    def _restart(self, exc: BaseException) -> View:
+    def _restart(self, exc: BaseException, problem: Problem | None = None) -> View:
         """A failure before anything was held (or with the hold released): start over."""
-        problem = problem_for(exc)
+        problem = problem or problem_for(exc)
         self._close_card()
         self._cancel_quietly(problem.code)
         self._end_visit(outcome_for(exc))
@@ -613,4 +681,5 @@ class ExchangeEngine:
             exchange_id=self._v.exchange_id,
             receipt=self._v.receipt,
             finished_pending=self._v.finished_pending,
+            mykey_created=self._v.mykey_created,
         )

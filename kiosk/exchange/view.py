@@ -16,6 +16,7 @@ class Phase(str, Enum):
     PIN = "pin"  # PIN keypad (tries_left shown)
     LOCKED = "locked"  # PIN blocked: go to the municipal office
     AMOUNT = "amount"  # lots with expiry, amount entry
+    MYKEY_CONSENT = "mykey_consent"  # no MyKey ID yet: consent to set one up (then AMOUNT)
     RESERVED = "reserved"  # consent: assign the reserved points to the event (then AMOUNT again)
     CONFIRM = "confirm"  # points, fee, Breka points: confirm
     TAP_BREKA = "tap_breka"  # "now tap your Breka card" (again, after a tear)
@@ -73,6 +74,12 @@ class View:
     exchange_id: str | None = None
     receipt: Receipt | None = None
     finished_pending: tuple[str, ...] = ()  # exchanges finished by this tap (recovery)
+    mykey_created: bool = False  # the MyKey ID was set up in this visit
+
+
+def masked_mykey(mykey_id: str | None) -> str:
+    """A MyKey ID as screens show it: only its last 4 characters."""
+    return "" if not mykey_id else "••••" + mykey_id[-4:]
 
 
 def short_number(exchange_id: str) -> str:

@@ -191,4 +191,15 @@ MIGRATIONS: list[list[str]] = [
            CASE WHEN json_valid(record) THEN json_extract(record, '$.occurred_at') END""",
         "CREATE INDEX outbox_by_occurred ON outbox(occurred_at)",
     ],
+    # 9: MyKey ID set-ups at the counter (issue 18): the Idempotency-Key journalled before the
+    # call. No MyKey ID and no certificate here: only settlement records keep the MyKey ID.
+    [
+        """CREATE TABLE mykey_setups (
+            key           TEXT PRIMARY KEY,       -- the cloud call's Idempotency-Key
+            created_at    TEXT NOT NULL,
+            updated_at    TEXT NOT NULL,
+            state         TEXT NOT NULL CHECK (state IN ('requested', 'created', 'refused')),
+            last_error    TEXT
+        )""",
+    ],
 ]

@@ -28,6 +28,8 @@ OUTCOMES = (
     "cloud_down",  # the point cloud could not be reached
     "card_trouble",  # a card could not be read or written
     "timed_out",  # left without finishing
+    "mykey_created",  # a MyKey ID set up at the counter (a set-up: the visit also ends as above)
+    "mykey_declined",  # no MyKey ID, and the citizen did not want one set up
 )
 LABELS_JA = {
     "completed": "交換完了",
@@ -39,6 +41,8 @@ LABELS_JA = {
     "cloud_down": "クラウド接続不可",
     "card_trouble": "カードの不具合",
     "timed_out": "時間切れ",
+    "mykey_created": "マイキーID設定",
+    "mykey_declined": "マイキーID設定せず",
 }
 
 

@@ -364,8 +364,10 @@ def _visits_table(report: MonthlyReport, mm: float, colors: ModuleType) -> Table
 
     from kiosk.store.visits import LABELS_JA, OUTCOMES
 
-    head = ["月\nmonth"] + [LABELS_JA[o].replace("ポイント", "ポイント\n", 1) for o in OUTCOMES]
+    head = ["月\nmonth"] + [
+        LABELS_JA[o].replace("ポイント", "ポイント\n", 1).replace("ID設定", "ID\n設定", 1) for o in OUTCOMES
+    ]
     rows = [head] + [[m["month"]] + [_n(m["visits"][o]) for o in OUTCOMES] for m in report.months]
     rows.append(["合計 total"] + [_n(report.totals["visits"][o]) for o in OUTCOMES])
-    widths = [20 * mm] + [17.7 * mm] * len(OUTCOMES)
+    widths = [20 * mm] + [min(17.7, 159 / len(OUTCOMES)) * mm] * len(OUTCOMES)  # fits A4 as outcomes grow
     return Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT", style=_style(len(rows), [], colors))

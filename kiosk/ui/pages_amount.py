@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QSizePolicy, QVBoxLayout
 
-from kiosk.exchange.view import Problem
+from kiosk.exchange.view import Problem, masked_mykey
 from kiosk.rules import AmountError, AmountLimits, NeedsClerkApproval, quote, validate_amount
 from kiosk.ui.pages_card import steps_text
 from kiosk.ui.texts import expiry, points
@@ -38,6 +38,7 @@ class AmountPage(Page):
         outer = QHBoxLayout(self)
         left = QVBoxLayout()
         self.step = label(role="step")
+        self.made = label(role="small")  # a MyKey ID set up in this visit, masked
         self.usable_title = label(role="body")
         self.usable = label(role="figure")
         self.lots = label(role="small")
@@ -52,6 +53,7 @@ class AmountPage(Page):
         self.cancel.clicked.connect(self._cancel)
         for w in (
             self.step,
+            self.made,
             self.usable_title,
             self.usable,
             self.lots,
@@ -124,6 +126,12 @@ class AmountPage(Page):
             self._typed(self.keypad.text())
 
     def _render_view(self, view) -> None:
+        self.made.setText(
+            translate("kiosk", "MyKey ID set up: {id}").format(id=masked_mykey(view.mykey_id))
+            if view.mykey_created
+            else ""
+        )
+        self.made.setVisible(view.mykey_created)
         self.usable.setText(translate("kiosk", "{n} points").format(n=points(view.usable)))
         shown = view.lots[:MAX_LOTS_SHOWN]
         soon = [

@@ -21,6 +21,7 @@ BUSY = {
     "pin": QT_TRANSLATE_NOOP("kiosk", "Checking the PIN and your points…"),
     "hold": QT_TRANSLATE_NOOP("kiosk", "Reserving your points…"),
     "assign": QT_TRANSLATE_NOOP("kiosk", "Adding your reserved points…"),
+    "mykey": QT_TRANSLATE_NOOP("kiosk", "Setting up your MyKey ID…"),
     "load": QT_TRANSLATE_NOOP("kiosk", "Loading Breka points onto the card…"),
     "amount": QT_TRANSLATE_NOOP("kiosk", "Checking the amount…"),
     "cancel": QT_TRANSLATE_NOOP("kiosk", "Stopping…"),

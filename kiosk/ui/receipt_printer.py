@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 
 from kiosk.exchange.view import short_number
@@ -62,6 +62,34 @@ def render_receipt(receipt, reissued: bool = False) -> QImage:
     return image
 
 
+def render_guide(url: str) -> QImage:
+    """The guide slip for a citizen with no points yet: how partner points become reserved
+    points, and the QR code of the MyKey Platform's public page."""
+    from PySide6.QtSvg import QSvgRenderer
+
+    from kiosk.ui.guide_qr import qr_svg
+    from kiosk.ui.pages_no_points import how_text
+
+    lines = [(translate("kiosk", "There are no points to exchange yet"), 24), (how_text(), 20), (url, 18)]
+    qr = 240
+    height = 24 + sum(size * 4 + 16 for _, size in lines) + qr
+    image = QImage(WIDTH, height, QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    painter.setPen(QColor("black"))
+    y = 12
+    for text, size in lines:
+        font = QFont(style.cjk_family())
+        font.setPixelSize(size)
+        painter.setFont(font)
+        rect = painter.boundingRect(8, y, WIDTH - 16, 1000, Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, text)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, text)
+        y += rect.height() + 16
+    QSvgRenderer(QByteArray(qr_svg(url))).render(painter, QRectF((WIDTH - qr) / 2, y, qr, qr))
+    painter.end()
+    return image.copy(0, 0, WIDTH, min(height, y + qr + 12))
+
+
 def _pil(image: QImage):
     import io
 
@@ -94,6 +122,9 @@ class EscPosPrinter:
 
     def print_receipt(self, receipt, language: str = "ja", reissued: bool = False) -> bool:
         return self.print_image(render_receipt(receipt, reissued))
+
+    def print_guide(self, url: str) -> bool:
+        return self.print_image(render_guide(url))
 
     def print_image(self, image: QImage) -> bool:
         """Print a rendered receipt or slip; False when the printer failed (said on screen)."""

@@ -166,6 +166,18 @@ PROBLEMS: dict[str, tuple[object, object]] = {
         QT_TRANSLATE_NOOP("kiosk", "No MyKey ID is set up for this card"),
         QT_TRANSLATE_NOOP("kiosk", "Please ask the staff to help you set it up."),
     ),
+    "mykey_unavailable": (
+        QT_TRANSLATE_NOOP("kiosk", "The MyKey ID could not be set up yet"),
+        QT_TRANSLATE_NOOP("kiosk", 'The connection failed. Press "Agree and create" to try again.'),
+    ),
+    "mykey_tap_again": (
+        QT_TRANSLATE_NOOP("kiosk", "The card's proof is no longer valid"),
+        QT_TRANSLATE_NOOP("kiosk", "Nothing was created. Please tap the card again."),
+    ),
+    "mykey_declined": (
+        QT_TRANSLATE_NOOP("kiosk", "No MyKey ID was created"),
+        QT_TRANSLATE_NOOP("kiosk", "Nothing was sent. You can set it up at any visit."),
+    ),
     "kiosk_not_provisioned": (
         QT_TRANSLATE_NOOP("kiosk", "This kiosk is not set up yet"),
         QT_TRANSLATE_NOOP("kiosk", "Please ask the staff for help."),

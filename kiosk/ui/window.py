@@ -18,6 +18,8 @@ from kiosk.ui.idle_warning import WARN_S, IdleWarning
 from kiosk.ui.pages_amount import AmountPage, ConfirmPage
 from kiosk.ui.pages_card import LockedPage, PinPage, WaitPage
 from kiosk.ui.pages_end import DonePage, ErrorPage, LoadingPage, TapBrekaPage
+from kiosk.ui.pages_mykey import MykeyPage
+from kiosk.ui.pages_no_points import NoPointsPage
 from kiosk.ui.pages_reserved import ReservedPage
 from kiosk.ui.widgets import BigButton, Page, label
 
@@ -31,6 +33,7 @@ PAGE_FOR_PHASE = {
     Phase.PIN: "pin",
     Phase.LOCKED: "locked",
     Phase.AMOUNT: "amount",
+    Phase.MYKEY_CONSENT: "mykey",
     Phase.RESERVED: "reserved",
     Phase.CONFIRM: "confirm",
     Phase.TAP_BREKA: "tap_breka",
@@ -38,7 +41,14 @@ PAGE_FOR_PHASE = {
     Phase.FAILED: "error",
 }
 STAFF_HOLD_MS = 1500  # how long 係員 is held to open the staff PIN pad
-SHOW_LOADING = {"pin", "hold", "card", "assign"}
+SHOW_LOADING = {"pin", "hold", "card", "assign", "mykey"}
+
+
+def page_for(view: View) -> str:
+    """The screen for a view: the amount screen, unless there is nothing to exchange or add."""
+    if view.phase is Phase.AMOUNT and view.usable <= 0 and view.reserved <= 0:
+        return "no_points"
+    return PAGE_FOR_PHASE[view.phase]
 
 
 @dataclass
@@ -48,6 +58,7 @@ class UiSettings:
     idle_timeout_s: int = 60
     clerk_threshold: int = 50_000
     card_upper_limit: int = 1_000_000
+    guide_url: str = ""  # mykey.guide_url: the QR code on the "no points" screen
 
     @classmethod
     def from_config(cls, cfg) -> UiSettings:
@@ -57,6 +68,7 @@ class UiSettings:
             cfg.get("ui", "idle_timeout_s"),
             cfg.get("rules", "clerk_threshold"),
             cfg.get("rules", "card_upper_limit"),
+            cfg.get("mykey", "guide_url"),
         )
 
 
@@ -130,6 +142,8 @@ class KioskWindow(QWidget):
             PinPage(),
             LockedPage(),
             AmountPage(settings.clerk_threshold, settings.card_upper_limit),
+            MykeyPage(),
+            NoPointsPage(settings.guide_url),
             ReservedPage(),
             ConfirmPage(),
             TapBrekaPage(),
@@ -146,6 +160,7 @@ class KioskWindow(QWidget):
         p["amount"].cancel_requested.connect(self.start_over)
         p["amount"].reserved_requested.connect(worker.ask_reserved)
         p["reserved"].answered.connect(worker.assign_reserved)
+        p["mykey"].answered.connect(worker.consent_mykey)
         p["confirm"].confirmed.connect(worker.confirm)
         p["confirm"].change_requested.connect(lambda: self.show_page("amount"))
         p["confirm"].cancel_requested.connect(self.start_over)
@@ -154,6 +169,9 @@ class KioskWindow(QWidget):
         p["done"].print_requested.connect(self.print_receipt)
         p["done"].set_printer(printer is not None)
         p["error"].done.connect(self.start_over)
+        p["no_points"].finished.connect(self.start_over)
+        p["no_points"].print_requested.connect(self.print_guide)
+        p["no_points"].set_printer(printer is not None)
         self._staff_pages()
 
         self.idle = QTimer(self)
@@ -189,7 +207,7 @@ class KioskWindow(QWidget):
     def on_view(self, view: View) -> None:
         self.view = view
         self.touch()
-        name = PAGE_FOR_PHASE[view.phase]
+        name = page_for(view)
         page = self.pages[name]
         page.show_view(view)
         if self.local is None:
@@ -204,7 +222,7 @@ class KioskWindow(QWidget):
             self.pages["loading"].set_busy(stage)
             self.show_page("loading")
         elif not what and self.current_page() == "loading":
-            self.show_page(PAGE_FOR_PHASE[self.view.phase])
+            self.show_page(page_for(self.view))
 
     def on_long_command(self, _what: str) -> None:
         """The card signs or commits now: progress and "do not move the card" (issue 19)."""
@@ -341,7 +359,20 @@ class KioskWindow(QWidget):
         from PySide6.QtGui import QKeyEvent, QMouseEvent
 
         app = _application()
-        for name in ("pin", "amount", "reserved", "confirm", "tap_breka", "loading", "done", "error", "locked", "wait"):
+        for name in (
+            "pin",
+            "mykey",
+            "no_points",
+            "amount",
+            "reserved",
+            "confirm",
+            "tap_breka",
+            "loading",
+            "done",
+            "error",
+            "locked",
+            "wait",
+        ):
             page = self.pages[name]
             page.resize(self.stack.size())
             page.grab()
@@ -357,7 +388,7 @@ class KioskWindow(QWidget):
             app.sendEvent(self.brand, event)
         app.sendEvent(self.brand, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Shift, Qt.KeyboardModifier.NoModifier))
         app.processEvents()
-        self.show_page(PAGE_FOR_PHASE[self.view.phase])
+        self.show_page(page_for(self.view))
 
     # -- staff ---------------------------------------------------------------------------
     def open_staff(self, role: str | None, approve: str | None = None) -> None:
@@ -370,7 +401,11 @@ class KioskWindow(QWidget):
     def close_staff(self) -> None:
         self.local = None
         self.clerk_id = None  # the next staff session signs in again
-        self.show_page(PAGE_FOR_PHASE[self.view.phase])
+        self.show_page(page_for(self.view))
+
+    def print_guide(self) -> None:
+        if self.printer is not None and self.settings.guide_url:
+            self.printer.print_guide(self.settings.guide_url)
 
     def print_receipt(self) -> None:
         if self.printer is not None and self.view.receipt is not None:

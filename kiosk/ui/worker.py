@@ -94,6 +94,13 @@ class CardWorker(QThread):
         else:
             self._submit("amount", lambda e: e.decline_reserved())
 
+    def consent_mykey(self, consent: bool) -> None:
+        """The answer on the MyKey ID consent screen: set it up (a cloud call) or end the visit."""
+        if consent:
+            self._submit("mykey", lambda e: e.consent_mykey())
+        else:
+            self._submit("cancel", lambda e: e.decline_mykey())
+
     def cancel(self, reason: str = "holder cancelled") -> None:
         self.interrupt()
         self._submit("cancel", lambda e: e.cancel(reason))

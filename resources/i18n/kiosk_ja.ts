@@ -84,6 +84,10 @@
         <translation>やめる</translation>
     </message>
     <message>
+        <source>MyKey ID set up: {id}</source>
+        <translation>マイキーIDを作成しました：{id}</translation>
+    </message>
+    <message>
         <source>{n} points</source>
         <translation>{n} ポイント</translation>
     </message>
@@ -202,6 +206,10 @@
     <message>
         <source>Adding your reserved points…</source>
         <translation>留保ポイントを加えています…</translation>
+    </message>
+    <message>
+        <source>Setting up your MyKey ID…</source>
+        <translation>マイキーIDを設定しています…</translation>
     </message>
     <message>
         <source>Loading Breka points onto the card…</source>
@@ -554,6 +562,30 @@
     <message>
         <source>Please ask the staff to help you set it up.</source>
         <translation>設定のお手伝いをしますので、係員にお声がけください。</translation>
+    </message>
+    <message>
+        <source>The MyKey ID could not be set up yet</source>
+        <translation>マイキーIDをまだ設定できていません</translation>
+    </message>
+    <message>
+        <source>The connection failed. Press &quot;Agree and create&quot; to try again.</source>
+        <translation>通信できませんでした。「同意して作成」をもう一度押してください。</translation>
+    </message>
+    <message>
+        <source>The card&apos;s proof is no longer valid</source>
+        <translation>カードの確認の有効時間が過ぎました</translation>
+    </message>
+    <message>
+        <source>Nothing was created. Please tap the card again.</source>
+        <translation>何も作成されていません。もう一度カードをかざしてください。</translation>
+    </message>
+    <message>
+        <source>No MyKey ID was created</source>
+        <translation>マイキーIDは作成しませんでした</translation>
+    </message>
+    <message>
+        <source>Nothing was sent. You can set it up at any visit.</source>
+        <translation>何も送信していません。次回のご来店時にも設定できます。</translation>
     </message>
     <message>
         <source>This kiosk is not set up yet</source>
@@ -1134,6 +1166,38 @@
     <message>
         <source>Corrected: {l} Breka points taken back, {p} points returned.</source>
         <translation>訂正しました：ブレカポイント {l} を戻し、{p} ポイントを返しました。</translation>
+    </message>
+    <message>
+        <source>Set up a MyKey ID?</source>
+        <translation>マイキーIDを作成しますか？</translation>
+    </message>
+    <message>
+        <source>A MyKey ID is your ID on the national MyKey Platform. Points from the city and from partners are kept under it.</source>
+        <translation>マイキーIDは、国のマイキープラットフォームで使うあなたのIDです。市や提携先のポイントは、このIDにたまります。</translation>
+    </message>
+    <message>
+        <source>With your consent a MyKey ID is created now from your card&apos;s certificate. No new PIN is needed and your card number is not used.</source>
+        <translation>同意すると、カードの利用者証明用電子証明書からマイキーIDを今ここで作成します。暗証番号の再入力は不要で、マイナンバー（個人番号）は使いません。</translation>
+    </message>
+    <message>
+        <source>Agree and create</source>
+        <translation>同意して作成</translation>
+    </message>
+    <message>
+        <source>There are no points to exchange yet</source>
+        <translation>交換できるポイントはまだありません</translation>
+    </message>
+    <message>
+        <source>Scan the code for the MyKey Platform&apos;s guide.</source>
+        <translation>コードを読み取ると、マイキープラットフォームの案内が開きます。</translation>
+    </message>
+    <message>
+        <source>Print the guide</source>
+        <translation>案内を印刷</translation>
+    </message>
+    <message>
+        <source>Partner points (for example shop points) become reserved points when you move them to the MyKey Platform on the partner&apos;s website. Then come back here: they can be added at the counter.</source>
+        <translation>提携先のポイント（お店のポイントなど）は、提携先のウェブサイトでマイキープラットフォームへ移すと留保ポイントになります。そのあとでまたお越しください。この窓口で加えられます。</translation>
     </message>
 </context>
 </TS>

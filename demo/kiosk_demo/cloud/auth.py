@@ -159,7 +159,21 @@ def create_mykey(
             "INSERT INTO holders (mykey_id, cert_sha256, enrolled_at) VALUES (?, ?, ?)",
             (mykey_id, proof["cert_sha256"], to_us(now)),
         )
+        _hand_over_waiting(conn, proof["cert_sha256"], mykey_id)
     return _token_for(conn, terminal, mykey_id, now) | {"created": created}
+
+
+def _hand_over_waiting(conn: sqlite3.Connection, fingerprint: str, mykey_id: str) -> None:
+    """Simulator only: partner points that waited for this certificate's MyKey ID
+    (POST /sim/reserved/waiting) become its reserved points, received when they arrived."""
+    from kiosk_demo.cloud.exchanges import add_reserved
+
+    rows = conn.execute(
+        "SELECT waiting_id, points, received_at FROM waiting_reserved WHERE cert_sha256 = ?", (fingerprint,)
+    ).fetchall()
+    for row in rows:
+        add_reserved(conn, mykey_id, row["points"], from_us(row["received_at"]))
+        conn.execute("DELETE FROM waiting_reserved WHERE waiting_id = ?", (row["waiting_id"],))
 
 
 def _challenge(conn: sqlite3.Connection, terminal: Terminal, challenge_id: str) -> sqlite3.Row:

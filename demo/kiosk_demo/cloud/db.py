@@ -36,6 +36,9 @@ CREATE TABLE IF NOT EXISTS challenges (
 CREATE TABLE IF NOT EXISTS enrolment_proofs (
     challenge_id TEXT PRIMARY KEY, terminal_id TEXT NOT NULL, cert_sha256 TEXT NOT NULL,
     expires_at INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS waiting_reserved (
+    waiting_id TEXT PRIMARY KEY, cert_sha256 TEXT NOT NULL, points INTEGER NOT NULL CHECK (points > 0),
+    received_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS holder_tokens (
     token_sha256 TEXT PRIMARY KEY, mykey_id TEXT NOT NULL, terminal_id TEXT NOT NULL,
     expires_at INTEGER NOT NULL);

@@ -290,6 +290,17 @@ class ReservedIn(Strict):
     at: Moment | None = None
 
 
+class WaitingIn(Strict):
+    certificate: str = Field(min_length=1, max_length=16384, pattern=r"^[A-Za-z0-9+/]*={0,2}$")
+    points: Points
+    at: Moment | None = None
+
+
+class WaitingOut(BaseModel):
+    waiting_id: str
+    points: int
+
+
 class ReservedEntryOut(BaseModel):
     reserved_id: str
     points: int

@@ -156,6 +156,27 @@ async def reserved(body: m.ReservedIn, ctx: Ctx):
     )
 
 
+@router.post(
+    "/reserved/waiting",
+    status_code=201,
+    response_model=m.WaitingOut,
+    summary="partner points waiting for a certificate with no MyKey ID yet (reserved once it is set up)",
+)
+async def reserved_waiting(body: m.WaitingIn, ctx: Ctx):
+    def fn(conn):
+        der = _b64(body.certificate, "certificate")
+        parse_certificate(der)
+        exchanges.check_amount(body.points)
+        waiting_id = str(uuid.uuid4())
+        conn.execute(
+            "INSERT INTO waiting_reserved (waiting_id, cert_sha256, points, received_at) VALUES (?, ?, ?, ?)",
+            (waiting_id, cert_sha256(der), body.points, to_us(body.at or clock.now(conn))),
+        )
+        return 201, {"waiting_id": waiting_id, "points": body.points}
+
+    return await _write(ctx, fn)
+
+
 @router.get("/clock", response_model=m.ClockOut, summary="the simulated clock")
 async def get_clock(ctx: Ctx):
     return await _write(ctx, lambda conn: (200, {"now": iso(clock.now(conn)), "frozen": clock.is_frozen(conn)}))

@@ -26,6 +26,11 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object with the exchange's figures")
     p.add_argument("--state", type=Path, metavar="DIR", help="demo folder (default: the data directory's demo/)")
     p.add_argument("--points", type=int, default=DEMO_POINTS, help=f"points to exchange (default {DEMO_POINTS})")
+    p.add_argument(
+        "--first-time",
+        action="store_true",
+        help="headless: a citizen with no MyKey ID yet and 3,000 reserved points (set up, then exchanged)",
+    )
     p.add_argument("--shots", metavar="DIR", type=Path, help="walk the screens offscreen and save a PNG of each")
     p.add_argument("--size", default="1280x800", metavar="WxH", help="window size of the walk-through (1280x800)")
     p.add_argument(
@@ -54,7 +59,7 @@ def run(args) -> int:
         return _replay(args)
     if args.points < 1:
         raise UsageError(f"ポイントは1以上 / --points must be 1 or more, got {args.points}")
-    if args.json or (args.headless and not args.shots):
+    if args.json or args.first_time or (args.headless and not args.shots):
         return _one_exchange(args)
     return _gui(args)
 
@@ -100,22 +105,26 @@ def _profile(args):
 
 
 def _one_exchange(args) -> int:
-    from kiosk_demo.demo_run import DemoError, exchange, running_demo
+    from kiosk_demo.demo_run import DemoError, exchange, first_time_exchange, running_demo
 
     say = (lambda _: None) if args.json else (lambda text: print(text, flush=True))
     if not args.json:
         say("仮想カードで交換を1件実行します (画面なし) / running one exchange headless on virtual cards")
     try:
         with running_demo(_state(args.state, "demo"), say=say, card_profile=_profile(args)) as demo:
-            mynumber, breka = demo.citizen(args.points)
-            view, info = exchange(
-                demo,
-                mynumber,
-                breka,
-                args.points,
-                clerk="demo" if args.points > demo.cfg.get("rules", "clerk_threshold") else None,
-                say=say,
-            )
+            if args.first_time:
+                mynumber, breka = demo.first_timer()
+                view, info = first_time_exchange(demo, mynumber, breka, say=say)
+            else:
+                mynumber, breka = demo.citizen(args.points)
+                view, info = exchange(
+                    demo,
+                    mynumber,
+                    breka,
+                    args.points,
+                    clerk="demo" if args.points > demo.cfg.get("rules", "clerk_threshold") else None,
+                    say=say,
+                )
             receipt = view.receipt
             if receipt is None:  # exchange() checked that it ended on the done screen
                 raise DemoError("the exchange ended without a receipt")
@@ -132,6 +141,8 @@ def _one_exchange(args) -> int:
                 "apdus": info["apdus"],
                 "ms": info["ms"],
             }
+            if args.first_time:
+                result |= {"mykey_created": view.mykey_created, "reserved_assigned": receipt.reserved_assigned}
     except (DemoError, RuntimeError) as exc:
         print(f"kiosk demo: デモを完了できませんでした / the demo could not finish: {exc}", file=sys.stderr)
         return 1

@@ -199,6 +199,7 @@ def _walk(w: Walk, demo, mynumber, breka, points: int) -> None:
     p["done"].ok.click()
     w.page("wait")
     _reserved(w, demo)
+    _first_time(w, demo)
     _locked(w, demo)
     _cloud_down(w, demo, mynumber)
     _staff(w)
@@ -241,6 +242,59 @@ def _reserved(w: Walk, demo) -> None:
     r = win.view.receipt
     w.say(f"完了: 残りの実証実験ポイント {r.points_left:,} / done: experiment points left {r.points_left:,}")
     p["done"].ok.click()
+    w.page("wait")
+
+
+def _first_time(w: Walk, demo) -> None:
+    """A first-time citizen (no MyKey ID yet, 3,000 partner points waiting): the consent screen,
+    the MyKey ID set up with the one PIN entry, the reserved points added, all exchanged."""
+    mynumber, breka = demo.first_timer()
+    win, p = w.win, w.win.pages
+    with demo.counter.card(mynumber):
+        w.page("pin")
+        w.press(p["pin"].keypad, "1234")
+        p["pin"].ok.click()
+        w.page("mykey")
+    w.shot("mykey-consent")
+    p["mykey"].ok.click()
+    w.page("amount")
+    w.shot("amount-first-time")
+    w.say("マイキーIDを作成しました / MyKey ID set up")
+    p["amount"].reserved_button.click()
+    w.page("reserved")
+    p["reserved"].ok.click()
+    w.page("amount")
+    p["amount"].all_button.click()
+    p["amount"].next.click()
+    w.page("confirm")
+    p["confirm"].ok.click()
+    w.page("tap_breka")
+    with demo.counter.card(breka):
+        w.page("done")
+    w.say(f"完了: ブレカ {win.view.receipt.loaded:,} / done: Breka points {win.view.receipt.loaded:,}")
+    p["done"].ok.click()
+    w.page("wait")
+    # The refusal: nothing is sent, the start screen says so.
+    mynumber, _ = demo.first_timer()
+    with demo.counter.card(mynumber):
+        w.page("pin")
+        w.press(p["pin"].keypad, "1234")
+        p["pin"].ok.click()
+        w.page("mykey")
+    p["mykey"].back.click()
+    w.until(lambda: win.current_page() == "wait" and win.view.problem is not None and not win.busy, what="refusal")
+    w.shot("mykey-declined")
+    # Set up, but no points at all yet: how partner points become reserved points, with the QR code.
+    mynumber, _ = demo.first_timer(reserved=0)
+    with demo.counter.card(mynumber):
+        w.page("pin")
+        w.press(p["pin"].keypad, "1234")
+        p["pin"].ok.click()
+        w.page("mykey")
+    p["mykey"].ok.click()
+    w.page("no_points")
+    w.shot("no-points")
+    p["no_points"].ok.click()
     w.page("wait")
 
 
