@@ -33,6 +33,12 @@ SCREENS = [
     "clerk",
     "technician",
     "claim",
+    "today",
+    "closing-slip",
+    "mykey-consent",
+    "amount-first-time",
+    "mykey-declined",
+    "no-points",
 ]
 
 

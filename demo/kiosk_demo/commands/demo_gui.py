@@ -358,6 +358,15 @@ def _staff(w: Walk) -> None:
     w.shot("claim")
     claim.back_button.click()
     w.page("clerk")
+    p["clerk"].today_button.click()  # today's exchanges: corrections, reprints, the closing slip
+    w.page("today")
+    w.shot("today")
+    if w.shots is not None:  # the closing slip as the receipt printer prints it (clerk guide)
+        from kiosk.ui.day_close import day_figures, render_slip
+
+        render_slip(day_figures(win.parts.store)).save(str(w.shots / "closing-slip.png"))
+    p["today"].back_button.click()
+    w.page("clerk")
     p["clerk"].close_button.click()
     win.open_staff("technician")
     p["staff_pin"].tech_button.click()
