@@ -9,7 +9,8 @@ import threading
 from contextlib import contextmanager
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QAbstractButton, QApplication
 
 from kiosk.app import build
 from kiosk.exchange.steps import Step
@@ -149,6 +150,44 @@ def test_success_through_the_screens(ui):
         f"longest GUI-thread stall during the exchange: {stall:.1f} ms; first screen {ui.kiosk.first_screen_ms:.0f} ms"
     )
     assert ui.kiosk.heartbeat.ticks > 10 and stall < 100  # target < 50 ms (docs/performance.md)
+
+
+class _ButtonPresses(QObject):
+    """Counts every press of a screen button, whatever sends it (an application event filter)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.presses = 0
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.MouseButtonRelease and isinstance(watched, QAbstractButton):
+            self.presses += 1
+        return False
+
+
+def test_tap_to_breka_points_takes_at_most_ten_touches(ui):
+    """The citizen's path (issue 15): the My Number Card, four PIN digits and OK, a preset
+    amount, next, exchange, the Breka card. Button presses are counted as Qt delivers them."""
+    mynumber, breka, _ = ui.citizen(points=10_000)
+    presses = _ButtonPresses()
+    QApplication.instance().installEventFilter(presses)
+    try:
+        with ui.on_reader(mynumber):
+            ui.wait_page("pin")
+            ui.enter_pin()
+            ui.wait_page("amount")
+        amount = ui.win.pages["amount"]
+        points, preset = amount.quick[0]
+        ui.click(preset)
+        ui.click(amount.next)
+        ui.wait_page("confirm")
+        ui.confirm()
+        with ui.on_reader(breka):
+            ui.wait_page("done")
+    finally:
+        QApplication.instance().removeEventFilter(presses)
+    assert ui.win.view.receipt.points_used == points
+    assert presses.presses + 2 <= 10, presses.presses  # + the two cards put down
 
 
 def test_card_lifted_at_the_pin_screen_is_said_before_any_pin_is_typed(ui):

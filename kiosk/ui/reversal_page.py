@@ -43,6 +43,7 @@ class ReversalPage(Page):
         super().__init__(parent)
         self.main = window
         self.exchange_id = self.reason = self.clerk = ""
+        self._figures: tuple[int | None, int | None] | None = None  # (points, loaded) of the exchange
         self.reversal_id: str | None = None
         self.holder = None
         outer = QHBoxLayout(self)
@@ -75,6 +76,10 @@ class ReversalPage(Page):
 
     def start(self, exchange_id: str, reason: str, clerk: str) -> None:
         self.exchange_id, self.reason, self.clerk = exchange_id, reason, clerk
+        row = self.main.parts.journal.get(exchange_id) if self.main.parts is not None else None
+        # Read once here: retranslate runs on language changes and the idle wipe, and must not
+        # reach for the database (it may be closed by then, at shutdown).
+        self._figures = (row.points, row.loaded) if row is not None else None
         self.reversal_id, self.holder = None, None
         self.keypad.wipe()
         self.status.setText("")
@@ -94,14 +99,12 @@ class ReversalPage(Page):
         self.retranslate()
 
     def retranslate(self) -> None:
-        row = None
-        if self.exchange_id and self.main.parts is not None:
-            row = self.main.parts.journal.get(self.exchange_id)
+        figures = self._figures if self.exchange_id else None
         self.title.setText(
             translate("kiosk", "Correction of exchange {id}: {p} points, {l} Breka points loaded").format(
-                id=short_number(self.exchange_id), p=points(row.points), l=points(row.loaded)
+                id=short_number(self.exchange_id), p=points(figures[0]), l=points(figures[1])
             )
-            if row is not None
+            if figures is not None
             else translate("kiosk", "Correction")
         )
         if getattr(self, "_step", 1) == 1:
