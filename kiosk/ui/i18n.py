@@ -14,6 +14,9 @@ from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
 import kiosk.resources as resources
 
 LANGUAGES = ("ja", "en")
+# The application has one language at a time: every translator any Languages installed, so that
+# a kiosk left running (or not closed) cannot keep translating under the next one's choice.
+_INSTALLED: list[QTranslator] = []
 
 
 class Languages:
@@ -25,9 +28,9 @@ class Languages:
     def use(self, language: str) -> str:
         if language not in LANGUAGES:
             raise ValueError(f"unknown language {language!r}")
-        if self._translator is not None:
-            self.app.removeTranslator(self._translator)
-            self._translator = None
+        while _INSTALLED:
+            self.app.removeTranslator(_INSTALLED.pop())
+        self._translator = None
         if language != "en":
             translator = QTranslator(self.app)
             with as_file(resources.file("i18n", f"kiosk_{language}.qm")) as qm:
@@ -35,6 +38,7 @@ class Languages:
                     raise FileNotFoundError(f"{qm}: translation file missing; run pyside6-lrelease")
             self.app.installTranslator(translator)
             self._translator = translator
+            _INSTALLED.append(translator)
         QLocale.setDefault(QLocale(QLocale.Language.Japanese if language == "ja" else QLocale.Language.English))
         self.current = language
         return language
@@ -46,4 +50,6 @@ class Languages:
         """Take this kiosk's translator off the application (tests start several kiosks)."""
         if self._translator is not None:
             self.app.removeTranslator(self._translator)
+            if self._translator in _INSTALLED:
+                _INSTALLED.remove(self._translator)
             self._translator = None
