@@ -7,43 +7,23 @@ memory while this screen is shown. "Agree and create" sets the MyKey ID up with 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Signal
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QWidget
 
+from kiosk.ui.consent_page import ConsentPage
 from kiosk.ui.pages_card import steps_text
-from kiosk.ui.widgets import Banner, BigButton, Page, label
+from kiosk.ui.widgets import label
 
 translate = QCoreApplication.translate
 
 
-class MykeyPage(Page):
+class MykeyPage(ConsentPage):
     name = "mykey"
-    answered = Signal(bool)  # True: the citizen consents to the set-up
 
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        box = QVBoxLayout(self)
-        self.step = label(role="step")
-        self.title = label(role="title")
+    def body(self) -> list[QWidget]:
         self.what = label(role="body")
         self.made = label(role="body")
-        self.banner = Banner()
-        buttons = QHBoxLayout()
-        self.back = BigButton(role="quiet")
-        self.ok = BigButton(role="primary")
-        self.back.clicked.connect(lambda: self.answered.emit(False))
-        self.ok.clicked.connect(lambda: self.answered.emit(True))
-        buttons.addWidget(self.back)
-        buttons.addWidget(self.ok)
-        box.addWidget(self.step)
-        box.addStretch(1)
-        box.addWidget(self.title)
-        box.addWidget(self.what)
-        box.addWidget(self.made)
-        box.addStretch(1)
-        box.addWidget(self.banner)
-        box.addLayout(buttons)
-        self.retranslate()
+        return [self.what, self.made]
 
     def retranslate(self) -> None:
         self.step.setText(steps_text(2))
@@ -66,7 +46,3 @@ class MykeyPage(Page):
         self.ok.setText(translate("kiosk", "Agree and create"))
         if self.view is not None:
             self.show_view(self.view)
-
-    def show_view(self, view) -> None:
-        super().show_view(view)
-        self.banner.show_problem(view.problem)

@@ -7,44 +7,24 @@ to the event in the cloud (kiosk.exchange.engine.assign_reserved); "Not now" sen
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Signal
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QWidget
 
+from kiosk.ui.consent_page import ConsentPage
 from kiosk.ui.pages_card import steps_text
 from kiosk.ui.texts import expiry, points
-from kiosk.ui.widgets import Banner, BigButton, Page, label
+from kiosk.ui.widgets import label
 
 translate = QCoreApplication.translate
 
 
-class ReservedPage(Page):
+class ReservedPage(ConsentPage):
     name = "reserved"
-    answered = Signal(bool)  # True: the citizen consents to the assignment
 
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        box = QVBoxLayout(self)
-        self.step = label(role="step")
-        self.title = label(role="title")
+    def body(self) -> list[QWidget]:
         self.amount = label(role="figure")
         self.text = label(role="body")
-        self.banner = Banner()
-        buttons = QHBoxLayout()
-        self.back = BigButton(role="quiet")
-        self.ok = BigButton(role="primary")
-        self.back.clicked.connect(lambda: self.answered.emit(False))
-        self.ok.clicked.connect(lambda: self.answered.emit(True))
-        buttons.addWidget(self.back)
-        buttons.addWidget(self.ok)
-        box.addWidget(self.step)
-        box.addStretch(1)
-        box.addWidget(self.title)
-        box.addWidget(self.amount)
-        box.addWidget(self.text)
-        box.addStretch(1)
-        box.addWidget(self.banner)
-        box.addLayout(buttons)
-        self.retranslate()
+        return [self.amount, self.text]
 
     def retranslate(self) -> None:
         self.step.setText(steps_text(3))
@@ -63,4 +43,3 @@ class ReservedPage(Page):
                 "kiosk", "Reserved points (usable through {date}) become experiment points you can exchange now."
             ).format(date=expiry(first) if first else "-")
         )
-        self.banner.show_problem(view.problem)
