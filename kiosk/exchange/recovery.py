@@ -91,14 +91,12 @@ def flag_cancelled_loads(records: list[LoadRecord], journal: Journal) -> list[st
     to the clerk with its figures (`alerts()`); the exchange itself stays cancelled.
     Runs at every Breka tap: the alerts already raised are read only when there is one."""
     flagged: list[str] = []
-    cancelled = []
-    for record in records:
-        try:
-            row = journal.get(str(record.load_id))
-        except KeyError:
-            continue  # another terminal's load
-        if row.state is Step.CANCELLED:
-            cancelled.append((record, row))
+    mine = journal.find([str(record.load_id) for record in records])  # other terminals' loads are not
+    cancelled = [
+        (record, row)
+        for record in records
+        if (row := mine.get(str(record.load_id))) is not None and row.state is Step.CANCELLED
+    ]
     if not cancelled:
         return flagged
     known = {a.get("exchange_id") for a in alerts(journal, ALERT_LOAD_ON_CANCELLED)}
