@@ -41,6 +41,9 @@ ALERT_LOAD_ON_CANCELLED = "load_for_cancelled_exchange"
 # the hold stays, nothing is loaded again, and a person decides with the Breka operator.
 ALERT_LOAD_UNPROVABLE = "load_outcome_unprovable"
 ALERT_COMMIT_REFUSED = "commit_refused"  # the card has the points, the cloud will not take them
+# The same for a correction's debit (kiosk.exchange.reversal): parked at card_intent, the debit
+# neither repeated nor given up (abandoned) until a person has asked the Breka operator.
+ALERT_REVERSAL_UNPROVABLE = "reversal_outcome_unprovable"
 
 
 def recover(
@@ -127,7 +130,7 @@ def flag_unprovable(unprovable: list[str], journal: Journal) -> list[str]:
     """Raise, once each, the loads the card's log could not settle (see ALERT_LOAD_UNPROVABLE)."""
     if not unprovable:
         return []
-    known = {a.get("exchange_id") for a in alerts(journal)}
+    known = {a.get("exchange_id") for a in alerts(journal, ALERT_LOAD_UNPROVABLE)}
     for exchange_id in unprovable:
         journal.note_error(exchange_id, "card_log_too_short")
         if exchange_id not in known:
@@ -157,12 +160,13 @@ def alert_commit_refused(journal: Journal, exchange_id: str, code: str) -> bool:
 
 
 def alerts(journal: Journal, *actions: str) -> list[dict[str, Any]]:
-    """What the clerk must look at: loads found on cards for cancelled exchanges, loads whose
-    outcome the card can no longer prove, and loads whose commit the cloud refused (`kind`
-    says which). `actions` narrows it to those kinds."""
+    """What the clerk must look at: loads found on cards for cancelled exchanges, loads (and
+    corrections' debits) whose outcome the card can no longer prove, and loads whose commit the
+    cloud refused (`kind` says which). `actions` narrows it to those kinds."""
     return [
         e.detail | {"at": e.at, "kind": action}
-        for action in actions or (ALERT_LOAD_ON_CANCELLED, ALERT_LOAD_UNPROVABLE, ALERT_COMMIT_REFUSED)
+        for action in actions
+        or (ALERT_LOAD_ON_CANCELLED, ALERT_LOAD_UNPROVABLE, ALERT_COMMIT_REFUSED, ALERT_REVERSAL_UNPROVABLE)
         for e in audit.entries(journal.store, action=action)
     ]
 
