@@ -448,8 +448,9 @@ class ExchangeEngine:
             self._close_card()
             self._end_visit("pin_locked")
             return self._set(Phase.LOCKED, Problem("pin_locked"))
-        self._prefetch_challenge()
-        return self._set(Phase.PIN)
+        view = self._set(Phase.PIN)
+        self._prefetch_challenge()  # after the PIN screen is up: nothing there waits for the cloud
+        return view
 
     def _prefetch_challenge(self) -> None:
         self._v.challenge = PrefetchedChallenge(self.cloud.challenge)
