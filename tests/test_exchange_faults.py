@@ -118,6 +118,22 @@ def test_a_failed_challenge_prefetch_is_fetched_again_after_the_pin(world):
     assert world.usable(mynumber) == ISSUED
 
 
+def test_the_pin_screen_does_not_wait_for_the_cloud(world):
+    """The challenge is fetched while the PIN is typed: with the cloud slow to answer it, the
+    PIN screen is up before the challenge has come, and the PIN then signs it."""
+    mynumber, breka, _ = world.citizen(f"slow-challenge-{next(_names)}", points=ISSUED)
+    world.admin.fault("/v1/auth/challenge", "delay", delay_ms=800, count=1)  # within the 1 s timeout
+    engine = world.engine
+    with world.on_reader(mynumber):
+        assert engine.card_tapped().phase is Phase.PIN
+        assert not engine.wait_prefetch(0)  # still with the cloud
+        view = engine.enter_pin("1234")
+    assert view.phase is Phase.AMOUNT, view.problem
+    assert engine.wait_prefetch(0)
+    engine.cancel()
+    assert world.usable(mynumber) == ISSUED
+
+
 def test_commit_unreachable_still_gives_a_receipt_and_recovery_commits(world):
     from kiosk.exchange.recovery import recover
 

@@ -76,3 +76,12 @@ def test_an_unfinished_step_may_be_written_again_with_its_error(journal):
     journal.note_error(exchange_id, "cloud_unavailable")
     row = journal.get(exchange_id)
     assert row.state is Step.COMMIT_REQUESTED and row.last_error == "cloud_unavailable"
+
+
+def test_find_reads_the_rows_of_this_kiosk_and_leaves_other_ids_out(journal):
+    held, cancelled = at(journal, Step.HELD), at(journal, Step.CANCELLED)
+    other = "11111111-1111-4111-8111-111111111111"  # another terminal's load on the card
+    found = journal.find([held, other, cancelled])
+    assert set(found) == {held, cancelled}
+    assert found[held].state is Step.HELD and found[cancelled].state is Step.CANCELLED
+    assert journal.find([]) == {}

@@ -6,14 +6,17 @@ settlement record of kind "reversal" nets the exchange's; spent points refuse it
 from __future__ import annotations
 
 import itertools
+import uuid
 from datetime import datetime
 
 import pytest
 
 from kiosk.cardio.breka import AID, VALUE_FILE
-from kiosk.cardio.breka_reversal import ReversalOutcomeUnknown
+from kiosk.cardio.breka_load import load, open_for_load
+from kiosk.cardio.breka_reversal import ReversalOutcomeUnknown, ReversalOutcomeUnprovable
 from kiosk.cardio.errors import CardError
 from kiosk.exchange.follow_up import FollowUp
+from kiosk.exchange.recovery import ALERT_REVERSAL_UNPROVABLE, alerts
 from kiosk.exchange.reversal import NotReversible, Reversals, RStep, prove_holder
 from kiosk.exchange.steps import Step
 from kiosk.exchange.view import Phase
@@ -21,6 +24,8 @@ from kiosk.rules import JST
 from kiosk.store import audit
 from kiosk.sync.cloud_errors import CloudError
 from kiosk.sync.settlement_record import public_key_bytes
+from kiosk_demo.breka_demo_keys import DEMO_MASTER_KEYS
+from tests.breka_doubles import MemoryJournal
 from tests.exchange_world import breka_balance
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.slow, pytest.mark.timeout(240)]
@@ -182,3 +187,84 @@ def test_a_tear_during_the_reversal_write_is_settled_by_the_card_log(world, mode
         "SELECT COUNT(*) AS n FROM outbox WHERE exchange_id = ? AND kind = 'reversal'", (exchange_id,)
     )[0]["n"]
     assert count == 1
+
+
+def loads_elsewhere(world, breka, count: int, amount: int) -> None:
+    """Another terminal (its own journal) loads the card `count` times, over the same pcscd."""
+    with world.on_reader(breka):
+        conn = world.ctx.connect(world.slot.reader)
+        try:
+            card = open_for_load(conn, DEMO_MASTER_KEYS[1])
+            for _ in range(count):
+                load(card, uuid.uuid4(), amount, MemoryJournal())
+        finally:
+            conn.close()
+
+
+def torn_reversal(world, mode: str):
+    """A committed exchange whose reversal is cut off at the card's commit (before: not applied;
+    after: applied but unheard): it waits at card_intent, anchored at the exchange's load."""
+    mynumber, breka, exchange_id = exchanged(world)
+    rev = reversals(world)
+    holder, reversal_id = begin(world, rev, mynumber, exchange_id)
+    with pytest.raises((ReversalOutcomeUnknown, CardError)):
+        breka_on_reader(world, rev, reversal_id, breka, remove_after=REVERSAL_COMMIT_APDU, remove_mode=mode)
+    row = rev.get(reversal_id)
+    assert row.state is RStep.CARD_INTENT and row.log_anchor == exchange_id  # the newest record before
+    assert breka_balance(breka) == (0 if mode == "after" else LOADED)
+    return mynumber, breka, exchange_id, rev, holder, reversal_id
+
+
+def raised(world, reversal_id: str) -> list[dict]:
+    return [a for a in alerts(world.parts.journal) if a.get("reversal_id") == reversal_id]
+
+
+@pytest.mark.parametrize("mode", ["before", "after"])
+def test_a_torn_reversal_pushed_out_of_the_cards_log_is_parked_for_a_person(world, mode):
+    """Ten loads of 100 at another terminal after the tear: the reversal's record (if written)
+    and its anchor are gone from the card's 10-record log, so absence proves nothing. The debit
+    is neither repeated (the card holds enough for it) nor given up: parked, raised once."""
+    mynumber, breka, exchange_id, rev, holder, reversal_id = torn_reversal(world, mode)
+    loads_elsewhere(world, breka, 10, 100)
+    balance = (0 if mode == "after" else LOADED) + 1_000
+    assert breka_balance(breka) == balance
+    for _ in range(2):  # the clerk tries twice: the card cannot tell either time
+        with pytest.raises(ReversalOutcomeUnprovable):
+            breka_on_reader(world, rev, reversal_id, breka)
+    assert breka_balance(breka) == balance  # not debited (again)
+    row = rev.get(reversal_id)
+    assert row.state is RStep.CARD_INTENT and row.last_error == "card_log_too_short"
+    assert RStep.CARD_NOT_DONE not in rev.steps(reversal_id)
+    # Nothing releases it: not recovery (however old), not the follow-up, not a clerk.
+    assert rev.recover(abandon_after_s=0, only={reversal_id})["waiting_for_card"] == [reversal_id]
+    assert reversal_id not in FollowUp(world.parts.journal, world.parts.finisher, reversals=rev).due()
+    with pytest.raises(ValueError, match="card may have changed"):
+        rev.abandon(reversal_id, "sato", "holder left")
+    assert rev.finish(reversal_id, holder).state is RStep.CARD_INTENT
+    with pytest.raises(NotReversible) as refused:
+        rev.begin(exchange_id, holder.mykey_id, "sato", "again")
+    assert refused.value.code == "already_reversed"
+    assert world.usable(mynumber) == ISSUED - POINTS  # the cloud returned nothing
+    assert world.parts.outbox.reversal_record_for(exchange_id) is None
+    alert = raised(world, reversal_id)
+    assert [(a["kind"], a["exchange_id"], a["unloaded"]) for a in alert] == [
+        (ALERT_REVERSAL_UNPROVABLE, exchange_id, LOADED)
+    ]  # raised once, with its figures, for the clerk screen
+    from kiosk.exchange.view import short_number
+    from kiosk.ui.clerk import _alert_text
+
+    assert "455" in _alert_text(alert[0]) and short_number(exchange_id) in _alert_text(alert[0])
+
+
+@pytest.mark.parametrize("mode", ["before", "after"])
+def test_a_torn_reversal_whose_log_still_reaches_back_is_settled(world, mode):
+    """Nine loads elsewhere after the tear: the log is full but still holds the anchor (or the
+    reversal's record), so it decides as before: the points are taken exactly once."""
+    mynumber, breka, exchange_id, rev, holder, reversal_id = torn_reversal(world, mode)
+    loads_elsewhere(world, breka, 9, 1)
+    assert breka_on_reader(world, rev, reversal_id, breka).state is RStep.CARD_DONE
+    assert breka_balance(breka) == 9  # 455 taken back once, the other terminal's 9 kept
+    assert (RStep.CARD_NOT_DONE in rev.steps(reversal_id)) == (mode == "before")
+    assert rev.finish(reversal_id, holder).state is RStep.REVERSED
+    assert world.usable(mynumber) == ISSUED
+    assert raised(world, reversal_id) == []

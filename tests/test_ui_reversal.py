@@ -5,15 +5,24 @@ back, and the citizen's screen never starts a visit from those taps."""
 
 from __future__ import annotations
 
-import pytest
+import uuid
 
+import pytest
+from PySide6.QtCore import QCoreApplication
+
+from kiosk.cardio.breka_load import load, open_for_load
+from kiosk.exchange.recovery import ALERT_REVERSAL_UNPROVABLE, alerts
 from kiosk.exchange.reversal import RStep
 from kiosk.store import audit
+from kiosk.ui.reversal_page import unprovable_text
 from kiosk.ui.staff_accounts import StaffAccounts
+from kiosk_demo.breka_demo_keys import DEMO_MASTER_KEYS
+from tests.breka_doubles import MemoryJournal
 from tests.exchange_world import World, breka_balance
 from tests.test_ui_flow import WAIT_MS, UiWorld
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.timeout(180)]
+REVERSAL_COMMIT_APDU = 9  # UID, select, authenticate (2), log, balance, debit, record, commit
 
 
 @pytest.fixture
@@ -25,7 +34,9 @@ def ui(qtbot, world_dir, cloud, vpcd_slot):
     world.admin.clear_faults()
 
 
-def test_a_clerk_corrects_todays_exchange_from_the_screen(ui):
+def at_take_back(ui):
+    """A citizen exchanges 500 points (455 loaded); a named clerk opens the correction of it,
+    the citizen proves themselves with card and PIN: the page asks for the Breka card."""
     mynumber, breka, _ = ui.citizen(points=10_000)
     ui.sign_in(mynumber)
     ui.choose("500")
@@ -38,8 +49,9 @@ def test_a_clerk_corrects_todays_exchange_from_the_screen(ui):
     assert breka_balance(breka) == 455 and ui.world.usable(mynumber) == 9_500
 
     accounts = StaffAccounts(ui.world.parts.store)
-    accounts.add("sato", "佐藤", "clerk", by="test")
-    accounts.set_pin("sato", "24681357", by="test")
+    if "sato" not in {p.staff_id for p in accounts.choices("clerk")}:  # the database is the module's
+        accounts.add("sato", "佐藤", "clerk", by="test")
+        accounts.set_pin("sato", "24681357", by="test")
     ui.win.open_staff("clerk")
     pin_page = ui.win.pages["staff_pin"]
     pin_page.people.setCurrentRow(0)
@@ -59,6 +71,11 @@ def test_a_clerk_corrects_todays_exchange_from_the_screen(ui):
         ui.click(page.ok)
         ui.qtbot.waitUntil(lambda: page.take_back.isVisible(), timeout=WAIT_MS)
     assert ui.win.current_page() == "reversal" and ui.win.view.phase.value == "wait_mynumber"  # no visit began
+    return mynumber, breka, exchange_id, page, box
+
+
+def test_a_clerk_corrects_todays_exchange_from_the_screen(ui):
+    mynumber, breka, exchange_id, page, box = at_take_back(ui)
     with ui.on_reader(breka):
         ui.click(page.take_back)
         ui.qtbot.waitUntil(lambda: not page.take_back.isEnabled(), timeout=WAIT_MS)
@@ -72,3 +89,37 @@ def test_a_clerk_corrects_todays_exchange_from_the_screen(ui):
     ui.qtbot.waitUntil(lambda: ui.win.current_page() == "today", timeout=WAIT_MS)
     assert "訂正済み" in box.list.item(box._ids.index(exchange_id)).text()
     assert ("reversed", "sato") in [(e.action, e.detail.get("clerk")) for e in audit.entries(ui.world.parts.store)]
+
+
+def test_a_torn_correction_the_card_can_no_longer_prove_is_parked_and_shown(ui):
+    """The Breka card leaves at the reversal's commit (applied, unheard); ten loads at another
+    terminal push the reversal and its anchor out of the card's log. Take back again: the page
+    says a person must decide and takes nothing; the clerk screen shows the alert."""
+    mynumber, breka, exchange_id, page, _box = at_take_back(ui)
+    with ui.on_reader(breka, remove_after=REVERSAL_COMMIT_APDU, remove_mode="after"):
+        ui.click(page.take_back)
+        working = QCoreApplication.translate("kiosk", "Working…")
+        ui.qtbot.waitUntil(lambda: page.status.text() not in ("", working), timeout=WAIT_MS)
+    (rev,) = ui.kiosk.reversals.of_exchange(exchange_id)
+    assert rev.state is RStep.CARD_INTENT and breka_balance(breka) == 0
+    with ui.on_reader(breka):  # another terminal, its own journal, over the same pcscd
+        conn = ui.world.ctx.connect(ui.world.slot.reader)
+        try:
+            card = open_for_load(conn, DEMO_MASTER_KEYS[1])
+            for _ in range(10):
+                load(card, uuid.uuid4(), 100, MemoryJournal())
+        finally:
+            conn.close()
+    assert breka_balance(breka) == 1_000
+    with ui.on_reader(breka):
+        ui.click(page.take_back)
+        ui.qtbot.waitUntil(lambda: page.status.text() == unprovable_text(), timeout=WAIT_MS)
+    assert not page.take_back.isEnabled() and breka_balance(breka) == 1_000  # nothing taken again
+    assert ui.kiosk.reversals.get(rev.reversal_id).state is RStep.CARD_INTENT
+    assert ui.world.usable(mynumber) == 9_500  # nor given back by the cloud
+    assert [a["reversal_id"] for a in alerts(ui.world.parts.journal, ALERT_REVERSAL_UNPROVABLE)] == [rev.reversal_id]
+    ui.click(page.close_button)
+    ui.qtbot.waitUntil(lambda: ui.win.current_page() == "today", timeout=WAIT_MS)
+    ui.click(ui.win.pages["today"].back_button)
+    assert ui.win.current_page() == "clerk"
+    assert "訂正" in ui.win.pages["clerk"].alerts.text() and "455" in ui.win.pages["clerk"].alerts.text()

@@ -259,3 +259,19 @@ def test_no_countdown_on_the_start_screen(kiosk, qtbot):
     win.touch()
     qtbot.wait(200)
     assert not win.warning.isVisible()
+
+
+def test_only_the_start_screen_is_built_before_the_first_screen_and_warm_up_builds_the_rest(kiosk):
+    win, worker, _ = kiosk
+    assert list(win.pages) == ["wait"]  # the other screens wait (issue 17: the counter opens sooner)
+    assert {"pin", "amount", "done", "staff_pin", "clerk", "technician"} <= set(win.pages.later)
+    win.languages.use("en")
+    win.retranslate()
+    win.on_view(View(Phase.PIN, tries_left=3))  # a screen asked for early is built on the spot
+    assert win.current_page() == "pin" and "PIN" in " ".join(win.visible_texts())  # in today's language
+    win.warm_up()
+    assert not win.pages.later and {"clerk", "reversal", "today", "claim", "technician"} <= set(win.pages)
+    assert win.stack.count() == len(win.pages)
+    win.pages["pin"].keypad.keys["1"].click()  # a page built late is wired like the others
+    win.pages["pin"].cancel_requested.emit()
+    assert ("cancel", ("holder cancelled",), {}) in worker.calls

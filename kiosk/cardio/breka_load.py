@@ -111,9 +111,16 @@ def settle(card_uid: bytes, records: list[LoadRecord], journal: LoadJournal) -> 
     return done
 
 
+def log_anchor(records: list[LoadRecord]) -> uuid.UUID | None:
+    """What to journal before a card write (load or reversal): the newest record's id, None
+    when the log is empty. Read back with `log_reaches_back`."""
+    return records[0].load_id if records else None
+
+
 def log_reaches_back(records: list[LoadRecord], anchor: uuid.UUID | None) -> bool:
-    """Would a load written after `anchor` still be in this log? Yes while the log has never
-    been full (nothing dropped yet) or still holds the anchor (every newer load is kept)."""
+    """Would a record written after `anchor` (a load or a reversal) still be in this log? Yes
+    while the log has never been full (nothing dropped yet) or still holds the anchor (every
+    newer record is kept). The one test for both: absence proves "not written" only then."""
     if len(records) < LOG_USABLE_RECORDS:
         return True
     return anchor is not None and any(r.load_id == anchor for r in records)
@@ -147,8 +154,7 @@ def load(
             raise LoadOutcomeUnprovable(load_id)  # loading it again could pay it twice
     if any(r.load_id == load_id for r in records[:LOG_USABLE_RECORDS]):
         return balance_before  # already on the card (an earlier, unheard commit): never twice
-    anchor = records[0].load_id if records else None
-    journal.record_intent(load_id, card.uid, amount, balance_before, anchor)
+    journal.record_intent(load_id, card.uid, amount, balance_before, log_anchor(records))
     balance_after = balance_before + amount
     record = LoadRecord(load_id, amount, balance_after, terminal_no, int(clock()), TYPE_LOAD)
     try:

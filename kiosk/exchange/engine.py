@@ -11,7 +11,6 @@ open card session only in memory, and `reset()` wipes them.
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from kiosk.exchange.journal import Journal
 from kiosk.exchange.load_journal import ExchangeLoadJournal
 from kiosk.exchange.mykey_log import MykeyLog
 from kiosk.exchange.ports import Cloud, Keys, Reader
+from kiosk.exchange.prefetch import PrefetchedChallenge
 from kiosk.exchange.problems import problem_for
 from kiosk.exchange.recovery import flag_cancelled_loads, flag_unprovable, recover, resolve_card, settle_with_card
 from kiosk.exchange.reserved_log import ReservedLog
@@ -66,7 +66,7 @@ class Visit:
     session: MyNumberSession | None = None
     holder: HolderSession | None = None  # the cloud's token for the authenticated holder
     certificate: bytes | None = None
-    challenge: tuple[Challenge, float] | None = None  # prefetched during PIN entry, with its time
+    challenge: PrefetchedChallenge | None = None  # fetched during PIN entry
     tries_left: int | None = None
     usable: int = 0
     reserved: int = 0
@@ -448,22 +448,24 @@ class ExchangeEngine:
             self._close_card()
             self._end_visit("pin_locked")
             return self._set(Phase.LOCKED, Problem("pin_locked"))
-        self._prefetch_challenge()
-        return self._set(Phase.PIN)
+        view = self._set(Phase.PIN)
+        self._prefetch_challenge()  # after the PIN screen is up: nothing there waits for the cloud
+        return view
 
     def _prefetch_challenge(self) -> None:
-        try:
-            self._v.challenge = (self.cloud.challenge(), time.monotonic())
-        except CloudError:
-            self._v.challenge = None  # fetched again after the PIN; a failure is shown then
+        self._v.challenge = PrefetchedChallenge(self.cloud.challenge)
+
+    def wait_prefetch(self, timeout: float = 30.0) -> bool:
+        """Tests and benchmarks, standing in for the citizen's typing: the challenge fetched
+        during PIN entry has arrived (or failed)."""
+        pending = self._v.challenge
+        return pending is None or pending.wait(timeout)
 
     def _fresh_challenge(self) -> Challenge:
-        """The prefetched challenge if it is young enough (the cloud's last 5 minutes), else a new one."""
-        if self._v.challenge is not None and time.monotonic() - self._v.challenge[1] < CHALLENGE_MAX_AGE_S:
-            challenge, self._v.challenge = self._v.challenge[0], None
-            return challenge
-        self._v.challenge = None
-        return self.cloud.challenge()
+        """The prefetched challenge if it came and is young enough (the cloud's last 5 minutes), else a new one."""
+        pending, self._v.challenge = self._v.challenge, None
+        challenge = pending.take(CHALLENGE_MAX_AGE_S) if pending is not None else None
+        return challenge if challenge is not None else self.cloud.challenge()
 
     def _breka_instead_of_mynumber(self, conn: Connection) -> View:
         """A Breka card at the start: finish its unfinished exchanges, else ask for My Number."""

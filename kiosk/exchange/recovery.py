@@ -44,6 +44,9 @@ ALERT_LOAD_UNPROVABLE = "load_outcome_unprovable"
 # alert is resolved and no longer listed.
 UNPROVABLE_DECIDED = "unprovable_decided"
 ALERT_COMMIT_REFUSED = "commit_refused"  # the card has the points, the cloud will not take them
+# The same for a correction's debit (kiosk.exchange.reversal): parked at card_intent, the debit
+# neither repeated nor given up (abandoned) until a person has asked the Breka operator.
+ALERT_REVERSAL_UNPROVABLE = "reversal_outcome_unprovable"
 
 
 def recover(
@@ -94,14 +97,12 @@ def flag_cancelled_loads(records: list[LoadRecord], journal: Journal) -> list[st
     to the clerk with its figures (`alerts()`); the exchange itself stays cancelled.
     Runs at every Breka tap: the alerts already raised are read only when there is one."""
     flagged: list[str] = []
-    cancelled = []
-    for record in records:
-        try:
-            row = journal.get(str(record.load_id))
-        except KeyError:
-            continue  # another terminal's load
-        if row.state is Step.CANCELLED:
-            cancelled.append((record, row))
+    mine = journal.find([str(record.load_id) for record in records])  # other terminals' loads are not
+    cancelled = [
+        (record, row)
+        for record in records
+        if (row := mine.get(str(record.load_id))) is not None and row.state is Step.CANCELLED
+    ]
     if not cancelled:
         return flagged
     known = {a.get("exchange_id") for a in alerts(journal, ALERT_LOAD_ON_CANCELLED)}
@@ -162,11 +163,11 @@ def alert_commit_refused(journal: Journal, exchange_id: str, code: str) -> bool:
 
 
 def alerts(journal: Journal, *actions: str) -> list[dict[str, Any]]:
-    """What the clerk must look at: loads found on cards for cancelled exchanges, loads whose
-    outcome the card can no longer prove, and loads whose commit the cloud refused (`kind`
-    says which). `actions` narrows it to those kinds. An unprovable load whose operator's
-    answer the clerk has recorded is resolved: no longer listed."""
-    kinds = actions or (ALERT_LOAD_ON_CANCELLED, ALERT_LOAD_UNPROVABLE, ALERT_COMMIT_REFUSED)
+    """What the clerk must look at: loads found on cards for cancelled exchanges, loads (and
+    corrections' debits) whose outcome the card can no longer prove, and loads whose commit the
+    cloud refused (`kind` says which). `actions` narrows it to those kinds. An unprovable load
+    whose operator's answer the clerk has recorded is resolved: no longer listed."""
+    kinds = actions or (ALERT_LOAD_ON_CANCELLED, ALERT_LOAD_UNPROVABLE, ALERT_COMMIT_REFUSED, ALERT_REVERSAL_UNPROVABLE)
     decided: set[str] = set()
     if ALERT_LOAD_UNPROVABLE in kinds:
         decided = {e.detail.get("exchange_id", "") for e in audit.entries(journal.store, action=UNPROVABLE_DECIDED)}

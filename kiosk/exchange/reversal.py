@@ -12,13 +12,16 @@ The saga, journalled step by step and forward only, like the exchange's (kiosk.e
     abandoned  --(final: nothing was written to the card: points spent, other card, holder gone)
 
 After a crash: `requested`/`card_not_done` → nothing on the card, abandoned by recovery;
-`card_intent` → waits for that card (its log decides); `card_done`/`cloud_requested` → the
+`card_intent` → waits for that card (its log decides, with the anchor journalled with the
+intent: if the log no longer reaches back to it, the reversal stays parked at `card_intent`
+and the clerk is alerted once, ALERT_REVERSAL_UNPROVABLE); `card_done`/`cloud_requested` → the
 cloud call is (re)sent (idempotent under the reversal id), then the record is queued.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import uuid
 from collections.abc import Callable
@@ -34,6 +37,7 @@ from kiosk.cardio.desfire_status import DesfireError
 from kiosk.exchange.finish import _required
 from kiosk.exchange.journal import ExchangeRow, Journal, utc_now
 from kiosk.exchange.ports import Cloud, Keys
+from kiosk.exchange.recovery import ALERT_REVERSAL_UNPROVABLE, alerts
 from kiosk.exchange.steps import Step
 from kiosk.rules import JST
 from kiosk.store import audit
@@ -42,6 +46,8 @@ from kiosk.sync.settlement_record import KIND_REVERSAL
 
 if TYPE_CHECKING:
     from kiosk.sync.cloud import HolderSession
+
+log = logging.getLogger(__name__)
 
 
 class RStep(str, Enum):
@@ -113,9 +119,12 @@ class ReversalRow:
     balance_before: int | None
     balance_after: int | None
     last_error: str | None
+    # The newest record on the card's log when card_intent was journalled ("": the log was
+    # empty; None: not known, a row from before the column): see breka_reversal.settle.
+    log_anchor: str | None = None
 
 
-_FIELDS = ("balance_before", "balance_after", "last_error")
+_FIELDS = ("balance_before", "balance_after", "last_error", "log_anchor")
 
 
 class Reversals:
@@ -232,14 +241,21 @@ class Reversals:
         if self.keys.card_ref(card.uid.hex()) != rev.card_ref:
             raise NotReversible("other_card", "this is not the Breka card the exchange loaded")
         if rev.state is RStep.CARD_INTENT:  # an earlier try was cut off: the log decides
-            found = breka_reversal.on_card(card.load_records(), uuid.UUID(reversal_id))
+            anchor = uuid.UUID(rev.log_anchor) if rev.log_anchor else None
+            try:
+                found = breka_reversal.settle(card.load_records(), uuid.UUID(reversal_id), anchor)
+            except breka_reversal.ReversalOutcomeUnprovable:
+                self.flag_unprovable(rev)  # parked at card_intent: neither debited again nor abandoned
+                raise
             if found is not None:
                 self._advance(reversal_id, RStep.CARD_DONE, balance_after=found.balance_after)
                 return self.get(reversal_id)
             self._advance(reversal_id, RStep.CARD_NOT_DONE)
 
-        def intent(balance_before: int) -> None:
-            self._advance(reversal_id, RStep.CARD_INTENT, balance_before=balance_before)
+        def intent(balance_before: int, anchor: uuid.UUID | None) -> None:
+            # "" (not NULL) for an empty log: NULL means "not known" (a row from before the anchor).
+            log_anchor = str(anchor) if anchor else ""
+            self._advance(reversal_id, RStep.CARD_INTENT, balance_before=balance_before, log_anchor=log_anchor)
 
         try:
             after = breka_reversal.reverse(
@@ -256,6 +272,23 @@ class Reversals:
             raise
         self._advance(reversal_id, RStep.CARD_DONE, balance_after=after)
         return self.get(reversal_id)
+
+    def flag_unprovable(self, rev: ReversalRow) -> bool:
+        """The card's log can no longer say whether this reversal's debit happened: note it and
+        raise it to the clerk once (ALERT_REVERSAL_UNPROVABLE). Returns whether raised now."""
+        self.note_error(rev.reversal_id, "card_log_too_short")
+        if any(a.get("reversal_id") == rev.reversal_id for a in alerts(self.journal, ALERT_REVERSAL_UNPROVABLE)):
+            return False
+        detail = {
+            "exchange_id": rev.exchange_id,
+            "reversal_id": rev.reversal_id,
+            "card_ref": rev.card_ref,
+            "unloaded": rev.unloaded,
+            "clerk": rev.clerk,
+        }
+        audit.append(self.store, "system", ALERT_REVERSAL_UNPROVABLE, detail)
+        log.error("reversal %s: the card's log no longer reaches back to it; raised to the clerk", rev.reversal_id)
+        return True
 
     def finish(self, reversal_id: str, holder: HolderSession | None = None) -> ReversalRow:
         """The card gave the points back: the cloud returns the points used, then the reversal's

@@ -202,4 +202,8 @@ MIGRATIONS: list[list[str]] = [
             last_error    TEXT
         )""",
     ],
+    # Corrections get the load's log anchor (see migration 4): the newest record on the card's
+    # log when the reversal's intent was journalled ('' = empty; NULL = not known, from before).
+    # A torn debit absent from the log proves "not debited" only while the log reaches back.
+    ["ALTER TABLE reversals ADD COLUMN log_anchor TEXT"],
 ]

@@ -9,8 +9,11 @@ The adapter never retries: the client's own loop is the only retry policy.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import socket
 import threading
+import time
 from typing import Any
 
 import requests
@@ -35,18 +38,19 @@ class Deadline:
 
     def __init__(self, seconds: float) -> None:
         self.fired = False
+        self.ended = False  # the attempt is over: the watchdog drops it unfired
         self._conns: list[HTTPConnection] = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(max(0.0, seconds), self._fire)
-        self._timer.daemon = True
+        self._seconds = max(0.0, seconds)
 
     def __enter__(self) -> Deadline:
         _local.deadline = self
-        self._timer.start()
+        _WATCHDOG.add(time.monotonic() + self._seconds, self)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
+        with self._lock:  # after this a late watchdog leaves the (reused) connection alone
+            self.ended = True
         _local.deadline = None
 
     def watch(self, conn: HTTPConnection) -> None:
@@ -57,14 +61,53 @@ class Deadline:
 
     def _fire(self) -> None:
         with self._lock:
+            if self.ended:
+                return
             self.fired = True
             for conn in self._conns:
                 _shutdown(conn)
 
     def cut(self) -> None:
         """End the attempt now (from any thread): its socket reads return at once."""
-        self._timer.cancel()
         self._fire()
+
+
+class _Watchdog:
+    """One thread fires every attempt's deadline: a timer thread per call cost its start and
+    a switch of the interpreter lock on each of the counter's cloud calls (issue 17)."""
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int, Deadline]] = []
+        self._order = itertools.count()  # deadlines are not comparable: equal times keep their order
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def add(self, at: float, deadline: Deadline) -> None:
+        with self._wake:
+            heapq.heappush(self._due, (at, next(self._order), deadline))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="cloud-deadlines", daemon=True)
+                self._thread.start()
+            elif self._due[0][2] is deadline:  # the new one is the soonest: sleep less
+                self._wake.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while self._due and self._due[0][2].ended:
+                    heapq.heappop(self._due)
+                if not self._due:
+                    self._wake.wait()
+                    continue
+                wait = self._due[0][0] - time.monotonic()
+                if wait > 0:
+                    self._wake.wait(wait)
+                    continue
+                deadline = heapq.heappop(self._due)[2]
+            deadline._fire()  # outside the lock: a socket shutdown must not hold up new calls
+
+
+_WATCHDOG = _Watchdog()
 
 
 def _shutdown(conn: HTTPConnection) -> None:

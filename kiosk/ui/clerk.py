@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QListWidget, 
 
 from kiosk.cardio.breka_load import LoadOutcomeUnprovable
 from kiosk.exchange.finish import CardNeeded
-from kiosk.exchange.recovery import ALERT_COMMIT_REFUSED, ALERT_LOAD_UNPROVABLE, alerts
+from kiosk.exchange.recovery import ALERT_COMMIT_REFUSED, ALERT_LOAD_UNPROVABLE, ALERT_REVERSAL_UNPROVABLE, alerts
 from kiosk.exchange.steps import Step
 from kiosk.exchange.unprovable import is_parked_unprovable
 from kiosk.exchange.view import short_number
@@ -290,6 +290,10 @@ def _alert_text(alert: dict) -> str:
         return translate("kiosk", "Check: exchange {id} ({p} points) cannot be settled from its card").format(
             id=number, p=loaded
         )
+    if alert.get("kind") == ALERT_REVERSAL_UNPROVABLE:
+        return translate(
+            "kiosk", "Check: the correction of exchange {id} ({p} Breka points) cannot be settled from its card"
+        ).format(id=number, p=points(alert.get("unloaded")))
     if alert.get("kind") == ALERT_COMMIT_REFUSED:
         return translate("kiosk", "Check: the cloud refused exchange {id} ({code}); {p} points are on the card").format(
             id=number, code=alert.get("code", ""), p=loaded

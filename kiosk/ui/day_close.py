@@ -13,12 +13,12 @@ from datetime import UTC, date, datetime
 from datetime import time as dtime
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QMarginsF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtCore import QCoreApplication, QMarginsF
+from PySide6.QtGui import QColor, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
 
 from kiosk.exchange.view import Receipt, short_number
 from kiosk.rules import JST
-from kiosk.ui import style
+from kiosk.ui.slip_image import draw_lines, lines_image
 from kiosk.ui.texts import local_time, points
 
 translate = QCoreApplication.translate
@@ -123,30 +123,9 @@ def slip_lines(fig: DayFigures) -> list[tuple[str, int]]:
     return lines
 
 
-def _draw(painter: QPainter, lines: list[tuple[str, int]], width: float, scale: float = 1.0) -> float:
-    y = 12.0 * scale
-    for text, size in lines:
-        font = QFont(style.cjk_family())
-        font.setPixelSize(max(1, int(size * scale)))
-        painter.setFont(font)
-        rect = QRectF(8 * scale, y, width - 16 * scale, (size + 12) * scale)
-        painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, text)
-        y += (size + 16) * scale
-    return y
-
-
 def render_slip(fig: DayFigures) -> QImage:
     """The slip as a white image for the 58 mm receipt printer."""
-    from kiosk.ui.receipt_printer import WIDTH
-
-    lines = slip_lines(fig)
-    image = QImage(WIDTH, 24 + sum(size + 16 for _, size in lines), QImage.Format.Format_RGB32)
-    image.fill(QColor("white"))
-    painter = QPainter(image)
-    painter.setPen(QColor("black"))
-    _draw(painter, lines, WIDTH)
-    painter.end()
-    return image
+    return lines_image(slip_lines(fig))
 
 
 def slip_pdf(fig: DayFigures, folder: Path) -> Path:
@@ -165,7 +144,7 @@ def slip_pdf(fig: DayFigures, folder: Path) -> Path:
     for start in range(0, len(lines), per_page):
         if start:
             writer.newPage()
-        _draw(painter, lines[start : start + per_page], width, scale=2.0)
+        draw_lines(painter, lines[start : start + per_page], width, scale=2.0)
     painter.end()
     return out
 

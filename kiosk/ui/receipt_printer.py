@@ -15,11 +15,11 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter
 
 from kiosk.exchange.view import short_number
 from kiosk.ui import style
+from kiosk.ui.slip_image import WIDTH, lines_image
 from kiosk.ui.texts import expiry, local_time, points
 
 log = logging.getLogger(__name__)
 translate = QCoreApplication.translate
-WIDTH = 384
 
 
 def render_receipt(receipt, reissued: bool = False) -> QImage:
@@ -46,20 +46,7 @@ def render_receipt(receipt, reissued: bool = False) -> QImage:
         lines.insert(
             2, (translate("kiosk", "Reserved points added: {n}").format(n=points(receipt.reserved_assigned)), 22)
         )
-    height = 24 + sum(size + 16 for _, size in lines)
-    image = QImage(WIDTH, height, QImage.Format.Format_RGB32)
-    image.fill(QColor("white"))
-    painter = QPainter(image)
-    painter.setPen(QColor("black"))
-    y = 12
-    for text, size in lines:
-        font = QFont(style.cjk_family())
-        font.setPixelSize(size)
-        painter.setFont(font)
-        painter.drawText(8, y, WIDTH - 16, size + 12, Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, text)
-        y += size + 16
-    painter.end()
-    return image
+    return lines_image(lines)
 
 
 def render_guide(url: str) -> QImage:

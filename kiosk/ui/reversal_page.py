@@ -36,6 +36,14 @@ def refusal_text(code: str) -> str:
     return texts.get(code, code)
 
 
+def unprovable_text() -> str:
+    return translate(
+        "kiosk",
+        "The card's log no longer reaches back to the interrupted correction: ask the Breka operator whether "
+        "the points were taken back. Nothing more is taken from the card until then.",
+    )
+
+
 class ReversalPage(Page):
     name = "reversal"
 
@@ -167,7 +175,7 @@ class ReversalPage(Page):
     def _job_done(self, what: str, result) -> None:
         if what not in ("reversal_holder", "reversal_card"):
             return
-        from kiosk.cardio.breka_reversal import ReversalOutcomeUnknown
+        from kiosk.cardio.breka_reversal import ReversalOutcomeUnknown, ReversalOutcomeUnprovable
         from kiosk.cardio.errors import PinIncorrect
         from kiosk.exchange.reversal import NotReversible
         from kiosk.sync.cloud_errors import CloudError
@@ -182,6 +190,9 @@ class ReversalPage(Page):
             self.status.setText(
                 translate("kiosk", "The card left too early. Put the same Breka card back and press Take back again.")
             )
+        elif isinstance(result, ReversalOutcomeUnprovable):
+            self.status.setText(unprovable_text())
+            self.take_back.setEnabled(False)  # trying again cannot tell either: a person decides
         elif isinstance(result, CloudError) and what == "reversal_card":
             self.status.setText(
                 translate("kiosk", "The card gave the points back. The point service is told automatically later.")

@@ -230,20 +230,3 @@ class StaffPinPage(Page):
         w.local = page
         w.pages[page].open()
         w.show_page(page)
-
-
-def install_staff_pages(window) -> None:
-    from kiosk.ui.claim_page import ClaimPage
-    from kiosk.ui.clerk import ClerkPage
-    from kiosk.ui.technician import TechnicianPage
-
-    window.add_page(StaffPinPage(window))
-    from kiosk.ui.reversal_page import ReversalPage
-
-    window.add_page(ClerkPage(window))
-    window.add_page(ReversalPage(window))
-    from kiosk.ui.clerk_today import TodayPage
-
-    window.add_page(TodayPage(window))
-    window.add_page(ClaimPage(window))
-    window.add_page(TechnicianPage(window))

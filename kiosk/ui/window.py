@@ -15,12 +15,8 @@ from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 from kiosk.exchange.view import Phase, View
 from kiosk.ui import style
 from kiosk.ui.idle_warning import WARN_S, IdleWarning
-from kiosk.ui.pages_amount import AmountPage, ConfirmPage
-from kiosk.ui.pages_card import LockedPage, PinPage, WaitPage
-from kiosk.ui.pages_end import DonePage, ErrorPage, LoadingPage, TapBrekaPage
-from kiosk.ui.pages_mykey import MykeyPage
-from kiosk.ui.pages_no_points import NoPointsPage
-from kiosk.ui.pages_reserved import ReservedPage
+from kiosk.ui.page_set import Pages, citizen_pages, staff_pages
+from kiosk.ui.pages_card import WaitPage
 from kiosk.ui.widgets import BigButton, Page, label
 
 if TYPE_CHECKING:
@@ -136,43 +132,13 @@ class KioskWindow(QWidget):
         outer.addWidget(self.stack, 1)
         self.warning = IdleWarning(self)  # over the whole window, outside the layout
 
-        self.pages: dict[str, Any] = {}  # name -> Page; each kind has its own signals and methods
-        for page in (
-            WaitPage(),
-            PinPage(),
-            LockedPage(),
-            AmountPage(settings.clerk_threshold, settings.card_upper_limit),
-            MykeyPage(),
-            NoPointsPage(settings.guide_url),
-            ReservedPage(),
-            ConfirmPage(),
-            TapBrekaPage(),
-            LoadingPage(),
-            DonePage(),
-            ErrorPage(),
-        ):
-            self.add_page(page)
-        p = self.pages
-        p["pin"].pin_entered.connect(lambda pin, last: worker.submit_pin(pin, last))
-        p["pin"].cancel_requested.connect(self.start_over)
-        p["locked"].done.connect(self.start_over)
-        p["amount"].amount_chosen.connect(self._amount_chosen)
-        p["amount"].cancel_requested.connect(self.start_over)
-        p["amount"].reserved_requested.connect(worker.ask_reserved)
-        p["reserved"].answered.connect(worker.assign_reserved)
-        p["mykey"].answered.connect(worker.consent_mykey)
-        p["confirm"].confirmed.connect(worker.confirm)
-        p["confirm"].change_requested.connect(lambda: self.show_page("amount"))
-        p["confirm"].cancel_requested.connect(self.start_over)
-        p["tap_breka"].cancel_requested.connect(self.start_over)
-        p["done"].finished.connect(self.start_over)
-        p["done"].print_requested.connect(self.print_receipt)
-        p["done"].set_printer(printer is not None)
-        p["error"].done.connect(self.start_over)
-        p["no_points"].finished.connect(self.start_over)
-        p["no_points"].print_requested.connect(self.print_guide)
-        p["no_points"].set_printer(printer is not None)
-        self._staff_pages()
+        # Only the start screen is built before the first screen is shown; the others are
+        # built by warm_up() right behind it (or at their first use), so the counter opens sooner.
+        self.pages = Pages(self)
+        self.add_page(WaitPage())
+        self.pages.later.update(citizen_pages(self))
+        if staff is not None:  # clerk and technician screens
+            self.pages.later.update(staff_pages(self))
 
         self.idle = QTimer(self)
         self.idle.setSingleShot(True)
@@ -190,14 +156,6 @@ class KioskWindow(QWidget):
         worker.long_command.connect(self.on_long_command)
         self.retranslate()
         self.show_page("wait")
-
-    def _staff_pages(self) -> None:
-        """Clerk and technician screens (kiosk.ui.staff_pages) when the parts are given."""
-        if self.staff is None:
-            return
-        from kiosk.ui.staff_pages import install_staff_pages
-
-        install_staff_pages(self)
 
     def add_page(self, page) -> None:
         self.pages[page.name] = page
@@ -255,7 +213,7 @@ class KioskWindow(QWidget):
         return [w.text() for w in page.findChildren(QLabel) if w.isVisibleTo(self) and w.text()]
 
     # -- the citizen's choices -----------------------------------------------------------
-    def _amount_chosen(self, text: str, needs_clerk: bool) -> None:
+    def amount_chosen(self, text: str, needs_clerk: bool) -> None:
         if needs_clerk and self.staff is not None:
             self.open_staff("clerk", approve=text)
         else:
@@ -352,12 +310,14 @@ class KioskWindow(QWidget):
         self.touch()
 
     def warm_up(self) -> None:
-        """Paint every screen once before the first citizen: PySide builds some Python types
-        lazily (the first paint of a busy bar or the first touch costs ~150 ms once). The
-        screens are painted into pixmaps, not shown, so the display does not flicker."""
+        """Build the screens the first one did without, and paint every citizen screen once
+        before the first citizen: PySide builds some Python types lazily (the first paint of a
+        busy bar or the first touch costs ~150 ms once). The screens are painted into pixmaps,
+        not shown, so the display does not flicker."""
         from PySide6.QtCore import QPointF, Qt
         from PySide6.QtGui import QKeyEvent, QMouseEvent
 
+        self.pages.build_all()
         app = _application()
         for name in (
             "pin",
@@ -392,7 +352,7 @@ class KioskWindow(QWidget):
 
     # -- staff ---------------------------------------------------------------------------
     def open_staff(self, role: str | None, approve: str | None = None) -> None:
-        if "staff_pin" not in self.pages:
+        if self.staff is None:
             return
         self.local = "staff_pin"
         self.pages["staff_pin"].ask(role, approve)

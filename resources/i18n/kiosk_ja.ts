@@ -816,6 +816,10 @@
         <translation>要確認：交換 {id}（{p} ポイント）はカードの記録で判断できません</translation>
     </message>
     <message>
+        <source>Check: the correction of exchange {id} ({p} Breka points) cannot be settled from its card</source>
+        <translation>要確認：交換 {id} の訂正（{p} ブレカポイント）はカードの記録で判断できません</translation>
+    </message>
+    <message>
         <source>Check: the cloud refused exchange {id} ({code}); {p} points are on the card</source>
         <translation>確認: クラウドが交換 {id} の確定を拒否しました ({code})。カードには {p} ポイントが入っています</translation>
     </message>
@@ -1134,6 +1138,10 @@
     <message>
         <source>The Breka card no longer holds the loaded points (spent): it cannot be corrected here.</source>
         <translation>ブレカカードに入金したポイントが残っていません（使用済み）。ここでは訂正できません。</translation>
+    </message>
+    <message>
+        <source>The card&apos;s log no longer reaches back to the interrupted correction: ask the Breka operator whether the points were taken back. Nothing more is taken from the card until then.</source>
+        <translation>カードの記録が中断した訂正までさかのぼれません。ポイントが戻されたかどうかをブレカの運営者に確認してください。それまでカードからは何も引きません。</translation>
     </message>
     <message>
         <source>Correction of exchange {id}: {p} points, {l} Breka points loaded</source>

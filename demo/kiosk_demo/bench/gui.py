@@ -31,25 +31,44 @@ use_demo_keyring(root / "demo-keyring.json")
 cfg = config_mod.load(root / "config.toml")
 kiosk = Kiosk(cfg, build(cfg))
 kiosk.start(recover=False, on_first_screen=lambda: print("first-screen", flush=True))
+print("ready", flush=True)  # the other screens built and painted behind the first
 kiosk.stop()
 """
 
 
-def cold_start(root: Path, rounds: int = 5) -> list[float]:
-    """Process start to the first screen shown, in a fresh interpreter each time."""
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_LOGGING_RULES": "qt.qpa.*=false"}
-    times = []
-    for _ in range(rounds):
-        t = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(root)], stdout=subprocess.PIPE, text=True, env=env)
-        if proc.stdout is None:
-            raise RuntimeError("the child's stdout is a pipe (stdout=PIPE)")
-        line = proc.stdout.readline()
-        times.append((time.perf_counter() - t) * 1000)
-        proc.wait(30)
-        if line.strip() != "first-screen":
-            raise RuntimeError("the kiosk did not show its first screen")
-    return times
+def cold_start(root: Path, rounds: int = 5) -> tuple[list[float], list[float]]:
+    """Process start to the first screen shown, and to the counter ready (every screen built
+    and painted once), in a fresh interpreter each time.
+
+    An installed kiosk runs from compiled bytecode (pip compiles the wheel's modules at
+    install), so the children keep theirs in a cache of their own even where the machine
+    says PYTHONDONTWRITEBYTECODE; one unmeasured start fills it."""
+    with tempfile.TemporaryDirectory() as cache:
+        env = {
+            **os.environ,
+            "QT_QPA_PLATFORM": "offscreen",
+            "QT_LOGGING_RULES": "qt.qpa.*=false",
+            "PYTHONPYCACHEPREFIX": cache,
+        }
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        _start(root, env)
+        starts = [_start(root, env) for _ in range(rounds)]
+    return [first for first, _ in starts], [ready for _, ready in starts]
+
+
+def _start(root: Path, env: dict) -> tuple[float, float]:
+    t = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(root)], stdout=subprocess.PIPE, text=True, env=env)
+    if proc.stdout is None:
+        raise RuntimeError("the child's stdout is a pipe (stdout=PIPE)")
+    first = proc.stdout.readline()
+    first_ms = (time.perf_counter() - t) * 1000
+    ready = proc.stdout.readline()
+    ready_ms = (time.perf_counter() - t) * 1000
+    proc.wait(30)
+    if first.strip() != "first-screen" or ready.strip() != "ready":
+        raise RuntimeError("the kiosk did not show its first screen")
+    return first_ms, ready_ms
 
 
 class _Driver(Walk):
@@ -128,11 +147,12 @@ def run(quick: bool = False, profile=None) -> dict:
                 stalls = [driver.exchange(mynumber, breka) for _ in range(rounds)]
             finally:
                 kiosk.stop()
-        starts = cold_start(root, rounds=3 if quick else 7)
+        starts, ready = cold_start(root, rounds=3 if quick else 7)
     return {
         "gui_stall_ms": round(statistics.median(stalls), 1),
         "gui_stall_max_ms": round(max(stalls), 1),
         "cold_start_ms": round(statistics.median(starts), 1),
         "cold_start_max_ms": round(max(starts), 1),
+        "cold_start_ready_ms": round(statistics.median(ready), 1),
         "gui_rounds": rounds,
     }
