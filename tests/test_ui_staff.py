@@ -57,6 +57,29 @@ def test_clerk_lists_unfinished_exchanges_and_cancels_only_with_a_reason(kiosk, 
     assert win.current_page() == "wait"
 
 
+def test_clerk_is_told_how_to_settle_a_load_its_card_cannot_prove(kiosk, qtbot):
+    from kiosk.exchange.finish import CardNeeded
+    from kiosk.exchange.recovery import UNPROVABLE_DECIDED, flag_unprovable
+
+    win, _worker, store = kiosk
+    journal, exchange_id = win.parts.journal, "bbbbbbbb-0000-4000-8000-000000000000"
+    journal.create(exchange_id, "ev", Step.HOLD_REQUESTED, mykey_id="mk", points=500, fee=45, loaded=455)
+    journal.advance(exchange_id, Step.HELD)
+    journal.advance(exchange_id, Step.LOAD_INTENT, card_ref="r" * 32, balance_before=0, log_anchor="")
+    flag_unprovable([exchange_id], journal)  # as a tap of its card with a log too short finds it
+    enter_staff(win, qtbot, "clerk", "246813")
+    page = win.pages["clerk"]
+    assert "ブレカの運営者に確認" in page.unfinished.item(0).text()
+    assert "kiosk exchanges settle-unprovable" in page.alerts.text() and "BBBBBBBB" in page.alerts.text()
+    page._job_done("clerk_cancel", CardNeeded(exchange_id))  # "cancel" without a card: no card can decide it
+    assert "settle-unprovable" in page.status.text() and "リーダー" not in page.status.text()
+    with store.transaction() as tx:  # the operator's answer recorded (kiosk/exchange/unprovable.py)
+        audit.append(store, "clerk", UNPROVABLE_DECIDED, {"exchange_id": exchange_id, "decision": "loaded"}, conn=tx)
+        journal.advance(exchange_id, Step.LOADED, conn=tx, balance_after=455)
+    page.refresh()
+    assert "settle-unprovable" not in page.alerts.text() and "ブレカの運営者" not in page.unfinished.item(0).text()
+
+
 def test_clerk_sees_how_many_records_the_cloud_refused(kiosk, qtbot):
     win, _worker, store = kiosk
     with store.transaction() as tx:

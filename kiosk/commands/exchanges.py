@@ -1,4 +1,4 @@
-"""`kiosk exchanges pending|cancel|recover`: the clerk's list of unfinished exchanges.
+"""`kiosk exchanges pending|cancel|settle-unprovable|recover`: the clerk's list of unfinished exchanges.
 
 An exchange whose Breka card left during the load waits for that card (only its log can
 say whether the points arrived). It stays on this list, with its age, until the card is
@@ -8,6 +8,11 @@ cancel needs a reason and the clerk's own PIN (hidden prompt, or one line on std
 is the clerk's staff id (`kiosk staff list`); on a kiosk still on the shared clerk PIN (no named
 clerk yet) it is the clerk's name and the shared PIN is asked. A blank reason or clerk is
 refused before anything else. Audited, naming the clerk.
+
+A load whose record the card's log no longer holds (`load_outcome_unprovable`) cannot be
+decided by the card: `settle-unprovable --loaded|--not-loaded` records the Breka operator's
+answer (same reason, clerk and PIN rules) and finishes the exchange by it
+(kiosk/exchange/unprovable.py).
 """
 
 from __future__ import annotations
@@ -30,6 +35,16 @@ def add_parser(sub) -> None:
     cancel.add_argument(
         "--card-lost", action="store_true", help="the card is lost: note it; the exchange stays open (hold kept)"
     )
+    settle = verbs.add_parser(
+        "settle-unprovable",
+        help="record the Breka operator's answer for a load the card can no longer prove (clerk PIN)",
+    )
+    settle.add_argument("exchange_id")
+    answer = settle.add_mutually_exclusive_group(required=True)
+    answer.add_argument("--loaded", action="store_true", help="the operator says the points reached the card")
+    answer.add_argument("--not-loaded", action="store_true", help="the operator says they did not")
+    settle.add_argument("--reason", required=True, help="why, e.g. the operator's reference (kept in the audit chain)")
+    settle.add_argument("--clerk", required=True, help="the clerk's staff id (kiosk staff list)")
     verbs.add_parser("recover", help="finish or cancel every unfinished exchange that needs no card")
     p.set_defaults(func=run)
 
@@ -39,7 +54,7 @@ def run(args) -> int:
     from kiosk.exchange.journal import Journal
     from kiosk.store import Store
 
-    if args.verb == "cancel":  # refused before any PIN is asked or anything is opened
+    if args.verb in ("cancel", "settle-unprovable"):  # refused before any PIN is asked or anything is opened
         if not (args.reason or "").strip():
             raise UsageError("理由を書いてください / --reason must not be empty")
         if not (args.clerk or "").strip():
@@ -61,8 +76,16 @@ def run(args) -> int:
     elif not rows:
         print("未完了の交換はありません / no unfinished exchanges")
     else:
+        from kiosk.exchange.recovery import ALERT_LOAD_UNPROVABLE, alerts
+
+        unprovable = {a["exchange_id"] for a in alerts(journal, ALERT_LOAD_UNPROVABLE)}
         for r in rows:
             wait = "カード待ち / waits for its card" if r.needs_card else "自動で完了可 / recovers by itself"
+            if r.exchange_id in unprovable and r.needs_card:
+                wait = (
+                    "カードでは確認不可: ブレカ運営者の回答を settle-unprovable で記録 / the card cannot tell: "
+                    "record the Breka operator's answer with `kiosk exchanges settle-unprovable`"
+                )
             print(f"{r.exchange_id}  {r.state.value:<16} {r.points or 0:>9,} pt  {_age(r.age_seconds())}  {wait}")
     return 0
 
@@ -87,6 +110,8 @@ def _act(args, store, journal) -> int:
             return 1 if report.failed else 0
         if not _clerk_pin_ok(parts.store, args.clerk):
             raise UsageError("係員の暗証番号が違います / wrong clerk PIN (or no such clerk)")
+        if args.verb == "settle-unprovable":
+            return _settle_unprovable(args, parts)
         try:
             if args.card_lost:
                 parts.finisher.mark_card_lost(args.exchange_id, args.reason, args.clerk)
@@ -96,15 +121,16 @@ def _act(args, store, journal) -> int:
         except KeyError:
             raise UsageError(f"その交換はありません / no exchange {args.exchange_id}") from None
         except CardNeeded as exc:
+            from kiosk.exchange.unprovable import is_parked_unprovable
+
+            if is_parked_unprovable(parts.journal, exc.exchange_id):
+                raise UsageError(_UNPROVABLE_HINT.format(id=exc.exchange_id)) from None
             raise UsageError(
                 f"そのブレカカードをリーダーに置いてください / put that exchange's Breka card on the reader "
                 f"(or --card-lost): {exc.exchange_id}"
             ) from None
         except LoadOutcomeUnprovable:
-            raise UsageError(
-                "カードの記録が古い分まで残っていません。ブレカの運営者に確認してください（ポイントは保留のまま） / "
-                f"the card's log no longer reaches back to {args.exchange_id}: ask the Breka operator; the hold stays"
-            ) from None
+            raise UsageError(_UNPROVABLE_HINT.format(id=args.exchange_id)) from None
         except ValueError as exc:
             raise UsageError(f"取り消せません / cannot cancel: {exc}") from None
         except CloudError as exc:
@@ -123,6 +149,48 @@ def _act(args, store, journal) -> int:
         return 0
     finally:
         parts.close()
+
+
+_UNPROVABLE_HINT = (
+    "カードの記録が古い分まで残っていません。ブレカの運営者に確認し、その回答を "
+    "`kiosk exchanges settle-unprovable` で記録してください（それまでポイントは保留のまま） / "
+    "the card's log no longer reaches back to {id}: ask the Breka operator, then record the answer with "
+    "`kiosk exchanges settle-unprovable {id} --loaded|--not-loaded`; the hold stays until then"
+)
+
+
+def _settle_unprovable(args, parts) -> int:
+    from kiosk.cli import UsageError
+    from kiosk.exchange.unprovable import LOADED, NOT_LOADED, DecisionConflict, NotUnprovable, settle_unprovable
+    from kiosk.sync.cloud_errors import CloudError
+
+    answer = LOADED if args.loaded else NOT_LOADED
+    try:
+        done = settle_unprovable(parts.journal, parts.finisher, args.exchange_id, answer, args.reason, args.clerk)
+    except KeyError:
+        raise UsageError(f"その交換はありません / no exchange {args.exchange_id}") from None
+    except DecisionConflict as exc:
+        raise UsageError(
+            f"別の回答が記録済みです（最初の回答が有効） / {exc}; the first answer stands ({exc.recorded})"
+        ) from None
+    except NotUnprovable as exc:
+        raise UsageError(f"カードで確認できない交換ではありません / not parked as unprovable: {exc}") from None
+    except CloudError as exc:
+        print(
+            f"kiosk exchanges: 回答は記録しました。クラウドに届かないため後で自動で再送します / the answer is recorded; "
+            f"the cloud did not answer ({exc.code}): `kiosk exchanges recover` (or this command again) finishes it",
+            file=sys.stderr,
+        )
+        return 1
+    if done.already:
+        print(f"記録済みです。何もしていません / already settled ({done.outcome}): nothing done for {args.exchange_id}")
+    elif done.outcome == "committed":
+        print(f"積み増し済みとして完了しました / recorded as loaded: {args.exchange_id} finished (points taken)")
+    else:
+        print(
+            f"積み増しなしとして取り消しました / recorded as not loaded: {args.exchange_id} cancelled (hold released)"
+        )
+    return 0
 
 
 def _clerk_pin_ok(store, clerk: str) -> bool:

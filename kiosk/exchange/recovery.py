@@ -40,6 +40,9 @@ ALERT_LOAD_ON_CANCELLED = "load_for_cancelled_exchange"
 # A load whose outcome the card's log can no longer prove (pushed out by 10 later loads):
 # the hold stays, nothing is loaded again, and a person decides with the Breka operator.
 ALERT_LOAD_UNPROVABLE = "load_outcome_unprovable"
+# The clerk recorded the Breka operator's answer for one (kiosk/exchange/unprovable.py): the
+# alert is resolved and no longer listed.
+UNPROVABLE_DECIDED = "unprovable_decided"
 ALERT_COMMIT_REFUSED = "commit_refused"  # the card has the points, the cloud will not take them
 # The same for a correction's debit (kiosk.exchange.reversal): parked at card_intent, the debit
 # neither repeated nor given up (abandoned) until a person has asked the Breka operator.
@@ -130,7 +133,7 @@ def flag_unprovable(unprovable: list[str], journal: Journal) -> list[str]:
     """Raise, once each, the loads the card's log could not settle (see ALERT_LOAD_UNPROVABLE)."""
     if not unprovable:
         return []
-    known = {a.get("exchange_id") for a in alerts(journal, ALERT_LOAD_UNPROVABLE)}
+    known = {e.detail.get("exchange_id") for e in audit.entries(journal.store, action=ALERT_LOAD_UNPROVABLE)}
     for exchange_id in unprovable:
         journal.note_error(exchange_id, "card_log_too_short")
         if exchange_id not in known:
@@ -162,12 +165,17 @@ def alert_commit_refused(journal: Journal, exchange_id: str, code: str) -> bool:
 def alerts(journal: Journal, *actions: str) -> list[dict[str, Any]]:
     """What the clerk must look at: loads found on cards for cancelled exchanges, loads (and
     corrections' debits) whose outcome the card can no longer prove, and loads whose commit the
-    cloud refused (`kind` says which). `actions` narrows it to those kinds."""
+    cloud refused (`kind` says which). `actions` narrows it to those kinds. An unprovable load
+    whose operator's answer the clerk has recorded is resolved: no longer listed."""
+    kinds = actions or (ALERT_LOAD_ON_CANCELLED, ALERT_LOAD_UNPROVABLE, ALERT_COMMIT_REFUSED, ALERT_REVERSAL_UNPROVABLE)
+    decided: set[str] = set()
+    if ALERT_LOAD_UNPROVABLE in kinds:
+        decided = {e.detail.get("exchange_id", "") for e in audit.entries(journal.store, action=UNPROVABLE_DECIDED)}
     return [
         e.detail | {"at": e.at, "kind": action}
-        for action in actions
-        or (ALERT_LOAD_ON_CANCELLED, ALERT_LOAD_UNPROVABLE, ALERT_COMMIT_REFUSED, ALERT_REVERSAL_UNPROVABLE)
+        for action in kinds
         for e in audit.entries(journal.store, action=action)
+        if not (action == ALERT_LOAD_UNPROVABLE and e.detail.get("exchange_id") in decided)
     ]
 
 

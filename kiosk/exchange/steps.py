@@ -15,8 +15,10 @@ class Step(str, Enum):
     HOLD_REQUESTED = "hold_requested"  # holder, points, fee, loaded fixed; the cloud may now hold
     HELD = "held"  # the cloud confirmed the hold
     LOAD_INTENT = "load_intent"  # a card write may now happen (card uid, balance before)
-    LOADED = "loaded"  # the card committed the load (its log says so)
-    NOT_LOADED = "not_loaded"  # the card discarded the load (its log says so)
+    # LOADED / NOT_LOADED: the card's log says so; or, for a load that log no longer reaches,
+    # the Breka operator did (recorded by a clerk, audited: kiosk/exchange/unprovable.py).
+    LOADED = "loaded"  # the card committed the load
+    NOT_LOADED = "not_loaded"  # the card discarded the load
     COMMIT_REQUESTED = "commit_requested"  # the cloud may now have committed
     COMMITTED = "committed"  # cloud committed; settlement record in the outbox
     CANCEL_REQUESTED = "cancel_requested"  # the cloud may now have cancelled

@@ -17,6 +17,7 @@ from kiosk.cardio.breka_load import LoadOutcomeUnprovable
 from kiosk.exchange.finish import CardNeeded
 from kiosk.exchange.recovery import ALERT_COMMIT_REFUSED, ALERT_LOAD_UNPROVABLE, ALERT_REVERSAL_UNPROVABLE, alerts
 from kiosk.exchange.steps import Step
+from kiosk.exchange.unprovable import is_parked_unprovable
 from kiosk.exchange.view import short_number
 from kiosk.rules import JST
 from kiosk.ui.staff_pages import CLERK_NAME
@@ -153,12 +154,17 @@ class ClerkPage(Page):
         self.unfinished.clear()
         pending = self._pending()
         self._ids = [p.row.exchange_id for p in pending]
+        found = alerts(parts.journal)
+        unprovable = {a.get("exchange_id") for a in found if a.get("kind") == ALERT_LOAD_UNPROVABLE}
         for p in pending:
             r = p.row
+            parked = r.needs_card and r.exchange_id in unprovable  # only the Breka operator can tell
             text = translate("kiosk", "{id}: {p} points, {state}, {m} min").format(
                 id=short_number(r.exchange_id),
                 p=points(r.points),
-                state=state_text(r.state),
+                state=translate("kiosk", "the card cannot tell: ask the Breka operator")
+                if parked
+                else state_text(r.state),
                 m=int(r.age_seconds() // 60),
             )
             if p.failures:
@@ -169,8 +175,10 @@ class ClerkPage(Page):
         self.cancel_button.setEnabled(bool(pending))
         self.lost_button.setEnabled(any(p.row.needs_card for p in pending))
         self.retry_button.setEnabled(any(not p.row.needs_card for p in pending))
-        found = alerts(parts.journal)
-        self.alerts.setText("\n".join(_alert_text(a) for a in found))
+        lines = [_alert_text(a) for a in found]
+        if unprovable:  # how to settle them: not from this screen (no card can decide them)
+            lines.append(_UNPROVABLE_HOW())
+        self.alerts.setText("\n".join(lines))
 
     def _pending(self):
         """Every unfinished exchange, with its retry schedule when the kiosk runs one."""
@@ -228,9 +236,9 @@ class ClerkPage(Page):
 
     def _job_done(self, what: str, result) -> None:
         if what == "clerk_cancel":
-            if isinstance(result, CardNeeded):
+            if isinstance(result, CardNeeded) and not is_parked_unprovable(self.main.parts.journal, result.exchange_id):
                 self.status.setText(translate("kiosk", "Put that exchange's Breka card on the reader first."))
-            elif isinstance(result, LoadOutcomeUnprovable):
+            elif isinstance(result, (CardNeeded, LoadOutcomeUnprovable)):  # no card can decide it
                 self.status.setText(_UNPROVABLE())
             elif isinstance(result, Exception):
                 self.status.setText(translate("kiosk", "Could not cancel: {e}").format(e=result))
@@ -269,7 +277,16 @@ def _UNPROVABLE() -> str:  # noqa: N802 - a text, looked up when shown
     return translate(
         "kiosk",
         "The card's log no longer reaches back to this load: ask the Breka operator whether it was "
-        "loaded. The points stay held until then.",
+        "loaded, then record the answer with `kiosk exchanges settle-unprovable`. The points stay held "
+        "until then.",
+    )
+
+
+def _UNPROVABLE_HOW() -> str:  # noqa: N802 - a text, looked up when shown
+    return translate(
+        "kiosk",
+        "To settle a load its card cannot prove: ask the Breka operator whether it was loaded, then "
+        "record the answer with the command `kiosk exchanges settle-unprovable` (see the clerk guide).",
     )
 
 

@@ -792,6 +792,10 @@
         <translation>クラウドが拒否した記録（保留）：{n} 件。技術者に連絡してください</translation>
     </message>
     <message>
+        <source>the card cannot tell: ask the Breka operator</source>
+        <translation>カードでは確認できません: ブレカの運営者に確認</translation>
+    </message>
+    <message>
         <source>Sent: {c} finished, {f} still waiting for the cloud.</source>
         <translation>送信しました：完了 {c} 件、クラウド待ち {f} 件。</translation>
     </message>
@@ -800,8 +804,12 @@
         <translation>送信できませんでした：{e}</translation>
     </message>
     <message>
-        <source>The card&apos;s log no longer reaches back to this load: ask the Breka operator whether it was loaded. The points stay held until then.</source>
-        <translation>カードの記録がこの書き込みまでさかのぼれません。入ったかどうかをブレカの運営者に確認してください。それまでポイントは確保したままです。</translation>
+        <source>The card&apos;s log no longer reaches back to this load: ask the Breka operator whether it was loaded, then record the answer with `kiosk exchanges settle-unprovable`. The points stay held until then.</source>
+        <translation>カードの記録がこの書き込みまでさかのぼれません。入ったかどうかをブレカの運営者に確認し、その回答を `kiosk exchanges settle-unprovable` で記録してください。それまでポイントは確保したままです。</translation>
+    </message>
+    <message>
+        <source>To settle a load its card cannot prove: ask the Breka operator whether it was loaded, then record the answer with the command `kiosk exchanges settle-unprovable` (see the clerk guide).</source>
+        <translation>カードで確かめられない書き込みの片付け方: 入ったかどうかをブレカの運営者に確認し、その回答をコマンド `kiosk exchanges settle-unprovable` で記録します（係員ガイド参照）。</translation>
     </message>
     <message>
         <source>Check: exchange {id} ({p} points) cannot be settled from its card</source>
