@@ -32,7 +32,8 @@ class CardNeeded(ValueError):
         )
 
 
-def _required(value: str, what: str) -> str:
+def required(value: str, what: str) -> str:
+    """The stripped text; a blank reason or clerk is refused (corrections and settlements too)."""
     value = (value or "").strip()
     if not value:
         raise ValueError(f"a {what} is required")
@@ -110,7 +111,7 @@ class Finisher:
         """A clerk ends an unfinished exchange that no card can have been loaded for: audited,
         reason required. One that waits for its card is settled only by that card's log
         (kiosk.exchange.recovery.settle_with_card), never by a clerk's word."""
-        reason, clerk = _required(reason, "reason"), _required(clerk, "clerk")
+        reason, clerk = required(reason, "reason"), required(clerk, "clerk")
         row = self.journal.get(exchange_id)
         if row.state is Step.LOAD_INTENT:
             raise CardNeeded(exchange_id)
@@ -125,7 +126,7 @@ class Finisher:
     def mark_card_lost(self, exchange_id: str, reason: str, clerk: str) -> None:
         """The citizen says the card is lost: noted and audited; the exchange stays open (the hold
         stays taken) until the card appears, because only its log can say whether it was loaded."""
-        reason, clerk = _required(reason, "reason"), _required(clerk, "clerk")
+        reason, clerk = required(reason, "reason"), required(clerk, "clerk")
         row = self.journal.get(exchange_id)
         if row.state is not Step.LOAD_INTENT:
             raise ValueError(f"exchange {exchange_id} is {row.state.value}, not waiting for its card")

@@ -34,7 +34,7 @@ from kiosk.cardio import breka_reversal
 from kiosk.cardio.breka_load import open_for_load
 from kiosk.cardio.connection import Connection
 from kiosk.cardio.desfire_status import DesfireError
-from kiosk.exchange.finish import _required
+from kiosk.exchange.finish import required
 from kiosk.exchange.journal import ExchangeRow, Journal, utc_now
 from kiosk.exchange.ports import Cloud, Keys
 from kiosk.exchange.recovery import ALERT_REVERSAL_UNPROVABLE, alerts
@@ -207,7 +207,7 @@ class Reversals:
     def begin(self, exchange_id: str, holder_mykey_id: str, clerk: str, reason: str) -> str:
         """The clerk starts a reversal: the holder has proved who they are (their My Number
         Card and PIN gave `holder_mykey_id`). Returns the reversal id."""
-        clerk, reason = _required(clerk, "clerk"), _required(reason, "reason")
+        clerk, reason = required(clerk, "clerk"), required(reason, "reason")
         row = self.check(exchange_id)
         mykey_id, _points, _fee, loaded = row.figures()
         if holder_mykey_id != mykey_id:

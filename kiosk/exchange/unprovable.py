@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.exchange.finish import Finisher, _required
+from kiosk.exchange.finish import Finisher, required
 from kiosk.exchange.journal import Journal, StepRefused
 from kiosk.exchange.recovery import (
     ALERT_LOAD_UNPROVABLE,
@@ -73,7 +73,7 @@ def settle_unprovable(
     CloudError: the answer is kept (durable) and the exchange is finished by recovery."""
     if answer not in (LOADED, NOT_LOADED):
         raise ValueError(f"unknown answer {answer!r}")
-    reason, clerk = _required(reason, "reason"), _required(clerk, "clerk")
+    reason, clerk = required(reason, "reason"), required(clerk, "clerk")
     row = journal.get(exchange_id)  # KeyError: no such exchange
     prior = decision(journal, exchange_id)
     if prior is not None and prior.get("decision") != answer:
