@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # the parts' types; their modules load in build(), not at imp
     from kiosk.exchange.engine import ExchangeEngine
     from kiosk.exchange.finish import Finisher
     from kiosk.exchange.journal import Journal
+    from kiosk.exchange.reversal import Reversals
     from kiosk.pcsc.reader import PcscReader
     from kiosk.store import Store
     from kiosk.sync.cloud import CloudClient
@@ -33,6 +34,7 @@ class Parts:
     finisher: Finisher
     engine: ExchangeEngine
     background: BackgroundCommits | None = None  # cloud commits behind the done screen
+    reversals: Reversals | None = None  # same-day corrections (the engine settles torn ones at a tap)
 
     def close(self) -> None:
         if self.background is not None:
@@ -60,6 +62,7 @@ def build(
     from kiosk.exchange.finish import Finisher
     from kiosk.exchange.journal import Journal
     from kiosk.exchange.keys import KeyringKeys
+    from kiosk.exchange.reversal import Reversals
     from kiosk.pcsc.reader import PcscReader
     from kiosk.store import Store
     from kiosk.sync.cloud_lazy import LazyCloudClient
@@ -73,6 +76,7 @@ def build(
     keys = KeyringKeys()
     finisher = Finisher(journal, outbox, cloud, keys)
     background = BackgroundCommits(journal, finisher) if background_commit else None
+    reversals = Reversals(journal, outbox, cloud, keys, clock) if clock else Reversals(journal, outbox, cloud, keys)
     engine = ExchangeEngine(
         reader=reader,
         cloud=cloud,
@@ -85,5 +89,6 @@ def build(
         issue_until=aware_moment(cfg.get("rules", "event_issue_until")),
         listener=listener,
         background=background,
+        reversals=reversals,
     )
-    return Parts(store, journal, outbox, cloud, reader, finisher, engine, background)
+    return Parts(store, journal, outbox, cloud, reader, finisher, engine, background, reversals)

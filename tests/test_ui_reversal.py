@@ -123,3 +123,31 @@ def test_a_torn_correction_the_card_can_no_longer_prove_is_parked_and_shown(ui):
     ui.click(ui.win.pages["today"].back_button)
     assert ui.win.current_page() == "clerk"
     assert "訂正" in ui.win.pages["clerk"].alerts.text() and "455" in ui.win.pages["clerk"].alerts.text()
+
+
+def test_a_torn_correction_left_on_the_clerk_screen_is_settled_by_a_tap_at_the_start(ui):
+    """The Breka card leaves at the reversal's commit (applied, unheard) and the clerk closes the
+    correction screen: the clerk screen asks for the citizen's Breka card; tapped on the start
+    screen, its log finishes the correction, with no second debit."""
+    mynumber, breka, exchange_id, page, _box = at_take_back(ui)
+    with ui.on_reader(breka, remove_after=REVERSAL_COMMIT_APDU, remove_mode="after"):
+        ui.click(page.take_back)
+        working = QCoreApplication.translate("kiosk", "Working…")
+        ui.qtbot.waitUntil(lambda: page.status.text() not in ("", working), timeout=WAIT_MS)
+    (rev,) = ui.kiosk.reversals.of_exchange(exchange_id)
+    assert rev.state is RStep.CARD_INTENT and breka_balance(breka) == 0
+    ui.click(page.close_button)
+    ui.qtbot.waitUntil(lambda: ui.win.current_page() == "today", timeout=WAIT_MS)
+    ui.click(ui.win.pages["today"].back_button)
+    clerk = ui.win.pages["clerk"]
+    assert ui.win.current_page() == "clerk"
+    assert "ブレカカードをかざしてください" in clerk.alerts.text() and "455" in clerk.alerts.text()
+    ui.click(clerk.close_button)
+    ui.wait_page("wait")
+    with ui.on_reader(breka):
+        ui.qtbot.waitUntil(lambda: not ui.win.busy and ui.win.view.problem is not None, timeout=WAIT_MS)
+    assert ui.win.view.problem.code == "correction_finished"
+    assert "訂正" in ui.win.pages["wait"].banner.title.text()
+    assert ui.kiosk.reversals.get(rev.reversal_id).state is RStep.REVERSED
+    assert breka_balance(breka) == 0 and ui.world.usable(mynumber) == 10_000
+    assert ui.world.parts.outbox.reversal_record_for(exchange_id)["points_used"] == -500

@@ -50,6 +50,7 @@ from kiosk.sync.cloud_errors import (
 
 if TYPE_CHECKING:  # types only: the engine talks to the cloud through its Cloud port
     from kiosk.exchange.background import BackgroundCommits
+    from kiosk.exchange.reversal import CardSettlement, Reversals
     from kiosk.sync.cloud import Challenge, HolderSession
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,7 @@ class ExchangeEngine:
         issue_until: datetime | None = None,
         listener: Callable[[View], None] | None = None,
         background: BackgroundCommits | None = None,
+        reversals: Reversals | None = None,
     ):
         self.reader, self.cloud, self.journal, self.finisher, self.keys = reader, cloud, journal, finisher, keys
         self.event_id, self.terminal_no = event_id, terminal_no
@@ -116,6 +118,7 @@ class ExchangeEngine:
         # With `background`, the done screen follows the card load at once and the cloud commit
         # runs behind it (kiosk.exchange.background); without, the commit comes before "done".
         self.background = background
+        self.reversals = reversals  # corrections torn at the card write settle at a Breka tap too
         self.apdus = 0  # counted by callers that wrap the reader; informative
         self._phase: Phase = Phase.WAIT_MYNUMBER
         self._problem: Problem | None = None
@@ -472,6 +475,7 @@ class ExchangeEngine:
         try:
             session = open_for_load(conn, self.keys.load_master())
             report = resolve_card(session, self.journal, self.finisher)
+            corrections = self.reversals.settle_from_card(session) if self.reversals is not None else None
         except (card_errors.CardError, CloudError) as exc:
             return self._set(Phase.WAIT_MYNUMBER, problem_for(exc))
         finally:
@@ -479,6 +483,9 @@ class ExchangeEngine:
         done = tuple(report.committed + report.cancelled)
         if done:
             self._v.finished_pending = done
+        if corrections is not None and (problem := _correction_problem(corrections)) is not None:
+            return self._set(Phase.WAIT_MYNUMBER, problem)
+        if done:
             return self._set(Phase.WAIT_MYNUMBER, Problem("pending_finished", {"count": len(done)}))
         return self._set(Phase.WAIT_MYNUMBER, Problem("mynumber_first"))
 
@@ -685,3 +692,13 @@ class ExchangeEngine:
             finished_pending=self._v.finished_pending,
             mykey_created=self._v.mykey_created,
         )
+
+
+def _correction_problem(settled: CardSettlement) -> Problem | None:
+    """What the start screen says after a tap settled a torn correction: the staff are needed
+    when it was not debited (to be made again) or cannot be told; else it is finished."""
+    if settled.not_done or settled.unprovable:
+        return Problem("correction_needs_staff")
+    if settled.debited:
+        return Problem("correction_finished", {"count": len(settled.debited)})
+    return None

@@ -14,7 +14,8 @@ The saga, journalled step by step and forward only, like the exchange's (kiosk.e
 After a crash: `requested`/`card_not_done` → nothing on the card, abandoned by recovery;
 `card_intent` → waits for that card (its log decides, with the anchor journalled with the
 intent: if the log no longer reaches back to it, the reversal stays parked at `card_intent`
-and the clerk is alerted once, ALERT_REVERSAL_UNPROVABLE); `card_done`/`cloud_requested` → the
+and the clerk is alerted once, ALERT_REVERSAL_UNPROVABLE), at the correction screen or when the
+card is tapped at the start screen (`settle_from_card`, which never writes to the card); `card_done`/`cloud_requested` → the
 cloud call is (re)sent (idempotent under the reversal id), then the record is queued.
 """
 
@@ -25,12 +26,13 @@ import logging
 import sqlite3
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from kiosk.cardio import breka_reversal
+from kiosk.cardio.breka import BrekaSession, LoadRecord
 from kiosk.cardio.breka_load import open_for_load
 from kiosk.cardio.connection import Connection
 from kiosk.cardio.desfire_status import DesfireError
@@ -122,6 +124,20 @@ class ReversalRow:
     # The newest record on the card's log when card_intent was journalled ("": the log was
     # empty; None: not known, a row from before the column): see breka_reversal.settle.
     log_anchor: str | None = None
+
+
+@dataclass
+class CardSettlement:
+    """What a Breka card tapped at the start screen settled of its waiting reversals."""
+
+    reversed: list[str] = field(default_factory=list)  # debited; the cloud returned the points
+    cloud_due: list[str] = field(default_factory=list)  # debited; the cloud's part is retried later
+    not_done: list[str] = field(default_factory=list)  # not debited: nothing to undo, abandoned later
+    unprovable: list[str] = field(default_factory=list)  # the log cannot tell: parked, raised to the clerk
+
+    @property
+    def debited(self) -> list[str]:
+        return self.reversed + self.cloud_due
 
 
 _FIELDS = ("balance_before", "balance_after", "last_error", "log_anchor")
@@ -241,16 +257,8 @@ class Reversals:
         if self.keys.card_ref(card.uid.hex()) != rev.card_ref:
             raise NotReversible("other_card", "this is not the Breka card the exchange loaded")
         if rev.state is RStep.CARD_INTENT:  # an earlier try was cut off: the log decides
-            anchor = uuid.UUID(rev.log_anchor) if rev.log_anchor else None
-            try:
-                found = breka_reversal.settle(card.load_records(), uuid.UUID(reversal_id), anchor)
-            except breka_reversal.ReversalOutcomeUnprovable:
-                self.flag_unprovable(rev)  # parked at card_intent: neither debited again nor abandoned
-                raise
-            if found is not None:
-                self._advance(reversal_id, RStep.CARD_DONE, balance_after=found.balance_after)
+            if self._settle_intent(rev, card.load_records()) is RStep.CARD_DONE:
                 return self.get(reversal_id)
-            self._advance(reversal_id, RStep.CARD_NOT_DONE)
 
         def intent(balance_before: int, anchor: uuid.UUID | None) -> None:
             # "" (not NULL) for an empty log: NULL means "not known" (a row from before the anchor).
@@ -272,6 +280,59 @@ class Reversals:
             raise
         self._advance(reversal_id, RStep.CARD_DONE, balance_after=after)
         return self.get(reversal_id)
+
+    def _settle_intent(self, rev: ReversalRow, records: list[LoadRecord]) -> RStep:
+        """A reversal cut off at card_intent, decided by its card's log (never written to):
+        card_done (its record is there) or card_not_done (absent, and the log reaches back to
+        the anchor). ReversalOutcomeUnprovable otherwise: flagged, parked at card_intent."""
+        anchor = uuid.UUID(rev.log_anchor) if rev.log_anchor else None
+        try:
+            found = breka_reversal.settle(records, uuid.UUID(rev.reversal_id), anchor)
+        except breka_reversal.ReversalOutcomeUnprovable:
+            self.flag_unprovable(rev)  # parked at card_intent: neither debited again nor abandoned
+            raise
+        if found is not None:
+            self._advance(rev.reversal_id, RStep.CARD_DONE, balance_after=found.balance_after)
+            return RStep.CARD_DONE
+        self._advance(rev.reversal_id, RStep.CARD_NOT_DONE)
+        return RStep.CARD_NOT_DONE
+
+    def settle_from_card(self, card: BrekaSession) -> CardSettlement:
+        """A Breka card tapped with no clerk present (the start screen): its reversals waiting at
+        card_intent (matched by the keyed card ref) are settled from its log, and the card is
+        never written. Debited: card_done, then the cloud's part (a CloudError leaves it due for
+        the follow-up); not debited: card_not_done (recovery abandons it); unprovable: parked.
+        The log is read only when this card has a reversal waiting."""
+        from kiosk.sync.cloud_errors import CloudError
+
+        out = CardSettlement()
+        ref = self.keys.card_ref(card.uid.hex())
+        waiting = [r for r in self.unfinished() if r.state is RStep.CARD_INTENT and r.card_ref == ref]
+        if not waiting:
+            return out
+        records = card.load_records()
+        for rev in waiting:
+            try:
+                step = self._settle_intent(rev, records)
+            except breka_reversal.ReversalOutcomeUnprovable:
+                out.unprovable.append(rev.reversal_id)
+                continue
+            audit.append(
+                self.store,
+                "system",
+                "reversal_settled_at_start",
+                {"exchange_id": rev.exchange_id, "reversal_id": rev.reversal_id, "step": step.value},
+            )
+            if step is RStep.CARD_NOT_DONE:
+                out.not_done.append(rev.reversal_id)
+                continue
+            try:
+                self.finish(rev.reversal_id)
+                out.reversed.append(rev.reversal_id)
+            except CloudError as exc:
+                self.note_error(rev.reversal_id, exc.code)
+                out.cloud_due.append(rev.reversal_id)
+        return out
 
     def flag_unprovable(self, rev: ReversalRow) -> bool:
         """The card's log can no longer say whether this reversal's debit happened: note it and

@@ -91,7 +91,10 @@ class Kiosk:
         from kiosk.exchange.follow_up import FollowUp
         from kiosk.exchange.reversal import Reversals
 
-        self.reversals = Reversals(parts.journal, parts.outbox, parts.cloud, parts.finisher.keys)
+        # One Reversals for the correction screen, the follow-up and the engine's Breka tap.
+        self.reversals = getattr(parts, "reversals", None) or Reversals(
+            parts.journal, parts.outbox, parts.cloud, parts.finisher.keys
+        )
         self.window.reversals = self.reversals
         self.retries = FollowUp(parts.journal, parts.finisher, reversals=self.reversals)
         self.window.retries = self.retries

@@ -175,10 +175,22 @@ class ClerkPage(Page):
         self.cancel_button.setEnabled(bool(pending))
         self.lost_button.setEnabled(any(p.row.needs_card for p in pending))
         self.retry_button.setEnabled(any(not p.row.needs_card for p in pending))
-        lines = [_alert_text(a) for a in found]
+        lines = [_alert_text(a) for a in found] + [_waiting_text(r) for r in self._corrections_waiting()]
         if unprovable:  # how to settle them: not from this screen (no card can decide them)
             lines.append(_UNPROVABLE_HOW())
         self.alerts.setText("\n".join(lines))
+
+    def _corrections_waiting(self) -> list:
+        """Corrections torn at the card write that the card's log can still settle (an
+        unprovable one has its alert instead): the citizen's Breka card settles them."""
+        from kiosk.exchange.reversal import RStep
+
+        reversals = self.main.reversals
+        if reversals is None:
+            return []
+        return [
+            r for r in reversals.unfinished() if r.state is RStep.CARD_INTENT and r.last_error != "card_log_too_short"
+        ]
 
     def _pending(self):
         """Every unfinished exchange, with its retry schedule when the kiosk runs one."""
@@ -288,6 +300,14 @@ def _UNPROVABLE_HOW() -> str:  # noqa: N802 - a text, looked up when shown
         "To settle a load its card cannot prove: ask the Breka operator whether it was loaded, then "
         "record the answer with the command `kiosk exchanges settle-unprovable` (see the clerk guide).",
     )
+
+
+def _waiting_text(rev) -> str:
+    return translate(
+        "kiosk",
+        "The correction of exchange {id} ({p} Breka points) waits for its card: close this screen and tap "
+        "the citizen's Breka card on the start screen.",
+    ).format(id=short_number(rev.exchange_id), p=points(rev.unloaded))
 
 
 def _alert_text(alert: dict) -> str:

@@ -68,6 +68,19 @@ PROBLEMS: dict[str, tuple[object, object]] = {
         QT_TRANSLATE_NOOP("kiosk", "Your earlier exchange is now finished"),
         QT_TRANSLATE_NOOP("kiosk", "Finished exchanges: {count}. To exchange again, place your My Number Card."),
     ),
+    "correction_finished": (
+        QT_TRANSLATE_NOOP("kiosk", "The staff's correction is now finished"),
+        QT_TRANSLATE_NOOP(
+            "kiosk",
+            "The corrected exchange's points were taken back from this card. To exchange, place your My Number Card.",
+        ),
+    ),
+    "correction_needs_staff": (
+        QT_TRANSLATE_NOOP("kiosk", "Please call the staff"),
+        QT_TRANSLATE_NOOP(
+            "kiosk", "A correction of an exchange on this card is not finished. The staff will help you."
+        ),
+    ),
     "breka_not_mynumber": (
         QT_TRANSLATE_NOOP("kiosk", "This is the My Number Card"),
         QT_TRANSLATE_NOOP("kiosk", "Now place your Breka card."),

@@ -420,6 +420,18 @@
         <translation>係員をお呼びください</translation>
     </message>
     <message>
+        <source>The staff&apos;s correction is now finished</source>
+        <translation>係員による訂正が終わりました</translation>
+    </message>
+    <message>
+        <source>The corrected exchange&apos;s points were taken back from this card. To exchange, place your My Number Card.</source>
+        <translation>訂正した交換のポイントをこのカードから戻しました。交換する方はマイナンバーカードを置いてください。</translation>
+    </message>
+    <message>
+        <source>A correction of an exchange on this card is not finished. The staff will help you.</source>
+        <translation>このカードの交換の訂正が終わっていません。係員がご案内します。</translation>
+    </message>
+    <message>
         <source>An exchange waits for its Breka card (number {number}). Next person: place your My Number Card.</source>
         <translation>ブレカカードを待っている交換があります（番号 {number}）。次の方はマイナンバーカードを置いてください。</translation>
     </message>
@@ -810,6 +822,10 @@
     <message>
         <source>To settle a load its card cannot prove: ask the Breka operator whether it was loaded, then record the answer with the command `kiosk exchanges settle-unprovable` (see the clerk guide).</source>
         <translation>カードで確かめられない書き込みの片付け方: 入ったかどうかをブレカの運営者に確認し、その回答をコマンド `kiosk exchanges settle-unprovable` で記録します（係員ガイド参照）。</translation>
+    </message>
+    <message>
+        <source>The correction of exchange {id} ({p} Breka points) waits for its card: close this screen and tap the citizen&apos;s Breka card on the start screen.</source>
+        <translation>交換 {id} の訂正（{p} ブレカポイント）はカード待ちです。この画面を閉じ、最初の画面で市民のブレカカードをかざしてください。</translation>
     </message>
     <message>
         <source>Check: exchange {id} ({p} points) cannot be settled from its card</source>
