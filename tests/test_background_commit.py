@@ -55,6 +55,7 @@ def _exchange_to_done(world: World, name: str, points: int = POINTS, listener=No
     engine = world.engine
     with world.on_reader(mynumber):
         assert engine.card_tapped().phase is Phase.PIN
+        assert engine.wait_prefetch()  # the challenge (and the connection) come while the PIN is typed
         t_pin = time.monotonic()
         view = engine.enter_pin("1234")
         assert view.phase is Phase.AMOUNT and view.usable == ISSUED, view.problem
