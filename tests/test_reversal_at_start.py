@@ -112,3 +112,29 @@ def test_another_citizens_breka_card_leaves_the_correction_waiting(world):
 
 def test_the_kiosk_wires_one_reversals_into_the_engine(world):
     assert isinstance(world.parts.reversals, Reversals) and world.engine.reversals is world.parts.reversals
+
+
+def test_the_running_kiosk_ends_an_undebited_correction_once_it_is_stale(world):
+    """The follow-up (every 15 s while the counter is idle) ends a correction that wrote
+    nothing once it has waited ABANDON_AFTER_S; before, only a restart's recovery did, and
+    until then the clerk could not start the correction again."""
+    from datetime import timedelta
+
+    from kiosk.exchange.follow_up import FollowUp
+    from kiosk.exchange.reversal import ABANDON_AFTER_S
+
+    mynumber, breka, exchange_id, rev, _holder, reversal_id = torn_reversal(world, "before")
+    assert tap_at_start(world, breka).problem.code == "correction_needs_staff"
+    follow_up = FollowUp(world.parts.journal, world.parts.finisher, reversals=rev)
+    assert reversal_id not in follow_up.due()  # young: the clerk may still be at it
+    follow_up.run()
+    assert rev.get(reversal_id).state is RStep.CARD_NOT_DONE
+    real = rev.clock
+    rev.clock = lambda: real() + timedelta(seconds=ABANDON_AFTER_S + 1)
+    assert reversal_id in follow_up.due()
+    follow_up.run()
+    assert rev.get(reversal_id).state is RStep.ABANDONED
+    assert reversal_id not in follow_up.due()
+    assert breka_balance(breka) == LOADED and world.usable(mynumber) == ISSUED - POINTS  # nothing moved
+    rev.clock = real  # the same JST day as the exchange
+    assert rev.check(exchange_id).exchange_id == exchange_id  # the clerk may start it again

@@ -69,9 +69,13 @@ class FollowUp:
             return ids | {rid for rid in self._reversals_due() if self._next.get(rid, 0.0) <= now}
 
     def _reversals_due(self) -> list[str]:
-        if self.reversals is None:
+        """Corrections whose cloud call is still due, and those that wrote nothing and have
+        waited long enough to be ended (until then the clerk cannot start the correction
+        again; before, only a restart's recovery ended them)."""
+        rev = self.reversals
+        if rev is None:
             return []
-        return [r.reversal_id for r in self.reversals.unfinished() if r.state in CLOUD_DUE]
+        return [r.reversal_id for r in rev.unfinished() if r.state in CLOUD_DUE or rev.stale(r)]
 
     def _retry_reversals(self, force: bool) -> None:
         if self.reversals is None:
@@ -82,7 +86,7 @@ class FollowUp:
             return
         outcome = self.reversals.recover(only=set(due))
         with self._lock:
-            for rid in outcome["reversed"]:
+            for rid in outcome["reversed"] + outcome["abandoned"]:
                 self._failures.pop(rid, None)
                 self._next.pop(rid, None)
             for rid in outcome["failed"]:

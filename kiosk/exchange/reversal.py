@@ -413,9 +413,7 @@ class Reversals:
         for rev in self.unfinished():
             if only is not None and rev.reversal_id not in only:
                 continue
-            if rev.state in NOTHING_WRITTEN and (now - datetime.fromisoformat(rev.updated_at)).total_seconds() < (
-                abandon_after_s
-            ):
+            if rev.state in NOTHING_WRITTEN and not self.stale(rev, abandon_after_s, now):
                 continue
             if rev.state in CLOUD_DUE:
                 try:
@@ -430,6 +428,11 @@ class Reversals:
             else:
                 out["waiting_for_card"].append(rev.reversal_id)
         return out
+
+    def stale(self, rev: ReversalRow, abandon_after_s: float = ABANDON_AFTER_S, now: datetime | None = None) -> bool:
+        """Wrote nothing to the card and untouched for `abandon_after_s`: recovery ends it."""
+        age = ((now or self.clock()) - datetime.fromisoformat(rev.updated_at)).total_seconds()
+        return rev.state in NOTHING_WRITTEN and age >= abandon_after_s
 
     def _card_done_at(self, reversal_id: str) -> str:
         rows = self.store.query(
