@@ -118,6 +118,23 @@ def on_reader(card, slot, ctx: PcscContext, **insert_args):
     return VirtualCounter(slot.reader, slot.port, ctx).card(card, **insert_args)
 
 
+def loads_elsewhere(world: World, breka: BrekaCard, count: int = 10, amount: int = 1) -> None:
+    """Another terminal (its own journal) loads the card `count` times over the same pcscd: ten
+    push every older record out of the card's 10-entry log."""
+    from kiosk.cardio.breka_load import load, open_for_load
+    from kiosk_demo.breka_demo_keys import DEMO_MASTER_KEYS
+    from tests.breka_doubles import MemoryJournal
+
+    with world.on_reader(breka):
+        conn = world.ctx.connect(world.slot.reader)
+        try:
+            card = open_for_load(conn, DEMO_MASTER_KEYS[1])
+            for _ in range(count):
+                load(card, uuid.uuid4(), amount, MemoryJournal())
+        finally:
+            conn.close()
+
+
 def breka_balance(card: BrekaCard) -> int:
     """The committed balance in the card's state (what a shop terminal would read)."""
     from kiosk.cardio.breka import AID, VALUE_FILE

@@ -4,8 +4,6 @@ the clerk's decision, and a load found on a card for a cancelled exchange is rai
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from kiosk.app import build
@@ -14,7 +12,7 @@ from kiosk.exchange.recovery import ALERT_LOAD_ON_CANCELLED, ALERT_LOAD_UNPROVAB
 from kiosk.exchange.steps import Step
 from kiosk.exchange.view import Phase
 from kiosk.store import audit
-from tests.exchange_world import COMMIT_APDU, World, breka_balance, interrupted_load
+from tests.exchange_world import COMMIT_APDU, World, breka_balance, interrupted_load, loads_elsewhere
 
 pytestmark = pytest.mark.pcsc
 
@@ -126,19 +124,10 @@ def test_a_load_pushed_out_of_the_cards_log_is_held_for_a_person(world):
     """A load cut off after its commit, then ten loads at other terminals before the card comes
     back: its record is gone from the card's 10-entry log. Absence then proves nothing, so the
     kiosk neither loads it again nor releases the hold: it parks it and raises it to the clerk."""
-    from kiosk.cardio.breka_load import LoadOutcomeUnprovable, load, open_for_load
-    from kiosk_demo.breka_demo_keys import DEMO_MASTER_KEYS
-    from tests.breka_doubles import MemoryJournal
+    from kiosk.cardio.breka_load import LoadOutcomeUnprovable
 
     mynumber, breka, exchange_id = interrupted(world, "pushed-out", mode="after")
-    with world.on_reader(breka):  # another terminal, its own journal, over the same pcscd
-        conn = world.ctx.connect(world.slot.reader)
-        try:
-            card = open_for_load(conn, DEMO_MASTER_KEYS[1])
-            for _ in range(10):
-                load(card, uuid.uuid4(), 1, MemoryJournal())
-        finally:
-            conn.close()
+    loads_elsewhere(world, breka)  # another terminal, its own journal
     assert breka_balance(breka) == 465  # 455 from the torn load, which did happen, + 10
     with world.on_reader(breka):
         view = world.engine.card_tapped()

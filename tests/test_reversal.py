@@ -6,13 +6,11 @@ settlement record of kind "reversal" nets the exchange's; spent points refuse it
 from __future__ import annotations
 
 import itertools
-import uuid
 from datetime import datetime
 
 import pytest
 
 from kiosk.cardio.breka import AID, VALUE_FILE
-from kiosk.cardio.breka_load import load, open_for_load
 from kiosk.cardio.breka_reversal import ReversalOutcomeUnknown, ReversalOutcomeUnprovable
 from kiosk.cardio.errors import CardError
 from kiosk.exchange.follow_up import FollowUp
@@ -24,9 +22,7 @@ from kiosk.rules import JST
 from kiosk.store import audit
 from kiosk.sync.cloud_errors import CloudError
 from kiosk.sync.settlement_record import public_key_bytes
-from kiosk_demo.breka_demo_keys import DEMO_MASTER_KEYS
-from tests.breka_doubles import MemoryJournal
-from tests.exchange_world import breka_balance
+from tests.exchange_world import breka_balance, loads_elsewhere
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.slow, pytest.mark.timeout(240)]
 
@@ -187,18 +183,6 @@ def test_a_tear_during_the_reversal_write_is_settled_by_the_card_log(world, mode
         "SELECT COUNT(*) AS n FROM outbox WHERE exchange_id = ? AND kind = 'reversal'", (exchange_id,)
     )[0]["n"]
     assert count == 1
-
-
-def loads_elsewhere(world, breka, count: int, amount: int) -> None:
-    """Another terminal (its own journal) loads the card `count` times, over the same pcscd."""
-    with world.on_reader(breka):
-        conn = world.ctx.connect(world.slot.reader)
-        try:
-            card = open_for_load(conn, DEMO_MASTER_KEYS[1])
-            for _ in range(count):
-                load(card, uuid.uuid4(), amount, MemoryJournal())
-        finally:
-            conn.close()
 
 
 def torn_reversal(world, mode: str):

@@ -5,20 +5,15 @@ back, and the citizen's screen never starts a visit from those taps."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from PySide6.QtCore import QCoreApplication
 
-from kiosk.cardio.breka_load import load, open_for_load
 from kiosk.exchange.recovery import ALERT_REVERSAL_UNPROVABLE, alerts
 from kiosk.exchange.reversal import RStep
 from kiosk.store import audit
 from kiosk.ui.reversal_page import unprovable_text
 from kiosk.ui.staff_accounts import StaffAccounts
-from kiosk_demo.breka_demo_keys import DEMO_MASTER_KEYS
-from tests.breka_doubles import MemoryJournal
-from tests.exchange_world import World, breka_balance
+from tests.exchange_world import World, breka_balance, loads_elsewhere
 from tests.test_ui_flow import WAIT_MS, UiWorld
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.timeout(180)]
@@ -102,14 +97,7 @@ def test_a_torn_correction_the_card_can_no_longer_prove_is_parked_and_shown(ui):
         ui.qtbot.waitUntil(lambda: page.status.text() not in ("", working), timeout=WAIT_MS)
     (rev,) = ui.kiosk.reversals.of_exchange(exchange_id)
     assert rev.state is RStep.CARD_INTENT and breka_balance(breka) == 0
-    with ui.on_reader(breka):  # another terminal, its own journal, over the same pcscd
-        conn = ui.world.ctx.connect(ui.world.slot.reader)
-        try:
-            card = open_for_load(conn, DEMO_MASTER_KEYS[1])
-            for _ in range(10):
-                load(card, uuid.uuid4(), 100, MemoryJournal())
-        finally:
-            conn.close()
+    loads_elsewhere(ui.world, breka, 10, 100)
     assert breka_balance(breka) == 1_000
     with ui.on_reader(breka):
         ui.click(page.take_back)

@@ -20,7 +20,7 @@ from kiosk.exchange.recovery import ALERT_LOAD_UNPROVABLE, UNPROVABLE_DECIDED, a
 from kiosk.exchange.steps import Step
 from kiosk.store import audit
 from kiosk.ui.staff_auth import StaffAuth
-from tests.exchange_world import COMMIT_APDU, World, breka_balance, interrupted_load
+from tests.exchange_world import COMMIT_APDU, World, breka_balance, interrupted_load, loads_elsewhere
 
 pytestmark = pytest.mark.pcsc
 
@@ -42,19 +42,8 @@ def pushed_out(world, name: str, mode: str):
     """A load torn at its commit (`mode` "after": the card committed it; "before": it did not),
     then ten loads at another terminal: the card's log no longer reaches back to it. Parked,
     hold kept, raised to the clerk (as in tests/test_interrupted_load.py)."""
-    from kiosk.cardio.breka_load import load, open_for_load
-    from kiosk_demo.breka_demo_keys import DEMO_MASTER_KEYS
-    from tests.breka_doubles import MemoryJournal
-
     mynumber, breka, exchange_id = interrupted_load(world, name, COMMIT_APDU, mode)
-    with world.on_reader(breka):  # another terminal, its own journal, over the same pcscd
-        conn = world.ctx.connect(world.slot.reader)
-        try:
-            card = open_for_load(conn, DEMO_MASTER_KEYS[1])
-            for _ in range(10):
-                load(card, uuid.uuid4(), 1, MemoryJournal())
-        finally:
-            conn.close()
+    loads_elsewhere(world, breka)  # another terminal, its own journal
     with world.on_reader(breka):
         assert world.engine.card_tapped().problem.code == "load_waits_for_card"
     assert world.parts.journal.get(exchange_id).state is Step.LOAD_INTENT
