@@ -18,7 +18,7 @@ from kiosk.pcsc.reader import PcscReader
 from kiosk.sync.cloud import CloudClient
 from kiosk_demo.breka_card import BrekaCard
 from kiosk_demo.counter import VirtualCounter
-from kiosk_demo.demo_env import DemoEnv, usable_points
+from kiosk_demo.demo_env import DemoEnv, holder_balance
 from kiosk_demo.demo_keyring import DemoFileKeyring
 from kiosk_demo.mynumber_card import MyNumberCard
 
@@ -101,13 +101,16 @@ class World:
     def client(self) -> CloudClient:
         return CloudClient.from_config(self.cfg, backoff_s=0.01)
 
-    def usable(self, mynumber: MyNumberCard) -> int:
-        """The holder's usable points, asked the way the kiosk asks (signature by the card's key)."""
+    def balance(self, mynumber: MyNumberCard) -> dict:
+        """The holder's balance, asked the way the kiosk asks (signature by the card's key)."""
         client = self.client()
         try:
-            return usable_points(client, mynumber.state)
+            return holder_balance(client, mynumber.state)
         finally:
             client.close()
+
+    def usable(self, mynumber: MyNumberCard) -> int:
+        return int(self.balance(mynumber)["usable"])
 
     def close(self) -> None:
         self.parts.close()

@@ -14,7 +14,6 @@ from kiosk.exchange.view import Phase
 from kiosk.store import visits
 from kiosk.sync.cloud_errors import NoMykeyId
 from kiosk_demo.breka_card import BrekaCard
-from kiosk_demo.demo_env import holder_balance
 from kiosk_demo.mynumber_card import MyNumberCard
 from tests.exchange_world import breka_balance
 from tests.test_ui_flow import WAIT_MS, ui  # noqa: F401 - the fixture: a kiosk window over the real stack
@@ -40,14 +39,6 @@ def to_consent(ui, mynumber) -> None:  # noqa: F811
         ui.wait_page("pin")
         ui.enter_pin()
         ui.wait_page("mykey")
-
-
-def cloud_balance(ui, mynumber) -> dict:  # noqa: F811
-    client = ui.world.client()
-    try:
-        return holder_balance(client, mynumber.state)
-    finally:
-        client.close()
 
 
 def setups(ui) -> list[tuple[str, str]]:  # noqa: F811
@@ -105,7 +96,7 @@ def test_first_time_citizen_goes_from_tap_to_breka_points_in_at_most_14_touches(
     assert receipt.reserved_assigned == 3_000 and receipt.points_used == 3_000
     assert ui.world.parts.journal.get(receipt.exchange_id).state is Step.COMMITTED
     assert breka_balance(breka) == 3_000 - 3_000 // 11
-    assert cloud_balance(ui, mynumber)["usable"] == 0
+    assert ui.world.balance(mynumber)["usable"] == 0
 
 
 def test_refusing_creates_nothing(ui):  # noqa: F811
@@ -118,7 +109,7 @@ def test_refusing_creates_nothing(ui):  # noqa: F811
     assert ui.world.engine._v.proof is None  # the proof went with the visit
     assert len(setups(ui)) == before and counted(ui, "mykey_declined") == declined + 1
     with pytest.raises(NoMykeyId):
-        cloud_balance(ui, mynumber)
+        ui.world.balance(mynumber)
 
 
 def test_the_card_taken_away_or_another_put_down_at_consent_keeps_the_proof(ui):  # noqa: F811
@@ -141,7 +132,7 @@ def test_a_certificate_revoked_before_creation_is_refused(ui):  # noqa: F811
     assert ui.win.view.problem.code == "certificate_revoked"
     assert setups(ui)[-1][1] == "refused" and ui.world.engine._v.proof is None
     with pytest.raises(Exception) as err:
-        cloud_balance(ui, mynumber)
+        ui.world.balance(mynumber)
     assert getattr(err.value, "code", "") == "certificate_revoked"
 
 
@@ -163,7 +154,7 @@ def test_a_retried_creation_after_a_lost_answer_creates_one_mykey_id(ui):  # noq
     assert setups(ui)[-1] == (first_key, "created")
     assert ui.world.admin.enrol(cert) == ui.win.view.mykey_id  # the one created by the first call
     assert ui.win.view.reserved == 3_000  # handed over once
-    assert [r["points"] for r in cloud_balance(ui, mynumber)["reserved"]] == [3_000]
+    assert [r["points"] for r in ui.world.balance(mynumber)["reserved"]] == [3_000]
 
 
 def test_set_up_with_no_points_at_all_shows_how_partner_points_become_reserved(ui):  # noqa: F811

@@ -12,7 +12,6 @@ import pytest
 
 from kiosk.exchange.steps import Step
 from kiosk.exchange.view import Phase
-from kiosk_demo.demo_env import holder_balance
 from tests.exchange_world import breka_balance
 from tests.test_ui_flow import WAIT_MS, ui  # noqa: F401 - the fixture: a kiosk window over the real stack
 
@@ -25,14 +24,6 @@ def reserved_citizen(ui, points: int = 1_000, reserved: int = 3_000):  # noqa: F
     ui.world.admin.reserve(mykey, reserved)
     ui.mykey = mykey  # the module's tests share one kiosk file: each looks at its own holder
     return mynumber, breka
-
-
-def cloud_balance(ui, mynumber) -> dict:  # noqa: F811
-    client = ui.world.client()
-    try:
-        return holder_balance(client, mynumber.state)
-    finally:
-        client.close()
 
 
 def assignments(ui):  # noqa: F811
@@ -69,7 +60,7 @@ def test_consent_assigns_the_reserved_points_and_the_exchange_uses_them(ui):  # 
     assert any("500" == v.text() for _, v in done.rows)
     assert ui.world.parts.journal.get(receipt.exchange_id).state is Step.COMMITTED
     assert breka_balance(breka) == 3_500 - 3_500 // 11
-    after = cloud_balance(ui, mynumber)
+    after = ui.world.balance(mynumber)
     assert after["usable"] == 500 and after["reserved"] == []
 
 
@@ -82,7 +73,7 @@ def test_declining_assigns_nothing(ui):  # noqa: F811
     ui.wait_page("amount")
     assert ui.win.view.usable == 1_000 and ui.win.view.reserved == 3_000 and ui.win.view.assigned == 0
     assert assignments(ui) == []
-    after = cloud_balance(ui, mynumber)
+    after = ui.world.balance(mynumber)
     assert after["usable"] == 1_000 and [r["points"] for r in after["reserved"]] == [3_000]
 
 
@@ -99,14 +90,14 @@ def test_a_retried_assignment_is_assigned_once(ui):  # noqa: F811
     ui.qtbot.waitUntil(lambda: page.banner.code == "reserved_unavailable" and not ui.win.busy, timeout=WAIT_MS)
     assert ui.win.current_page() == "reserved"
     (first,) = assignments(ui)
-    assert first.state == "requested" and cloud_balance(ui, mynumber)["reserved"] == []  # it did reach the ledger
+    assert first.state == "requested" and ui.world.balance(mynumber)["reserved"] == []  # it did reach the ledger
     ui.world.admin.clear_faults()
     ui.click(page.ok)
     ui.wait_page("amount")
     (row,) = assignments(ui)
     assert (row.key, row.state) == (first.key, "assigned")
     assert ui.win.view.usable == 4_000 and ui.win.view.problem is None
-    after = cloud_balance(ui, mynumber)
+    after = ui.world.balance(mynumber)
     assert after["usable"] == 4_000 and len(after["lots"]) == 2  # the issued lot and ONE assigned lot
 
 
@@ -125,7 +116,7 @@ def test_the_cloud_refusing_leaves_the_points_reserved(ui):  # noqa: F811
     (row,) = assignments(ui)
     assert (row.state, row.last_error) == ("refused", "event_closed")
     assert ui.win.view.usable == 1_000
-    assert [r["points"] for r in cloud_balance(ui, mynumber)["reserved"]] == [3_000]
+    assert [r["points"] for r in ui.world.balance(mynumber)["reserved"]] == [3_000]
     ui.choose("500")  # the other points are still exchanged
     assert ui.win.view.phase is Phase.CONFIRM
 

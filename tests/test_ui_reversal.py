@@ -69,6 +69,18 @@ def at_take_back(ui):
     return mynumber, breka, exchange_id, page, box
 
 
+def torn_take_back(ui, page, breka, exchange_id):
+    """Take back with the Breka card leaving at the reversal's commit (applied, unheard): the
+    card is debited, the reversal waits at card_intent."""
+    with ui.on_reader(breka, remove_after=REVERSAL_COMMIT_APDU, remove_mode="after"):
+        ui.click(page.take_back)
+        working = QCoreApplication.translate("kiosk", "Working…")
+        ui.qtbot.waitUntil(lambda: page.status.text() not in ("", working), timeout=WAIT_MS)
+    (rev,) = ui.kiosk.reversals.of_exchange(exchange_id)
+    assert rev.state is RStep.CARD_INTENT and breka_balance(breka) == 0
+    return rev
+
+
 def test_a_clerk_corrects_todays_exchange_from_the_screen(ui):
     mynumber, breka, exchange_id, page, box = at_take_back(ui)
     with ui.on_reader(breka):
@@ -91,12 +103,7 @@ def test_a_torn_correction_the_card_can_no_longer_prove_is_parked_and_shown(ui):
     terminal push the reversal and its anchor out of the card's log. Take back again: the page
     says a person must decide and takes nothing; the clerk screen shows the alert."""
     mynumber, breka, exchange_id, page, _box = at_take_back(ui)
-    with ui.on_reader(breka, remove_after=REVERSAL_COMMIT_APDU, remove_mode="after"):
-        ui.click(page.take_back)
-        working = QCoreApplication.translate("kiosk", "Working…")
-        ui.qtbot.waitUntil(lambda: page.status.text() not in ("", working), timeout=WAIT_MS)
-    (rev,) = ui.kiosk.reversals.of_exchange(exchange_id)
-    assert rev.state is RStep.CARD_INTENT and breka_balance(breka) == 0
+    rev = torn_take_back(ui, page, breka, exchange_id)
     loads_elsewhere(ui.world, breka, 10, 100)
     assert breka_balance(breka) == 1_000
     with ui.on_reader(breka):
@@ -118,12 +125,7 @@ def test_a_torn_correction_left_on_the_clerk_screen_is_settled_by_a_tap_at_the_s
     correction screen: the clerk screen asks for the citizen's Breka card; tapped on the start
     screen, its log finishes the correction, with no second debit."""
     mynumber, breka, exchange_id, page, _box = at_take_back(ui)
-    with ui.on_reader(breka, remove_after=REVERSAL_COMMIT_APDU, remove_mode="after"):
-        ui.click(page.take_back)
-        working = QCoreApplication.translate("kiosk", "Working…")
-        ui.qtbot.waitUntil(lambda: page.status.text() not in ("", working), timeout=WAIT_MS)
-    (rev,) = ui.kiosk.reversals.of_exchange(exchange_id)
-    assert rev.state is RStep.CARD_INTENT and breka_balance(breka) == 0
+    rev = torn_take_back(ui, page, breka, exchange_id)
     ui.click(page.close_button)
     ui.qtbot.waitUntil(lambda: ui.win.current_page() == "today", timeout=WAIT_MS)
     ui.click(ui.win.pages["today"].back_button)

@@ -116,6 +116,16 @@ class Walk:
         for d in digits:
             keypad.keys[d].click()
 
+    def sign_in(self, counter, mynumber, then: str) -> None:
+        """The My Number Card on the reader and the right PIN, until the screen `then`; the card
+        is taken away after it."""
+        pin = self.win.pages["pin"]
+        with counter.card(mynumber):
+            self.page("pin")
+            self.press(pin.keypad, "1234")
+            pin.ok.click()
+            self.page(then)
+
 
 def walk_through(state: Path, points: int, shots: Path | None, say, size=(1280, 800), card_profile=None) -> int:
     from kiosk_demo.demo_run import running_demo
@@ -210,11 +220,7 @@ def _reserved(w: Walk, demo) -> None:
     then the idle countdown over a half-typed amount."""
     mynumber, breka = demo.citizen_with_reserved()
     win, p = w.win, w.win.pages
-    with demo.counter.card(mynumber):
-        w.page("pin")
-        w.press(p["pin"].keypad, "1234")
-        p["pin"].ok.click()
-        w.page("amount")
+    w.sign_in(demo.counter, mynumber, "amount")
     w.shot("amount-reserved")
     p["amount"].reserved_button.click()
     w.page("reserved")
@@ -250,11 +256,7 @@ def _first_time(w: Walk, demo) -> None:
     the MyKey ID set up with the one PIN entry, the reserved points added, all exchanged."""
     mynumber, breka = demo.first_timer()
     win, p = w.win, w.win.pages
-    with demo.counter.card(mynumber):
-        w.page("pin")
-        w.press(p["pin"].keypad, "1234")
-        p["pin"].ok.click()
-        w.page("mykey")
+    w.sign_in(demo.counter, mynumber, "mykey")
     w.shot("mykey-consent")
     p["mykey"].ok.click()
     w.page("amount")
@@ -276,21 +278,13 @@ def _first_time(w: Walk, demo) -> None:
     w.page("wait")
     # The refusal: nothing is sent, the start screen says so.
     mynumber, _ = demo.first_timer()
-    with demo.counter.card(mynumber):
-        w.page("pin")
-        w.press(p["pin"].keypad, "1234")
-        p["pin"].ok.click()
-        w.page("mykey")
+    w.sign_in(demo.counter, mynumber, "mykey")
     p["mykey"].back.click()
     w.until(lambda: win.current_page() == "wait" and win.view.problem is not None and not win.busy, what="refusal")
     w.shot("mykey-declined")
     # Set up, but no points at all yet: how partner points become reserved points, with the QR code.
     mynumber, _ = demo.first_timer(reserved=0)
-    with demo.counter.card(mynumber):
-        w.page("pin")
-        w.press(p["pin"].keypad, "1234")
-        p["pin"].ok.click()
-        w.page("mykey")
+    w.sign_in(demo.counter, mynumber, "mykey")
     p["mykey"].ok.click()
     w.page("no_points")
     w.shot("no-points")
